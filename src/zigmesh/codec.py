@@ -1,0 +1,135 @@
+"""Byte cursors for frame codecs (DESIGN.md section 3.1).
+
+``Reader`` walks an immutable buffer and raises :class:`DecodeError` naming the field and offset
+when the input is short; ``Writer`` accumulates little-endian fields. Both are deliberately tiny:
+they sit on every hot path.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from zigmesh.errors import DecodeError
+
+__all__ = ["Reader", "Writer"]
+
+_U16 = struct.Struct("<H")
+_U32 = struct.Struct("<I")
+_U64 = struct.Struct("<Q")
+
+
+class Reader:
+    """Little-endian cursor over ``data``; every read names its field for error messages."""
+
+    __slots__ = ("data", "pos", "end", "base")
+
+    def __init__(self, data: bytes, pos: int = 0, end: int | None = None, base: int = 0) -> None:
+        self.data = data
+        self.pos = pos
+        self.end = len(data) if end is None else end
+        #: offset of ``data[0]`` within the enclosing frame, added to error offsets
+        self.base = base
+
+    def remaining(self) -> int:
+        return self.end - self.pos
+
+    def at_end(self) -> bool:
+        return self.pos >= self.end
+
+    def _need(self, n: int, field: str) -> int:
+        p = self.pos
+        if p + n > self.end:
+            raise DecodeError(field, self.base + p, f"needs {n} byte(s), {self.end - p} left")
+        self.pos = p + n
+        return p
+
+    def u8(self, field: str) -> int:
+        p = self._need(1, field)
+        return self.data[p]
+
+    def u16(self, field: str) -> int:
+        p = self._need(2, field)
+        return int(_U16.unpack_from(self.data, p)[0])
+
+    def u24(self, field: str) -> int:
+        p = self._need(3, field)
+        return int.from_bytes(self.data[p : p + 3], "little")
+
+    def u32(self, field: str) -> int:
+        p = self._need(4, field)
+        return int(_U32.unpack_from(self.data, p)[0])
+
+    def u64(self, field: str) -> int:
+        p = self._need(8, field)
+        return int(_U64.unpack_from(self.data, p)[0])
+
+    def uint(self, n: int, field: str) -> int:
+        p = self._need(n, field)
+        return int.from_bytes(self.data[p : p + n], "little")
+
+    def sint(self, n: int, field: str) -> int:
+        p = self._need(n, field)
+        return int.from_bytes(self.data[p : p + n], "little", signed=True)
+
+    def bytes(self, n: int, field: str) -> bytes:
+        if n < 0:
+            raise DecodeError(field, self.base + self.pos, f"negative length {n}")
+        p = self._need(n, field)
+        return bytes(self.data[p : p + n])
+
+    def rest(self) -> bytes:
+        p = self.pos
+        self.pos = self.end
+        return bytes(self.data[p : self.end])
+
+    def offset(self) -> int:
+        """Offset of the cursor within the enclosing frame (for error messages)."""
+        return self.base + self.pos
+
+    def expect_end(self, field: str) -> None:
+        if self.pos != self.end:
+            raise DecodeError(field, self.base + self.pos, f"{self.end - self.pos} trailing byte(s)")
+
+
+class Writer:
+    """Accumulates little-endian fields into a ``bytearray``."""
+
+    __slots__ = ("buf",)
+
+    def __init__(self) -> None:
+        self.buf = bytearray()
+
+    def u8(self, v: int) -> Writer:
+        self.buf.append(v)
+        return self
+
+    def u16(self, v: int) -> Writer:
+        self.buf += _U16.pack(v)
+        return self
+
+    def u24(self, v: int) -> Writer:
+        self.buf += v.to_bytes(3, "little")
+        return self
+
+    def u32(self, v: int) -> Writer:
+        self.buf += _U32.pack(v)
+        return self
+
+    def u64(self, v: int) -> Writer:
+        self.buf += _U64.pack(v)
+        return self
+
+    def uint(self, v: int, n: int) -> Writer:
+        self.buf += v.to_bytes(n, "little")
+        return self
+
+    def sint(self, v: int, n: int) -> Writer:
+        self.buf += v.to_bytes(n, "little", signed=True)
+        return self
+
+    def raw(self, b: bytes) -> Writer:
+        self.buf += b
+        return self
+
+    def getvalue(self) -> bytes:
+        return bytes(self.buf)
