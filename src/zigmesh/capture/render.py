@@ -1,0 +1,70 @@
+"""Turn decoded frames (dataclasses) into JSON-ready dicts and readable trees.
+
+Used by ``zigmesh decode``: key material and payloads become lowercase hex strings, enums their
+names, EUI-64 addresses ``aa:bb:..`` strings, short addresses ``0x1234``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from enum import Enum
+from typing import Any
+
+from zigmesh.types import EUI64, _Addr16
+
+__all__ = ["jsonable", "tree_lines"]
+
+
+def jsonable(obj: Any) -> Any:
+    """Recursively convert a decoded value into JSON-serialisable data."""
+    if obj is None or isinstance(obj, (bool, str, float)):
+        return obj
+    if isinstance(obj, Enum):
+        return obj.name
+    if isinstance(obj, (EUI64, _Addr16)):
+        return str(obj)
+    if isinstance(obj, int):
+        return int(obj)
+    if isinstance(obj, (bytes, bytearray, memoryview)):
+        return bytes(obj).hex()
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        out: dict[str, Any] = {}
+        if type(obj).__name__:
+            out["_type"] = type(obj).__name__
+        for f in dataclasses.fields(obj):
+            out[f.name] = jsonable(getattr(obj, f.name))
+        return out
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in obj]
+    return repr(obj)
+
+
+def _fmt_leaf(v: Any) -> str:
+    if isinstance(v, int) and not isinstance(v, bool):
+        return f"{v} (0x{v:x})" if v > 9 else str(v)
+    return str(v)
+
+
+def tree_lines(name: str, data: Any, indent: int = 0) -> list[str]:
+    """Indented ``key: value`` lines for a :func:`jsonable` value (the ``-v`` view)."""
+    pad = "  " * indent
+    if isinstance(data, dict):
+        title = data.get("_type", "")
+        lines = [f"{pad}{name}{': ' + title if title else ''}"]
+        for k, v in data.items():
+            if k == "_type" or v is None:
+                continue
+            lines += tree_lines(k, v, indent + 1)
+        return lines
+    if isinstance(data, list):
+        if not data:
+            return [f"{pad}{name}: []"]
+        if all(not isinstance(v, (dict, list)) for v in data):
+            return [f"{pad}{name}: [{', '.join(_fmt_leaf(v) for v in data)}]"]
+        lines = [f"{pad}{name}:"]
+        for i, v in enumerate(data):
+            lines += tree_lines(f"[{i}]", v, indent + 1)
+        return lines
+    return [f"{pad}{name}: {_fmt_leaf(data)}"]
