@@ -77,17 +77,16 @@ class AuxHeader:
 
     @classmethod
     def read(cls, r: Reader) -> Self:
-        """Read from a cursor (advances it)."""
-        at = r.offset()
+        """Read from a cursor (advances it).
+
+        Reserved bits 6-7 of the security control field are ignored here; they still enter the
+        MIC through the on-air bytes (see :func:`zigmesh.security.ccm.unsecure_frame`).
+        """
         ctl = r.u8("aux.security_control")
-        if ctl & 0xC0:
-            # bits 6-7 are reserved in Zigbee PRO (R22 uses bit 6? no: reserved); tolerated
-            pass
         key_id = KeyId((ctl & _KEY_ID_MASK) >> _KEY_ID_SHIFT)
         fc = r.u32("aux.frame_counter")
         source = r.u64("aux.source_address") if ctl & _EXT_NONCE else None
         key_seq = r.u8("aux.key_sequence_number") if key_id == KeyId.NETWORK_KEY else None
-        del at
         return cls(key_id, fc, source, key_seq, ctl & _LEVEL_MASK)
 
     @classmethod

@@ -1,11 +1,12 @@
 """CCM* (Zigbee spec Annex A; IEEE 802.15.4-2006 Annex B) over ``cryptography``'s AES.
 
 L = 2 (13-byte nonce). MIC lengths 4/8/16 use AES-CCM from ``cryptography``; M = 0
-(encryption only, levels 4) is AES-CTR with the CCM counter blocks, as CCM* defines it.
+(encryption only, level 4) is AES-CTR with the CCM counter blocks, as CCM* defines it.
 
 ``secure_frame`` / ``unsecure_frame`` apply Zigbee frame security to a whole NWK or APS frame:
 AAD = header | aux header (with level 5 substituted), payload encrypted, MIC appended; on air
-the aux header carries level 0 (Zigbee spec 4.3.1.1 step 8 / 4.3.1.2).
+the aux header carries level 0 (Zigbee spec 4.3.1.1 step 8 / 4.3.1.2). MIC-only levels (1-3)
+put the payload in the AAD and send it in clear.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ from zigmesh.errors import DecodeError, SecurityError
 from zigmesh.security.aux import MIC_LENGTH, ZIGBEE_SECURITY_LEVEL, AuxHeader
 
 __all__ = ["ccm_encrypt", "ccm_decrypt", "secure_frame", "unsecure_frame"]
+
+_ENC = 0x04  # security level bit 2: payload encrypted (Zigbee spec Table 4-38)
+_LEVEL_MASK = 0x07
+_CCM_MAX_MESSAGE = 0xFFFF  # L = 2: message length fits in two bytes
 
 
 @lru_cache(maxsize=64)
@@ -51,7 +56,9 @@ def ccm_decrypt(key: bytes, nonce: bytes, aad: bytes, ciphertext: bytes, mic_len
     if mic_len == 0:
         return _ctr(key, nonce, ciphertext)
     if len(ciphertext) < mic_len:
-        raise SecurityError(f"payload of {len(ciphertext)} bytes is shorter than its {mic_len}-byte MIC")
+        raise SecurityError(
+            f"payload of {len(ciphertext)} bytes is shorter than its {mic_len}-byte MIC"
+        )
     try:
         return _aesccm(key, mic_len).decrypt(nonce, ciphertext, aad)
     except InvalidTag:
@@ -70,10 +77,19 @@ def secure_frame(
 
     ``header`` must already have its security bit set. ``source`` is the sender's IEEE
     address when the aux header has no extended nonce (APS frames, Zigbee spec 4.4.1.1).
+    Levels with encryption (4-7) encrypt the payload; levels 1-3 authenticate it as part of
+    the AAD and send it in clear (Zigbee spec 4.3.1.1 step 6); level 0 adds nothing.
     """
-    aad = header + aux.encode(level)
-    sealed = ccm_encrypt(key, aux.nonce(source, level), aad, payload, MIC_LENGTH[level])
-    return header + aux.encode(0) + sealed
+    if not 0 <= level <= 7:
+        raise ValueError(f"security level {level} is not 0-7")
+    air = aux.encode(0)
+    if level == 0:
+        return header + air + payload
+    aad = header + bytes((air[0] | level,)) + air[1:]
+    nonce = aux.nonce(source, level)
+    if level & _ENC:
+        return header + air + ccm_encrypt(key, nonce, aad, payload, MIC_LENGTH[level])
+    return header + air + payload + ccm_encrypt(key, nonce, aad + payload, b"", MIC_LENGTH[level])
 
 
 def unsecure_frame(
@@ -85,17 +101,40 @@ def unsecure_frame(
 ) -> tuple[AuxHeader, bytes]:
     """Verify and decrypt a secured frame whose aux header starts at ``aux_offset``.
 
+    ``level`` is the configured security level (nwkSecurityLevel): it replaces the level bits
+    carried on the air in both the nonce and the AAD (Zigbee spec 4.3.1.2 step 3); every other
+    bit of the on-air header, reserved bits included, is authenticated as received.
+
     Returns the aux header and the plaintext payload. Raises :class:`DecodeError` if the aux
-    header is short or the payload is shorter than the MIC, :class:`SecurityError` if the MIC
-    fails or no source address is known.
+    header is short or the payload is shorter than the MIC (or too long for CCM* with L = 2),
+    :class:`SecurityError` if the MIC fails or no source address is known.
     """
+    if not 0 <= level <= 7:
+        raise ValueError(f"security level {level} is not 0-7")
+    if aux_offset < 0:
+        raise ValueError(f"negative aux_offset {aux_offset}")
     r = Reader(frame, aux_offset)
     aux = AuxHeader.read(r)
+    body = r.pos
+    n = len(frame) - body
     mic_len = MIC_LENGTH[level]
-    if r.remaining() < mic_len:
-        raise DecodeError("mic", r.offset(), f"payload of {r.remaining()} bytes is shorter than the {mic_len}-byte MIC")
-    if aux.source is None and source is None:
+    if n < mic_len:
+        raise DecodeError(
+            "mic", body, f"payload of {n} bytes is shorter than the {mic_len}-byte MIC"
+        )
+    if n - mic_len > _CCM_MAX_MESSAGE:
+        raise DecodeError("payload", body, f"{n - mic_len} bytes exceed the CCM* limit (L = 2)")
+    if level == 0:
+        return aux, frame[body:]
+    src = aux.source if aux.source is not None else source
+    if src is None:
         raise SecurityError("no source IEEE address for the nonce")
-    aad = frame[:aux_offset] + aux.encode(level)
-    plain = ccm_decrypt(key, aux.nonce(source, level), aad, frame[r.pos :], mic_len)
-    return aux, plain
+    ctl = (frame[aux_offset] & ~_LEVEL_MASK) | level
+    nonce = src.to_bytes(8, "little") + frame[aux_offset + 1 : aux_offset + 5] + bytes((ctl,))
+    aad = frame[:aux_offset] + bytes((ctl,)) + frame[aux_offset + 1 : body]
+    if level & _ENC:
+        return aux, ccm_decrypt(key, nonce, aad, frame[body:], mic_len)
+    split = len(frame) - mic_len
+    payload = frame[body:split]
+    ccm_decrypt(key, nonce, aad + payload, frame[split:], mic_len)
+    return aux, payload
