@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
-MALFORMED_FILTER = "_ws.malformed || wpan.fcs.bad || wpan.fcs_ok == 0 || _ws.expert.severity == error"
+MALFORMED_FILTER = (
+    "_ws.malformed || wpan.fcs.bad || wpan.fcs_ok == 0 || _ws.expert.severity == error"
+)
 
 
 def require_tshark() -> str:
@@ -36,7 +38,9 @@ def key_options(network_keys: tuple[str, ...] = (), link_keys: tuple[str, ...] =
     return opts
 
 
-def tshark(pcap: Path, *args: str, network_keys: tuple[str, ...] = (), link_keys: tuple[str, ...] = ()) -> str:
+def tshark(
+    pcap: Path, *args: str, network_keys: tuple[str, ...] = (), link_keys: tuple[str, ...] = ()
+) -> str:
     exe = require_tshark()
     cmd = [exe, "-n", "-r", str(pcap), *key_options(network_keys, link_keys), *args]
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
@@ -45,14 +49,20 @@ def tshark(pcap: Path, *args: str, network_keys: tuple[str, ...] = (), link_keys
     return res.stdout
 
 
-def tshark_json(pcap: Path, network_keys: tuple[str, ...] = (), link_keys: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+def tshark_json(
+    pcap: Path, network_keys: tuple[str, ...] = (), link_keys: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
     """Full dissection as a list of packets (``tshark -T json``), layers under ``_source.layers``."""
     out = tshark(pcap, "-T", "json", network_keys=network_keys, link_keys=link_keys)
     return [p["_source"]["layers"] for p in json.loads(out or "[]")]
 
 
 def tshark_fields(
-    pcap: Path, fields: list[str], display_filter: str = "", network_keys: tuple[str, ...] = (), link_keys: tuple[str, ...] = ()
+    pcap: Path,
+    fields: list[str],
+    display_filter: str = "",
+    network_keys: tuple[str, ...] = (),
+    link_keys: tuple[str, ...] = (),
 ) -> list[list[str]]:
     args = ["-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=,"]
     for f in fields:
@@ -63,6 +73,8 @@ def tshark_fields(
     return [line.split("\t") for line in out.splitlines()]
 
 
-def assert_no_malformed(pcap: Path, network_keys: tuple[str, ...] = (), link_keys: tuple[str, ...] = ()) -> None:
+def assert_no_malformed(
+    pcap: Path, network_keys: tuple[str, ...] = (), link_keys: tuple[str, ...] = ()
+) -> None:
     bad = tshark(pcap, "-Y", MALFORMED_FILTER, network_keys=network_keys, link_keys=link_keys)
     assert bad.strip() == "", f"tshark flags malformed / bad-FCS frames:\n{bad}"

@@ -35,7 +35,9 @@ class PcapWriter:
 
     __slots__ = ("_f", "_own", "count")
 
-    def __init__(self, target: str | Path | BinaryIO, linktype: int = LINKTYPE_IEEE802_15_4_WITHFCS) -> None:
+    def __init__(
+        self, target: str | Path | BinaryIO, linktype: int = LINKTYPE_IEEE802_15_4_WITHFCS
+    ) -> None:
         if isinstance(target, (str, Path)):
             self._f: BinaryIO = open(target, "wb")  # noqa: SIM115 - closed in close()
             self._own = True

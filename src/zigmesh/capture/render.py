@@ -14,6 +14,30 @@ from zigmesh.types import EUI64, _Addr16
 
 __all__ = ["jsonable", "tree_lines"]
 
+#: fields holding IEEE (EUI-64) addresses as plain ints in the codecs: shown as aa:bb:.. strings
+_EUI64_FIELDS = frozenset(
+    {
+        "src_ieee",
+        "dst_ieee",
+        "source",
+        "dest",
+        "partner",
+        "extended_address",
+        "ieee_addr",
+        "ieee",
+        "device",
+        "target",
+        "originator_ieee",
+        "responder_ieee",
+        "nwk_extended_pan_id",
+        "extended_pan_id",
+        "epid",
+        "coord_extended_address",
+        "manager",
+        "child_ieee",
+    }
+)
+
 
 def jsonable(obj: Any) -> Any:
     """Recursively convert a decoded value into JSON-serialisable data."""
@@ -32,7 +56,18 @@ def jsonable(obj: Any) -> Any:
         if type(obj).__name__:
             out["_type"] = type(obj).__name__
         for f in dataclasses.fields(obj):
-            out[f.name] = jsonable(getattr(obj, f.name))
+            v = getattr(obj, f.name)
+            if f.name in _EUI64_FIELDS and isinstance(v, int) and not isinstance(v, bool):
+                out[f.name] = str(EUI64(v))
+            else:
+                out[f.name] = jsonable(v)
+        # MAC addresses in extended mode
+        mode_pairs = (("src_addr", "src_mode"), ("dst_addr", "dst_mode"))
+        for addr, mode in mode_pairs:
+            m = out.get(mode)
+            v = getattr(obj, addr, None)
+            if m == "EXTENDED" and isinstance(v, int):
+                out[addr] = str(EUI64(v))
         return out
     if isinstance(obj, dict):
         return {str(k): jsonable(v) for k, v in obj.items()}
