@@ -1,0 +1,142 @@
+"""The PHY interface the MAC drives (IEEE 802.15.4-2015 clause 8 / 10, 2.4 GHz O-QPSK).
+
+``sim/`` implements :class:`Phy` (``zigmesh.sim.medium.Radio``); a real radio driver would too.
+The MAC implements :class:`PhyUser` and never imports ``sim``. This module imports nothing from
+the simulator.
+
+Timing is integer microseconds. The PHY does no MAC timing itself: turnaround (aTurnaroundTime),
+the CCA period, backoffs and interframe spacing are the MAC's job (it schedules them on its
+clock); ``transmit`` starts the PPDU at once.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Protocol
+
+__all__ = [
+    "BYTE_US",
+    "CCA_US",
+    "CHANNELS",
+    "ED_RANGE_DB",
+    "MAX_PSDU",
+    "PhyUser",
+    "Phy",
+    "RadioState",
+    "SHR_PHR_BYTES",
+    "SYMBOL_US",
+    "TURNAROUND_US",
+    "airtime_us",
+    "ed_level",
+]
+
+#: One O-QPSK symbol at 62.5 ksymbol/s (802.15.4-2015 Table 12-1 / 10.2.6).
+SYMBOL_US = 16
+#: One octet at 250 kbit/s = 2 symbols.
+BYTE_US = 32
+#: SHR (4-byte preamble + SFD) + PHR (frame length) = 6 bytes (clause 12.1).
+SHR_PHR_BYTES = 6
+#: aMaxPHYPacketSize (Table 11-1): largest PSDU in bytes.
+MAX_PSDU = 127
+#: aTurnaroundTime = 12 symbols (Table 11-1).
+TURNAROUND_US = 12 * SYMBOL_US
+#: CCA detection period = 8 symbols (10.2.8 / 8.2.7).
+CCA_US = 8 * SYMBOL_US
+#: 2.4 GHz O-QPSK channel page 0 channels 11-26 (10.1.3.1).
+CHANNELS = range(11, 27)
+#: ED (10.2.5): values 0x00-0xff span at least 40 dB, linear in dB.
+ED_RANGE_DB = 40.0
+
+
+def airtime_us(psdu_len: int) -> int:
+    """Time on air of a PPDU carrying ``psdu_len`` bytes: (6 + PSDU) x 32 us (127 -> 4256)."""
+    return (SHR_PHR_BYTES + psdu_len) * BYTE_US
+
+
+def ed_level(power_dbm: float, sensitivity_dbm: float, range_db: float = ED_RANGE_DB) -> int:
+    """802.15.4 ED value 0-255 (10.2.5): 0 below sensitivity + 10 dB, linear over ``range_db``."""
+    level = round((power_dbm - (sensitivity_dbm + 10.0)) * 255.0 / range_db)
+    return 0 if level < 0 else 255 if level > 255 else level
+
+
+class RadioState(IntEnum):
+    """Transceiver state (PLME-SET-TRX-STATE, 8.2.8), plus SLEEP for the energy model.
+
+    SLEEP: radio and crystal off (cheapest); IDLE: TRX_OFF, receiver off but ready; RX: RX_ON
+    (listening or receiving); TX: a PPDU on air (entered only through ``Phy.transmit``).
+    """
+
+    SLEEP = 0
+    IDLE = 1
+    RX = 2
+    TX = 3
+
+
+class PhyUser(Protocol):
+    """What the PHY calls upwards (implemented by the MAC)."""
+
+    def pd_data_indication(self, psdu: bytes, rssi_dbm: int, lqi: int) -> None:
+        """PD-DATA.indication (8.3.3): a PSDU (FCS included, not checked) was received."""
+        ...
+
+    def pd_tx_done(self) -> None:
+        """End of this radio's own transmission (PD-DATA.confirm, 8.3.2); the radio is in RX."""
+        ...
+
+
+class Phy(Protocol):
+    """What the MAC calls downwards (one radio)."""
+
+    @property
+    def channel(self) -> int:
+        """Current channel (11-26; phyCurrentChannel)."""
+        ...
+
+    @channel.setter
+    def channel(self, value: int) -> None: ...
+
+    @property
+    def tx_power_dbm(self) -> float:
+        """Transmit power in dBm (phyTXPower)."""
+        ...
+
+    @tx_power_dbm.setter
+    def tx_power_dbm(self, value: float) -> None: ...
+
+    @property
+    def state(self) -> RadioState:
+        """Current transceiver state."""
+        ...
+
+    def set_user(self, user: PhyUser | None) -> None:
+        """Register the upper layer that receives indications and tx-done events."""
+        ...
+
+    def set_state(self, state: RadioState) -> None:
+        """Switch to SLEEP, IDLE or RX (not TX; not while transmitting).
+
+        Leaving RX (or changing channel) abandons a frame being received.
+        """
+        ...
+
+    def transmit(self, psdu: bytes) -> int:
+        """Start sending ``psdu`` (FCS included) now; return the time its last bit leaves.
+
+        Allowed from IDLE or RX (abandons a frame being received). The radio is TX for
+        ``airtime_us(len(psdu))``, then goes to RX and calls ``PhyUser.pd_tx_done`` at the end
+        time, before the receivers get ``pd_data_indication`` for the same frame. Callbacks may
+        call ``transmit``/``set_state`` again at once (e.g. after scheduling the turnaround).
+        """
+        ...
+
+    def cca(self) -> bool:
+        """CCA mode 1, energy above threshold (10.2.8): True when the channel is clear.
+
+        Busy when the power on the channel reached the ED threshold at any time during the
+        last ``CCA_US``. Needs the receiver on (RX).
+        """
+        ...
+
+    def energy_detect(self) -> int:
+        """PLME-ED (8.2.5): the energy on the current channel now as an ED value 0-255."""
+        ...
