@@ -7,11 +7,13 @@ they sit on every hot path.
 
 from __future__ import annotations
 
+import dataclasses
 import struct
+from typing import Any, TypeVar
 
 from zigmesh.errors import DecodeError
 
-__all__ = ["Reader", "Writer"]
+__all__ = ["Reader", "Writer", "fast_init"]
 
 _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")
@@ -133,3 +135,39 @@ class Writer:
 
     def getvalue(self) -> bytes:
         return bytes(self.buf)
+
+
+_T = TypeVar("_T")
+
+
+def fast_init(cls: type[_T]) -> type[_T]:
+    """Give a frozen slots dataclass a faster ``__init__`` (hot-path frames only).
+
+    The generated ``__init__`` of a frozen dataclass calls ``object.__setattr__`` per field;
+    this one calls each slot descriptor's ``__set__`` directly, about twice as fast, with the
+    same signature, defaults and ``__post_init__`` call. Apply it *above* ``@dataclass``.
+    """
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    env: dict[str, Any] = {}
+    params: list[str] = []
+    body: list[str] = []
+    for i, f in enumerate(fields):
+        if f.kw_only or f.default_factory is not dataclasses.MISSING or not f.init:
+            raise TypeError(f"fast_init does not support field {f.name!r} of {cls.__name__}")
+        env[f"_set{i}"] = getattr(cls, f.name).__set__
+        if f.default is dataclasses.MISSING:
+            params.append(f.name)
+        else:
+            env[f"_dflt{i}"] = f.default
+            params.append(f"{f.name}=_dflt{i}")
+        body.append(f"    _set{i}(self, {f.name})")
+    if hasattr(cls, "__post_init__"):
+        body.append("    self.__post_init__()")
+    src = f"def __init__(self, {', '.join(params)}):\n" + "\n".join(body) + "\n"
+    ns: dict[str, Any] = {}
+    exec(src, env, ns)  # noqa: S102 - generated from the class's own field list, as dataclasses does
+    init = ns["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__doc__ = cls.__init__.__doc__
+    cls.__init__ = init  # type: ignore[misc]
+    return cls

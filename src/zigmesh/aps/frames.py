@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Any, Self
 
-from zigmesh.codec import Reader
+from zigmesh.codec import Reader, fast_init
 from zigmesh.errors import DecodeError, LocalProtocolError, SecurityError
 from zigmesh.security.aux import AuxHeader, KeyId
 from zigmesh.security.ccm import secure_frame, unsecure_frame
@@ -193,6 +193,7 @@ class ExtendedHeader:
         return cls(frag, block, bits)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ApsFrame:
     """One APS frame: data, command, acknowledgement or inter-PAN (Zigbee spec R22 2.2.5).

@@ -36,7 +36,7 @@ from dataclasses import dataclass, fields
 from enum import IntEnum
 from typing import NamedTuple, Self
 
-from zigmesh.codec import Reader
+from zigmesh.codec import Reader, fast_init
 from zigmesh.errors import DecodeError, LocalProtocolError
 from zigmesh.mac.commands import MacCommand, decode_command, encode_command
 from zigmesh.mac.fcs import _REV8, _REV16, FCS_LENGTH
@@ -645,6 +645,7 @@ class Beacon:
 _ENCODE_ERRORS = (struct.error, OverflowError, TypeError)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class MacFrame:
     """One IEEE 802.15.4 MAC frame in the general format (802.15.4-2015 7.2).

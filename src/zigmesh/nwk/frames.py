@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Self
 
-from zigmesh.codec import Reader
+from zigmesh.codec import Reader, fast_init
 from zigmesh.errors import DecodeError, LocalProtocolError, SecurityError
 from zigmesh.security.aux import MIC_LENGTH, ZIGBEE_SECURITY_LEVEL, AuxHeader, KeyId
 from zigmesh.security.ccm import secure_frame, unsecure_frame
@@ -174,6 +174,7 @@ class SourceRoute:
             raise LocalProtocolError(f"bad source route {self}: {e}") from None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class NwkFrame:
     """A NWK frame (Zigbee spec 3.3.1, Figure 3-5).

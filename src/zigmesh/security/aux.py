@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Self
 
-from zigmesh.codec import Reader
+from zigmesh.codec import Reader, fast_init
 from zigmesh.errors import DecodeError
 
 __all__ = ["KeyId", "AuxHeader", "MIC_LENGTH", "ZIGBEE_SECURITY_LEVEL"]
@@ -37,6 +37,7 @@ _KEY_ID_MASK = 0x18
 _EXT_NONCE = 0x20
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class AuxHeader:
     """Decoded auxiliary header. ``level`` is as carried on the air (0 in Zigbee PRO)."""

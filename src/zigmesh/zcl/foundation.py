@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import IntEnum, IntFlag
 from typing import ClassVar, Self, TypeAlias
 
-from zigmesh.codec import Reader
+from zigmesh.codec import Reader, fast_init
 from zigmesh.errors import DecodeError, LocalProtocolError
 from zigmesh.zcl.frame import Direction, FrameType, ZclFrame, ZclHeader
 from zigmesh.zcl.types import (
@@ -222,6 +222,7 @@ def _known_type(dt: int, field: str, offset: int) -> DataType:
 # --------------------------------------------------------------------------------------------
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class AttributeRecord:
     """Attribute identifier, data type and value: the record of Write Attributes (2.5.3),
@@ -232,6 +233,7 @@ class AttributeRecord:
     value: ZclValue
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ReadAttributeStatusRecord:
     """Read attribute status record (ZCL 2.5.2): data type and value only on SUCCESS."""

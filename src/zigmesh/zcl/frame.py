@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Self
 
-from zigmesh.codec import Reader
+from zigmesh.codec import Reader, fast_init
 from zigmesh.errors import DecodeError, LocalProtocolError
 from zigmesh.zcl.types import _slot_setter
 
@@ -53,6 +53,7 @@ _BBB = struct.Struct("<BBB")
 _BHBB = struct.Struct("<BHBB")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ZclHeader:
     """ZCL header (Figure 2-2). ``manufacturer_code`` not ``None`` <=> manufacturer specific.
@@ -152,6 +153,7 @@ def _decode_header(data: bytes) -> tuple[ZclHeader, int]:
     return h, hlen
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ZclFrame:
     """A ZCL frame: header plus the command payload as bytes (decoded by the command layer,
