@@ -18,19 +18,41 @@ def fcs(data: bytes) -> bytes:
     return c.to_bytes(2, "little")
 
 
-def mac_data(payload: bytes, seq: int = 1, pan: int = 0x1A62, dst: int = 0x0000, src: int = 0x1234) -> bytes:
+def mac_data(
+    payload: bytes, seq: int = 1, pan: int = 0x1A62, dst: int = 0x0000, src: int = 0x1234
+) -> bytes:
     """MAC data frame, short addressing, PAN ID compression, ACK request; with FCS."""
-    hdr = bytes((0x61, 0x88, seq)) + pan.to_bytes(2, "little") + dst.to_bytes(2, "little") + src.to_bytes(2, "little")
+    hdr = (
+        bytes((0x61, 0x88, seq))
+        + pan.to_bytes(2, "little")
+        + dst.to_bytes(2, "little")
+        + src.to_bytes(2, "little")
+    )
     body = hdr + payload
     return body + fcs(body)
 
 
-def nwk_data(payload: bytes, dst: int = 0x0000, src: int = 0x1234, radius: int = 30, seq: int = 7) -> bytes:
+def nwk_data(
+    payload: bytes, dst: int = 0x0000, src: int = 0x1234, radius: int = 30, seq: int = 7
+) -> bytes:
     """Unsecured NWK data frame header (protocol version 2) + payload."""
-    return b"\x08\x00" + dst.to_bytes(2, "little") + src.to_bytes(2, "little") + bytes((radius, seq)) + payload
+    return (
+        b"\x08\x00"
+        + dst.to_bytes(2, "little")
+        + src.to_bytes(2, "little")
+        + bytes((radius, seq))
+        + payload
+    )
 
 
-def aps_data(payload: bytes, cluster: int, profile: int = 0x0104, src_ep: int = 1, dst_ep: int = 1, counter: int = 3) -> bytes:
+def aps_data(
+    payload: bytes,
+    cluster: int,
+    profile: int = 0x0104,
+    src_ep: int = 1,
+    dst_ep: int = 1,
+    counter: int = 3,
+) -> bytes:
     """Unicast APS data frame header + payload."""
     return (
         bytes((0x00, dst_ep))

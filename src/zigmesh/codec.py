@@ -7,6 +7,7 @@ they sit on every hot path.
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import struct
 from typing import Any, TypeVar
@@ -73,13 +74,13 @@ class Reader:
         p = self._need(n, field)
         return int.from_bytes(self.data[p : p + n], "little", signed=True)
 
-    def bytes(self, n: int, field: str) -> bytes:
+    def bytes(self, n: int, field: str) -> builtins.bytes:
         if n < 0:
             raise DecodeError(field, self.base + self.pos, f"negative length {n}")
         p = self._need(n, field)
         return bytes(self.data[p : p + n])
 
-    def rest(self) -> bytes:
+    def rest(self) -> builtins.bytes:
         p = self.pos
         self.pos = self.end
         return bytes(self.data[p : self.end])
@@ -169,5 +170,5 @@ def fast_init(cls: type[_T]) -> type[_T]:
     init = ns["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__doc__ = cls.__init__.__doc__
-    cls.__init__ = init  # type: ignore[misc]
+    cls.__init__ = init  # type: ignore[method-assign]
     return cls
