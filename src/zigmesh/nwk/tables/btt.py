@@ -1,0 +1,160 @@
+"""Broadcast transaction table (Zigbee spec R22 3.6.5, Table 3-70).
+
+One :class:`BttRecord` per broadcast seen, keyed by (source address, sequence number), living
+nwkNetworkBroadcastDeliveryTime (9 s) from when it was first seen. It serves duplicate rejection
+(:meth:`BroadcastTransactionTable.seen`) and passive acknowledgement (3.6.5.1): the record keeps
+the neighbours heard relaying the broadcast and the retransmissions made, so the NWK layer can
+retransmit (up to nwkMaxBroadcastRetries) while some router neighbour has not been heard.
+
+The table holds at least 9 records (Zigbee PRO) and never more than its capacity. When full,
+expired records go first; if none has expired the new broadcast is refused (the spec's
+behaviour: it is neither relayed nor delivered) unless ``evict_live`` is set, in which case the
+oldest record goes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from zigmesh.errors import LocalProtocolError
+from zigmesh.nwk.constants import (
+    BTT_DEFAULT_ENTRIES,
+    BTT_MIN_ENTRIES,
+    NWK_NETWORK_BROADCAST_DELIVERY_TIME_US,
+)
+from zigmesh.nwk.tables._common import Insertion
+
+__all__ = ["BttRecord", "BroadcastTransactionTable"]
+
+
+@dataclass(slots=True, kw_only=True)
+class BttRecord:
+    """A broadcast transaction record (Zigbee spec Table 3-70) with passive-ack state:
+    ``relayed_by`` the neighbours heard rebroadcasting it, ``retries`` our retransmissions.
+    ``expiration_time`` is absolute, in microseconds."""
+
+    source_address: int
+    sequence_number: int
+    expiration_time: int
+    relayed_by: set[int] = field(default_factory=set)
+    retries: int = 0
+
+    def missing(self, neighbours: Iterable[int]) -> list[int]:
+        """The neighbours (in the given order) not yet heard relaying this broadcast."""
+        heard = self.relayed_by
+        return [n for n in neighbours if n not in heard]
+
+
+class BroadcastTransactionTable:
+    """Bounded BTT with expiry at nwkNetworkBroadcastDeliveryTime."""
+
+    __slots__ = ("_records", "_capacity", "delivery_time_us", "evict_live")
+
+    def __init__(
+        self,
+        capacity: int = BTT_DEFAULT_ENTRIES,
+        *,
+        delivery_time_us: int = NWK_NETWORK_BROADCAST_DELIVERY_TIME_US,
+        evict_live: bool = False,
+    ) -> None:
+        if capacity < BTT_MIN_ENTRIES:
+            raise LocalProtocolError(
+                f"broadcast transaction table needs >= {BTT_MIN_ENTRIES} entries, got {capacity}"
+            )
+        self._capacity = capacity
+        self._records: dict[int, BttRecord] = {}
+        #: nwkNetworkBroadcastDeliveryTime, microseconds (keep in step with the NIB)
+        self.delivery_time_us = delivery_time_us
+        #: when full of live records, drop the oldest instead of refusing
+        self.evict_live = evict_live
+
+    @property
+    def capacity(self) -> int:
+        return self._capacity
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __iter__(self) -> Iterator[BttRecord]:
+        return iter(list(self._records.values()))
+
+    def get(self, source: int, sequence_number: int, now_us: int) -> BttRecord | None:
+        """The live record of a broadcast, or ``None`` (an expired one is dropped)."""
+        key = source << 8 | sequence_number
+        r = self._records.get(key)
+        if r is not None and r.expiration_time <= now_us:
+            del self._records[key]
+            return None
+        return r
+
+    def seen(self, source: int, sequence_number: int, now_us: int) -> bool:
+        """Duplicate rejection: this broadcast has a live record."""
+        return self.get(source, sequence_number, now_us) is not None
+
+    def has_room(self, now_us: int) -> bool:
+        """A new broadcast would be admitted without dropping a live record."""
+        if len(self._records) < self._capacity:
+            return True
+        return any(r.expiration_time <= now_us for r in self._records.values())
+
+    def add(self, source: int, sequence_number: int, now_us: int) -> Insertion[BttRecord]:
+        """Record a new broadcast (or return the live record already there).
+
+        ``Insertion.entry is None`` when the table is full of live records and ``evict_live``
+        is off: the broadcast must be dropped.
+        """
+        if not 0 <= sequence_number <= 0xFF:
+            raise LocalProtocolError(f"sequence number {sequence_number} out of range 0-255")
+        key = source << 8 | sequence_number
+        r = self.get(source, sequence_number, now_us)
+        if r is not None:
+            return Insertion(r)
+        evicted: BttRecord | None = None
+        if len(self._records) >= self._capacity:
+            self.expire(now_us)
+            if len(self._records) >= self._capacity:
+                if not self.evict_live:
+                    return Insertion(None)
+                evicted = min(self._records.values(), key=lambda x: x.expiration_time)
+                del self._records[evicted.source_address << 8 | evicted.sequence_number]
+        r = BttRecord(
+            source_address=source,
+            sequence_number=sequence_number,
+            expiration_time=now_us + self.delivery_time_us,
+        )
+        self._records[key] = r
+        return Insertion(r, evicted)
+
+    def record_relay(
+        self, source: int, sequence_number: int, relayer: int, now_us: int
+    ) -> BttRecord | None:
+        """Passive ack: ``relayer`` was heard rebroadcasting this broadcast."""
+        r = self.get(source, sequence_number, now_us)
+        if r is not None:
+            r.relayed_by.add(relayer)
+        return r
+
+    def record_retry(self, source: int, sequence_number: int, now_us: int) -> int | None:
+        """Count one retransmission; returns the retry count (``None``: no live record)."""
+        r = self.get(source, sequence_number, now_us)
+        if r is None:
+            return None
+        r.retries += 1
+        return r.retries
+
+    def remove(self, source: int, sequence_number: int) -> BttRecord | None:
+        return self._records.pop(source << 8 | sequence_number, None)
+
+    def clear(self) -> None:
+        self._records.clear()
+
+    def expire(self, now_us: int) -> int:
+        """Drop expired records; returns how many."""
+        gone = [k for k, r in self._records.items() if r.expiration_time <= now_us]
+        for k in gone:
+            del self._records[k]
+        return len(gone)
+
+    def next_expiry(self) -> int | None:
+        return min((r.expiration_time for r in self._records.values()), default=None)

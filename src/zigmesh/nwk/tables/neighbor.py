@@ -1,0 +1,390 @@
+"""Neighbour table (Zigbee spec R22 3.6.1.5, Tables 3-63 and 3-64).
+
+One :class:`NeighborEntry` per device in radio range, looked up by network address or IEEE
+address in O(1). Time is passed in (``now_us``); the table never reads a clock.
+
+Ageing (3.6.3.4): every nwkLinkStatusPeriod the NWK layer calls :meth:`NeighborTable.age_routers`,
+which increments the age of every router neighbour; a link status from the neighbour resets it
+(:meth:`NeighborTable.link_status_received`). At nwkRouterAgeLimit the link is stale: its outgoing
+cost drops to 0 and, unless it is our parent or child, the entry is removed and reported.
+
+End device timeout (3.6.10): an end-device child's deadline is ``device_timeout`` seconds after
+it was added or last sent a keepalive (:meth:`NeighborTable.keepalive`);
+:meth:`NeighborTable.expire_end_devices` removes and reports children past their deadline.
+
+When the table is full, parent and children are never evicted: a new parent or child displaces
+the least useful unrelated neighbour (previous child first, then the oldest-aged, then the worst
+LQI); a new unrelated neighbour displaces only a stale one (age >= 1, or a previous child) or
+one with a worse LQI than its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import IntEnum
+
+from zigmesh.errors import LocalProtocolError
+from zigmesh.nwk.constants import NEIGHBOR_TABLE_DEFAULT_ENTRIES, NWK_ROUTER_AGE_LIMIT, S
+from zigmesh.nwk.tables._common import Insertion
+
+__all__ = ["DeviceType", "Relationship", "NeighborEntry", "NeighborTable"]
+
+
+class DeviceType(IntEnum):
+    """Neighbour table device type (Zigbee spec Table 3-63)."""
+
+    COORDINATOR = 0
+    ROUTER = 1
+    END_DEVICE = 2
+
+
+class Relationship(IntEnum):
+    """Neighbour table relationship (Zigbee spec Table 3-63)."""
+
+    PARENT = 0
+    CHILD = 1
+    SIBLING = 2
+    NONE = 3
+    PREVIOUS_CHILD = 4
+    UNAUTHENTICATED_CHILD = 5
+
+
+_CHILD = (Relationship.CHILD, Relationship.UNAUTHENTICATED_CHILD)
+_PROTECTED = (Relationship.PARENT, Relationship.CHILD, Relationship.UNAUTHENTICATED_CHILD)
+_AGE_MAX = 0xFF
+
+
+@dataclass(slots=True, kw_only=True)
+class NeighborEntry:
+    """A neighbour table entry (Zigbee spec Table 3-63, discovery fields of Table 3-64).
+
+    ``device_timeout`` is in seconds, as in the spec; the spec's timeout counter is kept as the
+    absolute deadline ``timeout_expiry_us`` (see :meth:`timeout_counter`). ``last_heard_us`` is
+    the time any frame was last received from the neighbour (implementation field).
+    """
+
+    network_address: int
+    extended_address: int | None = None
+    device_type: DeviceType | int = DeviceType.ROUTER
+    rx_on_when_idle: bool = True
+    end_device_configuration: int = 0
+    device_timeout: int | None = None
+    timeout_expiry_us: int | None = None
+    relationship: Relationship | int = Relationship.NONE
+    transmit_failure: int = 0
+    lqi: int = 0
+    outgoing_cost: int = 0
+    age: int = 0
+    incoming_beacon_timestamp: int | None = None
+    beacon_transmission_time_offset: int | None = None
+    keepalive_received: bool = False
+    # Table 3-64: network discovery fields
+    extended_pan_id: int | None = None
+    logical_channel: int | None = None
+    depth: int | None = None
+    beacon_order: int | None = None
+    permit_joining: bool | None = None
+    potential_parent: bool | None = None
+    router_capacity: bool | None = None
+    end_device_capacity: bool | None = None
+    update_id: int | None = None
+    # implementation
+    last_heard_us: int = 0
+
+    @property
+    def is_child(self) -> bool:
+        """A child (authenticated or not)."""
+        return self.relationship in _CHILD
+
+    @property
+    def is_router(self) -> bool:
+        """A coordinator or router (sends link status, can relay)."""
+        return self.device_type != DeviceType.END_DEVICE
+
+    def timeout_counter(self, now_us: int) -> int | None:
+        """Seconds left before an end-device child times out (Table 3-63 timeout counter),
+        rounded up; 0 once expired; ``None`` when no timeout runs."""
+        if self.timeout_expiry_us is None:
+            return None
+        left = self.timeout_expiry_us - now_us
+        return 0 if left <= 0 else -(-left // S)
+
+
+class NeighborTable:
+    """Bounded neighbour table with O(1) lookup by network and by IEEE address."""
+
+    __slots__ = ("_by_short", "_by_ieee", "_capacity", "router_age_limit", "remove_aged_routers")
+
+    def __init__(
+        self,
+        capacity: int = NEIGHBOR_TABLE_DEFAULT_ENTRIES,
+        *,
+        router_age_limit: int = NWK_ROUTER_AGE_LIMIT,
+        remove_aged_routers: bool = True,
+    ) -> None:
+        if capacity < 1:
+            raise LocalProtocolError(f"neighbour table capacity must be >= 1, got {capacity}")
+        self._capacity = capacity
+        self._by_short: dict[int, NeighborEntry] = {}
+        self._by_ieee: dict[int, NeighborEntry] = {}
+        #: nwkRouterAgeLimit (keep in step with the NIB)
+        self.router_age_limit = router_age_limit
+        #: remove unrelated router neighbours that reach the age limit (else only cost 0)
+        self.remove_aged_routers = remove_aged_routers
+
+    # -- container -------------------------------------------------------------------------
+
+    @property
+    def capacity(self) -> int:
+        return self._capacity
+
+    def __len__(self) -> int:
+        return len(self._by_short)
+
+    def __iter__(self) -> Iterator[NeighborEntry]:
+        return iter(list(self._by_short.values()))
+
+    def __contains__(self, network_address: object) -> bool:
+        return network_address in self._by_short
+
+    def is_full(self) -> bool:
+        return len(self._by_short) >= self._capacity
+
+    def get(self, network_address: int) -> NeighborEntry | None:
+        return self._by_short.get(network_address)
+
+    def get_by_ieee(self, extended_address: int) -> NeighborEntry | None:
+        return self._by_ieee.get(extended_address)
+
+    def clear(self) -> None:
+        self._by_short.clear()
+        self._by_ieee.clear()
+
+    # -- add / remove ----------------------------------------------------------------------
+
+    def add(self, entry: NeighborEntry, now_us: int) -> Insertion[NeighborEntry]:
+        """Insert ``entry`` (or replace the entry with its network or IEEE address).
+
+        Sets ``last_heard_us``; starts the timeout of an end-device child that has a
+        ``device_timeout`` and no deadline yet. When the table is full, evicts per the module
+        policy or refuses (``Insertion.entry is None``).
+        """
+        short = entry.network_address
+        ieee = entry.extended_address
+        old = self._by_short.get(short)
+        same_ieee = self._by_ieee.get(ieee) if ieee is not None else None
+        evicted: NeighborEntry | None = None
+        if old is None and same_ieee is None and len(self._by_short) >= self._capacity:
+            victim = self._victim(entry)
+            if victim is None:
+                return Insertion(None)
+            evicted = self._unlink(victim.network_address)
+        if old is not None:
+            self._unlink(short)
+        if same_ieee is not None and same_ieee is not old:
+            # the device changed its network address: the old entry goes
+            self._unlink(same_ieee.network_address)
+        entry.last_heard_us = now_us
+        if (
+            entry.device_timeout is not None
+            and entry.timeout_expiry_us is None
+            and entry.is_child
+            and entry.device_type == DeviceType.END_DEVICE
+        ):
+            entry.timeout_expiry_us = now_us + entry.device_timeout * S
+        self._by_short[short] = entry
+        if ieee is not None:
+            self._by_ieee[ieee] = entry
+        return Insertion(entry, evicted)
+
+    def remove(self, network_address: int) -> NeighborEntry | None:
+        return self._unlink(network_address)
+
+    def remove_by_ieee(self, extended_address: int) -> NeighborEntry | None:
+        e = self._by_ieee.get(extended_address)
+        return None if e is None else self._unlink(e.network_address)
+
+    def change_address(self, extended_address: int, network_address: int) -> NeighborEntry | None:
+        """A neighbour known by IEEE address now uses ``network_address`` (rejoin, address
+        conflict resolution). Another entry holding that network address is dropped."""
+        e = self._by_ieee.get(extended_address)
+        if e is None:
+            return None
+        if e.network_address != network_address:
+            other = self._by_short.get(network_address)
+            if other is not None:
+                self._unlink(network_address)
+            del self._by_short[e.network_address]
+            e.network_address = network_address
+            self._by_short[network_address] = e
+        return e
+
+    def set_extended_address(self, network_address: int, extended_address: int) -> bool:
+        """Learn the IEEE address of a neighbour known by network address only."""
+        e = self._by_short.get(network_address)
+        if e is None:
+            return False
+        other = self._by_ieee.get(extended_address)
+        if other is not None and other is not e:
+            self._unlink(other.network_address)
+        if e.extended_address is not None:
+            self._by_ieee.pop(e.extended_address, None)
+        e.extended_address = extended_address
+        self._by_ieee[extended_address] = e
+        return True
+
+    def _unlink(self, network_address: int) -> NeighborEntry | None:
+        e = self._by_short.pop(network_address, None)
+        if (
+            e is not None
+            and e.extended_address is not None
+            and self._by_ieee.get(e.extended_address) is e
+        ):
+            del self._by_ieee[e.extended_address]
+        return e
+
+    def _victim(self, new: NeighborEntry) -> NeighborEntry | None:
+        candidates = [e for e in self._by_short.values() if e.relationship not in _PROTECTED]
+        if not candidates:
+            return None
+
+        def rank(e: NeighborEntry) -> tuple[int, int, int, int]:
+            prev = 0 if e.relationship == Relationship.PREVIOUS_CHILD else 1
+            return (prev, -e.age, e.lqi, e.last_heard_us)
+
+        if new.relationship in _PROTECTED:
+            return min(candidates, key=rank)
+        stale = [
+            e for e in candidates if e.age >= 1 or e.relationship == Relationship.PREVIOUS_CHILD
+        ]
+        if stale:
+            return min(stale, key=rank)
+        worst = min(candidates, key=lambda e: (e.lqi, e.last_heard_us))
+        return worst if worst.lqi < new.lqi else None
+
+    # -- reception -------------------------------------------------------------------------
+
+    def heard(
+        self, network_address: int, now_us: int, lqi: int | None = None
+    ) -> NeighborEntry | None:
+        """Any frame received from the neighbour (3.6.1.5): refresh its LQI and last-heard time."""
+        e = self._by_short.get(network_address)
+        if e is not None:
+            e.last_heard_us = now_us
+            if lqi is not None:
+                e.lqi = lqi
+        return e
+
+    def link_status_received(
+        self, network_address: int, outgoing_cost: int, now_us: int
+    ) -> NeighborEntry | None:
+        """A link status from the neighbour (3.6.3.4.2): age 0 and its outgoing cost (the
+        incoming cost it listed for us, 0 when we are not listed)."""
+        e = self._by_short.get(network_address)
+        if e is not None:
+            e.age = 0
+            e.outgoing_cost = outgoing_cost
+            e.last_heard_us = now_us
+        return e
+
+    def age_routers(self) -> list[NeighborEntry]:
+        """One nwkLinkStatusPeriod has passed: age every router neighbour by one.
+
+        At nwkRouterAgeLimit the outgoing cost becomes 0 (stale link); unrelated stale routers
+        are removed (when ``remove_aged_routers``) and returned.
+        """
+        removed: list[NeighborEntry] = []
+        limit = self.router_age_limit
+        for e in list(self._by_short.values()):
+            if e.device_type == DeviceType.END_DEVICE:
+                continue
+            if e.age < _AGE_MAX:
+                e.age += 1
+            if e.age >= limit:
+                e.outgoing_cost = 0
+                if self.remove_aged_routers and e.relationship not in _PROTECTED:
+                    self._unlink(e.network_address)
+                    removed.append(e)
+        return removed
+
+    # -- end device children ---------------------------------------------------------------
+
+    def set_device_timeout(self, network_address: int, timeout_s: int, now_us: int) -> bool:
+        """Set a child's timeout (End Device Timeout Request, 3.6.10) and restart it."""
+        e = self._by_short.get(network_address)
+        if e is None:
+            return False
+        e.device_timeout = timeout_s
+        e.timeout_expiry_us = now_us + timeout_s * S
+        return True
+
+    def keepalive(self, network_address: int, now_us: int) -> bool:
+        """A keepalive (data poll or timeout request) from an end-device child restarts its
+        timeout. Returns False when the sender is not in the table."""
+        e = self._by_short.get(network_address)
+        if e is None:
+            return False
+        e.keepalive_received = True
+        e.last_heard_us = now_us
+        if e.device_timeout is not None:
+            e.timeout_expiry_us = now_us + e.device_timeout * S
+        return True
+
+    def expire_end_devices(self, now_us: int) -> list[NeighborEntry]:
+        """Remove and return the end-device children whose timeout has run out."""
+        gone = [
+            e
+            for e in self._by_short.values()
+            if e.timeout_expiry_us is not None and e.timeout_expiry_us <= now_us and e.is_child
+        ]
+        for e in gone:
+            self._unlink(e.network_address)
+        return gone
+
+    def next_timeout_us(self) -> int | None:
+        """The earliest child deadline, to schedule one timer for :meth:`expire_end_devices`."""
+        deadlines = [
+            e.timeout_expiry_us
+            for e in self._by_short.values()
+            if e.timeout_expiry_us is not None and e.is_child
+        ]
+        return min(deadlines) if deadlines else None
+
+    # -- transmission bookkeeping ----------------------------------------------------------
+
+    def record_tx_failure(self, network_address: int) -> int:
+        """Count a failed transmission to the neighbour; returns the count (0 if unknown)."""
+        e = self._by_short.get(network_address)
+        if e is None:
+            return 0
+        e.transmit_failure += 1
+        return e.transmit_failure
+
+    def record_tx_success(self, network_address: int) -> None:
+        e = self._by_short.get(network_address)
+        if e is not None:
+            e.transmit_failure = 0
+
+    # -- views -----------------------------------------------------------------------------
+
+    def parent(self) -> NeighborEntry | None:
+        for e in self._by_short.values():
+            if e.relationship == Relationship.PARENT:
+                return e
+        return None
+
+    def children(self, device_type: DeviceType | None = None) -> list[NeighborEntry]:
+        """Children (authenticated or not), optionally of one device type."""
+        return [
+            e
+            for e in self._by_short.values()
+            if e.relationship in _CHILD and (device_type is None or e.device_type == device_type)
+        ]
+
+    def child_count(self, device_type: DeviceType | None = None) -> int:
+        return len(self.children(device_type))
+
+    def routers(self) -> list[NeighborEntry]:
+        """Coordinator and router neighbours, in insertion order (link status candidates)."""
+        return [e for e in self._by_short.values() if e.device_type != DeviceType.END_DEVICE]
