@@ -1,0 +1,954 @@
+"""Scenario files: TOML in, validated frozen plain data out (issue #4).
+
+A scenario (see ``examples/house.toml`` for a documented one) has top-level keys ``seed``,
+``duration``, optional ``channel``, ``name``, ``description``, an optional ``[radio]`` table,
+``[[nodes]]`` tables and ``[[traffic]]`` tables. :func:`parse_scenario` checks everything before a
+run and raises :class:`ScenarioError` naming the table, key and problem
+(``nodes[2].grid.rows: must be a positive integer, got -1``).
+
+Expansion rules (all deterministic):
+
+* **Names.** A ``[[nodes]]`` table that yields one node gives it its ``name``; one that yields
+  several names them ``<name>-1 .. <name>-N`` and ``<name>`` becomes a *group* usable in traffic.
+  Without a name: ``coordinator``, ``router-<k>``, ``end-device-<k>`` (``k`` counts unnamed nodes
+  of that role over the file, from 1).
+* **Placement** (metres; ``z`` defaults to 0): ``position = [x, y(, z)]`` (one node),
+  ``positions = [[x, y], ...]`` (one node each), ``grid = {rows, cols, spacing, origin}``
+  (row-major; ``spacing`` a number or ``[dx, dy]``), ``random = {width, height, origin, seed}``
+  (uniform; drawn from a ``random.Random`` seeded by SHA-256 of the scenario seed and the table
+  index, or of the table's own ``seed`` when given, so a layout can be pinned while the run seed
+  varies). Random coordinates are rounded to the centimetre.
+* **Join times.** The coordinator forms the network at ``join_at`` (default 0). Routers without
+  ``join_at`` join at ``1 s + 0.5 s x k`` (``k`` = 0, 1, ... over such routers in file order);
+  end devices without ``join_at`` follow at ``1 s + 0.5 s x R + 1 s + 0.25 s x j`` (``R`` = number
+  of such routers). A table with ``join_at`` and several nodes staggers them from that time by
+  the same per-role step.
+* **Traffic.** ``from`` is a node name, a group, ``coordinator``, ``all_routers`` (or
+  ``router``/``routers``), ``all_end_devices`` (or ``end_device``/``end_devices``), or an array of
+  those; the destination is left out of group selectors. ``to`` names one node (or
+  ``coordinator``). Default ``start``: 10 s after the last join time among the flow's sources and
+  destination; default ``stop``: 5 s before the end of the run (so the last packets can arrive). Source ``k`` of ``n`` sends at
+  ``start + k x every / n``, then every ``every``, while before ``stop``
+  (:meth:`TrafficSpec.send_times_us`).
+* **Reachability.** Using the ``[radio]`` link budget without shadowing (the *nominal range*),
+  every router must reach the coordinator over routers, and every end device must be in range
+  of a coordinator or router that does; otherwise the layout is rejected.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import math
+import os
+import random
+import re
+import tomllib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from typing import Literal, cast
+
+from zigmesh.phy import CHANNELS
+from zigmesh.scenario.durations import ScenarioError, format_duration, parse_duration
+from zigmesh.sim.medium import MediumConfig
+
+__all__ = [
+    "DEFAULT_POLL_INTERVAL_US",
+    "MAX_NODES",
+    "MAX_PAYLOAD_BYTES",
+    "MIN_PERIOD_US",
+    "MIN_POLL_INTERVAL_US",
+    "ROLES",
+    "NodeSpec",
+    "RadioSpec",
+    "Role",
+    "Scenario",
+    "ScenarioError",
+    "TrafficSpec",
+    "default_scenario",
+    "load_scenario",
+    "parse_scenario",
+]
+
+Role = Literal["coordinator", "router", "end_device"]
+ROLES: tuple[Role, ...] = ("coordinator", "router", "end_device")
+
+#: Largest traffic payload: one 127-byte PSDU minus MAC header + FCS (11, short addresses, PAN ID
+#: compression), NWK header (8), NWK auxiliary security header (14) and MIC (4), and the APS data
+#: header (8, unicast to an endpoint): 127 - 11 - 8 - 14 - 4 - 8 = 82 bytes (constants.md).
+MAX_PAYLOAD_BYTES = 82
+#: Shortest traffic period accepted (keeps event counts sane).
+MIN_PERIOD_US = 10_000
+#: Shortest end device poll interval accepted (fast-poll rates are around 250 ms).
+MIN_POLL_INTERVAL_US = 100_000
+#: Poll interval of an end device that does not set one.
+DEFAULT_POLL_INTERVAL_US = 7_500_000
+#: Most nodes one scenario may declare.
+MAX_NODES = 10_000
+#: Largest coordinate magnitude accepted (metres).
+MAX_COORDINATE_M = 1_000_000.0
+
+ROUTER_JOIN_START_US = 1_000_000
+ROUTER_JOIN_STEP_US = 500_000
+END_DEVICE_JOIN_GAP_US = 1_000_000
+END_DEVICE_JOIN_STEP_US = 250_000
+#: Default traffic start: this long after the last node's join time.
+TRAFFIC_SETTLE_US = 10_000_000
+#: Default traffic stop: this long before the end of the run.
+TRAFFIC_DRAIN_US = 5_000_000
+
+_JOIN_STEP_US: dict[Role, int] = {
+    "coordinator": 0,
+    "router": ROUTER_JOIN_STEP_US,
+    "end_device": END_DEVICE_JOIN_STEP_US,
+}
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}")
+_ROUTER_WORDS = ("all_routers", "router", "routers")
+_END_DEVICE_WORDS = ("all_end_devices", "end_device", "end_devices")
+_RESERVED = frozenset(("coordinator", *_ROUTER_WORDS, *_END_DEVICE_WORDS))
+
+_TOP_KEYS = ("channel", "description", "duration", "name", "nodes", "radio", "seed", "traffic")
+_NODE_KEYS = (
+    "count",
+    "grid",
+    "join_at",
+    "name",
+    "poll_interval",
+    "position",
+    "positions",
+    "random",
+    "role",
+)
+_PLACEMENTS = ("position", "positions", "grid", "random")
+_GRID_KEYS = ("cols", "origin", "rows", "spacing")
+_RANDOM_KEYS = ("height", "origin", "seed", "width")
+_TRAFFIC_KEYS = ("every", "from", "name", "size", "start", "stop", "to")
+_RADIO_KEYS = ("path_loss_exponent", "sensitivity_dbm", "shadowing_sigma_db", "tx_power_dbm")
+
+_MC = MediumConfig()
+
+Point = tuple[float, float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class RadioSpec:
+    """The optional ``[radio]`` table: propagation and transmit settings for every node.
+
+    Defaults are :class:`zigmesh.sim.medium.MediumConfig`'s and 0 dBm transmit power.
+    """
+
+    path_loss_exponent: float = _MC.path_loss_exponent
+    shadowing_sigma_db: float = _MC.shadowing_sigma_db
+    tx_power_dbm: float = 0.0
+    sensitivity_dbm: float = _MC.sensitivity_dbm
+
+    def medium_config(self) -> MediumConfig:
+        """The simulator's medium configuration with these settings applied."""
+        return replace(
+            _MC,
+            path_loss_exponent=self.path_loss_exponent,
+            shadowing_sigma_db=self.shadowing_sigma_db,
+            sensitivity_dbm=self.sensitivity_dbm,
+        )
+
+    def nominal_range_m(self) -> float:
+        """Distance at which the mean received power (no shadowing) falls to the weakest
+        receivable level (max of sensitivity and noise floor + SINR threshold); 0 if none."""
+        mc = self.medium_config()
+        floor = max(mc.sensitivity_dbm, mc.noise_floor_dbm + mc.sinr_threshold_db)
+        budget = self.tx_power_dbm - floor
+        if budget < mc.reference_loss_db:
+            return 0.0
+        exponent = (budget - mc.reference_loss_db) / (10.0 * mc.path_loss_exponent)
+        return float(mc.reference_distance_m * 10.0**exponent)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeSpec:
+    """One node after expansion of ``count``/``grid``/``random``.
+
+    ``table`` is the index of the ``[[nodes]]`` table it came from, ``group`` that table's name
+    when it yields several nodes (else None).
+    """
+
+    name: str
+    role: Role
+    position: Point
+    poll_interval_us: int | None
+    join_at_us: int
+    table: int = 0
+    group: str | None = None
+
+    @property
+    def is_end_device(self) -> bool:
+        """End devices are the sleepy, battery-powered ones (they poll their parent)."""
+        return self.role == "end_device"
+
+
+@dataclass(frozen=True, slots=True)
+class TrafficSpec:
+    """One ``[[traffic]]`` flow: each source sends ``size`` bytes to ``destination`` every
+    ``period_us`` from its first send time while the time is before ``stop_us``."""
+
+    name: str
+    sources: tuple[str, ...]
+    destination: str
+    period_us: int
+    size: int
+    start_us: int
+    stop_us: int
+
+    def first_send_us(self, source_index: int) -> int:
+        """First send of ``sources[source_index]``: sources are spread evenly over a period."""
+        return self.start_us + source_index * self.period_us // len(self.sources)
+
+    def send_times_us(self, source_index: int) -> range:
+        """Every send time of ``sources[source_index]``."""
+        return range(self.first_send_us(source_index), self.stop_us, self.period_us)
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A validated scenario: plain data a runner turns into a network."""
+
+    seed: int
+    duration_us: int
+    channel: int | None
+    nodes: tuple[NodeSpec, ...]
+    traffic: tuple[TrafficSpec, ...]
+    radio: RadioSpec = field(default_factory=RadioSpec)
+    name: str = ""
+    description: str = ""
+    source: str = ""
+
+    @property
+    def coordinator(self) -> NodeSpec:
+        """The one coordinator."""
+        for n in self.nodes:
+            if n.role == "coordinator":
+                return n
+        raise ScenarioError("nodes", "no coordinator")  # unreachable after validation
+
+    def node(self, name: str) -> NodeSpec:
+        """The node called ``name`` (KeyError if none)."""
+        for n in self.nodes:
+            if n.name == name:
+                return n
+        raise KeyError(name)
+
+    def by_role(self, role: Role) -> tuple[NodeSpec, ...]:
+        """Nodes of ``role`` in file order."""
+        return tuple(n for n in self.nodes if n.role == role)
+
+
+# --- entry points ------------------------------------------------------------------------
+
+
+def load_scenario(path: str | os.PathLike[str], seed: int | None = None) -> Scenario:
+    """Read and validate a scenario file; ``seed`` (e.g. ``--seed``) overrides the file's."""
+    source = os.fspath(path)
+    try:
+        with open(source, "rb") as fh:
+            raw = fh.read()
+    except OSError as exc:
+        raise ScenarioError("", f"cannot read scenario: {exc.strerror or exc}", source) from None
+    return _parse_bytes(raw, source, seed)
+
+
+def default_scenario(seed: int | None = None) -> Scenario:
+    """The built-in house (``zigmesh/scenario/default.toml``)."""
+    raw = resources.files("zigmesh.scenario").joinpath("default.toml").read_bytes()
+    return _parse_bytes(raw, "default.toml (built-in)", seed)
+
+
+def parse_scenario(
+    data: Mapping[str, object], source_name: str = "<scenario>", seed: int | None = None
+) -> Scenario:
+    """Validate a parsed TOML document (``tomllib`` output); ``seed`` overrides ``data['seed']``."""
+    try:
+        return _Parser(data, source_name, seed).scenario()
+    except ScenarioError as exc:
+        raise exc.with_source(source_name) from None
+
+
+def _parse_bytes(raw: bytes, source: str, seed: int | None) -> Scenario:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            "", f"not UTF-8 text ({exc.reason} at byte {exc.start})", source
+        ) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError("", f"not valid TOML: {exc}", source) from None
+    return parse_scenario(data, source, seed)
+
+
+# --- value checks --------------------------------------------------------------------------
+
+
+def _got(value: object) -> str:
+    return f"got {value!r}"
+
+
+def _check_keys(table: Mapping[str, object], allowed: Sequence[str], where: str) -> None:
+    for raw_key in table:
+        key = str(raw_key)
+        if key not in allowed:
+            hint = difflib.get_close_matches(key, allowed, n=1)
+            extra = f"; did you mean {hint[0]!r}?" if hint else ""
+            path = f"{where}.{key}" if where else key
+            raise ScenarioError(path, f"unknown key (allowed: {', '.join(sorted(allowed))}){extra}")
+
+
+def _table(value: object, where: str) -> Mapping[str, object]:
+    if not isinstance(value, Mapping):
+        raise ScenarioError(where, f"must be a table, {_got(value)}")
+    return cast(Mapping[str, object], value)
+
+
+def _int(value: object, where: str, lo: int, hi: int | None, what: str) -> int:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or value < lo
+        or (hi is not None and value > hi)
+    ):
+        raise ScenarioError(where, f"must be {what}, {_got(value)}")
+    return value
+
+
+def _number(value: object, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ScenarioError(where, f"must be a number, {_got(value)}")
+    x = float(value)
+    if not math.isfinite(x):
+        raise ScenarioError(where, f"must be a finite number, {_got(value)}")
+    return x
+
+
+def _ranged(value: object, where: str, lo: float, hi: float, unit: str = "") -> float:
+    x = _number(value, where)
+    if not lo <= x <= hi:
+        raise ScenarioError(where, f"must be between {lo:g} and {hi:g}{unit}, {_got(value)}")
+    return x
+
+
+def _positive(value: object, where: str) -> float:
+    x = _number(value, where)
+    if x <= 0.0:
+        raise ScenarioError(where, f"must be a positive number of metres, {_got(value)}")
+    return x
+
+
+def _str(value: object, where: str) -> str:
+    if not isinstance(value, str):
+        raise ScenarioError(where, f"must be a string, {_got(value)}")
+    return value
+
+
+def _point(value: object, where: str) -> Point:
+    if isinstance(value, str) or not isinstance(value, Sequence) or len(value) not in (2, 3):
+        raise ScenarioError(where, f"must be [x, y] or [x, y, z] in metres, {_got(value)}")
+    coords = [_number(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    for i, c in enumerate(coords):
+        if abs(c) > MAX_COORDINATE_M:
+            raise ScenarioError(
+                f"{where}[{i}]", f"must be within +/-{MAX_COORDINATE_M:g} m, {_got(value[i])}"
+            )
+    return (coords[0], coords[1], coords[2] if len(coords) == 3 else 0.0)
+
+
+def _placement_rng(seed: int, table: int, own_seed: int | None) -> random.Random:
+    if own_seed is not None:
+        data = b"zigmesh.scenario.random.seed" + str(own_seed).encode()
+    else:
+        data = b"zigmesh.scenario.random" + f"{seed}:{table}".encode()
+    return random.Random(int.from_bytes(hashlib.sha256(data).digest(), "little"))
+
+
+# --- the parser ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Table:
+    """One ``[[nodes]]`` table after its own checks."""
+
+    index: int
+    role: Role
+    name: str | None
+    placement: str
+    points: list[Point]
+    poll_interval_us: int | None
+    join_at_us: int | None
+
+
+class _Parser:
+    def __init__(self, data: Mapping[str, object], source: str, seed: int | None) -> None:
+        self.data = _table(data, "scenario")
+        self.source = source
+        self.seed_override = seed
+        self.seed = 0
+        self.duration_us = 0
+
+    def scenario(self) -> Scenario:
+        d = self.data
+        _check_keys(d, _TOP_KEYS, "")
+        if self.seed_override is not None:
+            self.seed = _int(self.seed_override, "seed", 0, None, "a non-negative integer")
+        elif "seed" in d:
+            self.seed = _int(d["seed"], "seed", 0, None, "a non-negative integer")
+        if "duration" not in d:
+            raise ScenarioError("duration", "missing (how long to simulate, e.g. '5m')")
+        self.duration_us = parse_duration(d["duration"], "duration")
+        if self.duration_us <= 0:
+            raise ScenarioError("duration", f"must be positive, {_got(d['duration'])}")
+        channel: int | None = None
+        if "channel" in d:
+            channel = _int(
+                d["channel"],
+                "channel",
+                CHANNELS.start,
+                CHANNELS.stop - 1,
+                "an integer from 11 to 26",
+            )
+        name = _str(d["name"], "name") if "name" in d else ""
+        description = _str(d["description"], "description") if "description" in d else ""
+        radio = self._radio(d.get("radio"))
+        nodes = self._nodes(d.get("nodes"))
+        self._check_reachable(nodes, radio)
+        traffic = self._traffic(d.get("traffic"), nodes)
+        return Scenario(
+            seed=self.seed,
+            duration_us=self.duration_us,
+            channel=channel,
+            nodes=nodes,
+            traffic=traffic,
+            radio=radio,
+            name=name,
+            description=description,
+            source=self.source,
+        )
+
+    # [radio] ---------------------------------------------------------------------------
+
+    def _radio(self, value: object) -> RadioSpec:
+        if value is None:
+            return RadioSpec()
+        t = _table(value, "radio")
+        _check_keys(t, _RADIO_KEYS, "radio")
+        spec = RadioSpec()
+        if "path_loss_exponent" in t:
+            spec = replace(
+                spec,
+                path_loss_exponent=_ranged(
+                    t["path_loss_exponent"], "radio.path_loss_exponent", 1.5, 6.0
+                ),
+            )
+        if "shadowing_sigma_db" in t:
+            spec = replace(
+                spec,
+                shadowing_sigma_db=_ranged(
+                    t["shadowing_sigma_db"], "radio.shadowing_sigma_db", 0.0, 20.0, " dB"
+                ),
+            )
+        if "tx_power_dbm" in t:
+            spec = replace(
+                spec,
+                tx_power_dbm=_ranged(t["tx_power_dbm"], "radio.tx_power_dbm", -40.0, 20.0, " dBm"),
+            )
+        if "sensitivity_dbm" in t:
+            spec = replace(
+                spec,
+                sensitivity_dbm=_ranged(
+                    t["sensitivity_dbm"], "radio.sensitivity_dbm", -120.0, -50.0, " dBm"
+                ),
+            )
+        return spec
+
+    # [[nodes]] ---------------------------------------------------------------------------
+
+    def _nodes(self, value: object) -> tuple[NodeSpec, ...]:
+        if value is None:
+            raise ScenarioError(
+                "nodes", "missing: a scenario needs [[nodes]] tables, at least the coordinator"
+            )
+        if not isinstance(value, list) or not value:
+            raise ScenarioError(
+                "nodes", f"must be a non-empty array of tables ([[nodes]]), {_got(value)}"
+            )
+        tables: list[_Table] = []
+        total = 0
+        coordinator_at: int | None = None
+        for i, item in enumerate(value):
+            t = self._node_table(item, i)
+            if t.role == "coordinator":
+                if coordinator_at is not None:
+                    raise ScenarioError(
+                        f"nodes[{i}].role",
+                        f"a second coordinator (the first is nodes[{coordinator_at}]); a network has exactly one",
+                    )
+                coordinator_at = i
+            total += len(t.points)
+            if total > MAX_NODES:
+                raise ScenarioError(
+                    f"nodes[{i}]", f"too many nodes: more than {MAX_NODES} in the scenario"
+                )
+            tables.append(t)
+        if coordinator_at is None:
+            raise ScenarioError(
+                "nodes", 'needs exactly one coordinator (role = "coordinator"), found none'
+            )
+        return self._expand(tables)
+
+    def _node_table(self, item: object, i: int) -> _Table:
+        where = f"nodes[{i}]"
+        t = _table(item, where)
+        _check_keys(t, _NODE_KEYS, where)
+        if "role" not in t:
+            raise ScenarioError(f"{where}.role", f"missing (one of {', '.join(ROLES)})")
+        role_value = t["role"]
+        if role_value not in ROLES:
+            raise ScenarioError(
+                f"{where}.role", f"must be one of {', '.join(ROLES)}, {_got(role_value)}"
+            )
+        role: Role = role_value
+        name: str | None = None
+        if "name" in t:
+            name = _str(t["name"], f"{where}.name")
+            if not _NAME_RE.fullmatch(name):
+                raise ScenarioError(
+                    f"{where}.name",
+                    "must be 1-32 characters: letters, digits, '_', '.', '-' (not first), "
+                    + _got(name),
+                )
+            if name in _RESERVED and not (role == "coordinator" and name == "coordinator"):
+                raise ScenarioError(f"{where}.name", f"{name!r} is reserved for traffic selectors")
+        count: int | None = None
+        if "count" in t:
+            count = _int(
+                t["count"],
+                f"{where}.count",
+                1,
+                MAX_NODES,
+                f"a positive integer (at most {MAX_NODES})",
+            )
+        given = [k for k in _PLACEMENTS if k in t]
+        if not given:
+            raise ScenarioError(
+                where, "needs a placement: one of position, positions, grid, random"
+            )
+        if len(given) > 1:
+            raise ScenarioError(
+                where, f"has both {given[0]} and {given[1]}; give exactly one placement"
+            )
+        placement = given[0]
+        points = self._placement(t, placement, where, i, count)
+        if role == "coordinator" and len(points) != 1:
+            key = "count" if count is not None else placement
+            raise ScenarioError(
+                f"{where}.{key}", f"a network has exactly one coordinator, got {len(points)}"
+            )
+        poll: int | None = None
+        if "poll_interval" in t:
+            if role != "end_device":
+                raise ScenarioError(
+                    f"{where}.poll_interval", f"only end devices poll; this table's role is {role}"
+                )
+            poll = parse_duration(t["poll_interval"], f"{where}.poll_interval")
+            if poll < MIN_POLL_INTERVAL_US:
+                raise ScenarioError(
+                    f"{where}.poll_interval",
+                    f"must be at least {format_duration(MIN_POLL_INTERVAL_US)}, {_got(t['poll_interval'])}",
+                )
+        elif role == "end_device":
+            poll = DEFAULT_POLL_INTERVAL_US
+        join_at: int | None = None
+        if "join_at" in t:
+            join_at = parse_duration(t["join_at"], f"{where}.join_at")
+            last = join_at + (len(points) - 1) * _JOIN_STEP_US[role]
+            if last >= self.duration_us:
+                what = f"must be before the end of the run ({format_duration(self.duration_us)})"
+                if last != join_at:
+                    what += f"; staggered by {format_duration(_JOIN_STEP_US[role])} the last joins at {format_duration(last)}"
+                raise ScenarioError(f"{where}.join_at", f"{what}, {_got(t['join_at'])}")
+        return _Table(i, role, name, placement, points, poll, join_at)
+
+    def _placement(
+        self, t: Mapping[str, object], placement: str, where: str, index: int, count: int | None
+    ) -> list[Point]:
+        pw = f"{where}.{placement}"
+        value = t[placement]
+        if placement == "position":
+            point = _point(value, pw)
+            if count is not None and count != 1:
+                raise ScenarioError(
+                    f"{where}.count",
+                    f"`position` places one node; use positions, grid or random for several, got {count}",
+                )
+            return [point]
+        if placement == "positions":
+            if isinstance(value, str) or not isinstance(value, Sequence) or not value:
+                raise ScenarioError(
+                    pw, f"must be a non-empty array of [x, y] or [x, y, z], {_got(value)}"
+                )
+            points = [_point(p, f"{pw}[{k}]") for k, p in enumerate(value)]
+            if count is not None and count != len(points):
+                raise ScenarioError(
+                    f"{where}.count",
+                    f"must match the {len(points)} positions or be omitted, got {count}",
+                )
+            return points
+        if placement == "grid":
+            g = _table(value, pw)
+            _check_keys(g, _GRID_KEYS, pw)
+            for key in ("rows", "cols", "spacing"):
+                if key not in g:
+                    raise ScenarioError(
+                        f"{pw}.{key}", "missing (grid needs rows, cols and spacing)"
+                    )
+            rows = _int(g["rows"], f"{pw}.rows", 1, MAX_NODES, "a positive integer")
+            cols = _int(g["cols"], f"{pw}.cols", 1, MAX_NODES, "a positive integer")
+            if rows * cols > MAX_NODES:
+                raise ScenarioError(pw, f"too many nodes: {rows} x {cols} is more than {MAX_NODES}")
+            sp = g["spacing"]
+            if isinstance(sp, list):
+                if len(sp) != 2:
+                    raise ScenarioError(
+                        f"{pw}.spacing", f"must be a number or [dx, dy] in metres, {_got(sp)}"
+                    )
+                dx = _positive(sp[0], f"{pw}.spacing[0]")
+                dy = _positive(sp[1], f"{pw}.spacing[1]")
+            else:
+                dx = dy = _positive(sp, f"{pw}.spacing")
+            ox, oy, oz = _point(g["origin"], f"{pw}.origin") if "origin" in g else (0.0, 0.0, 0.0)
+            if count is not None and count != rows * cols:
+                raise ScenarioError(
+                    f"{where}.count",
+                    f"must match grid rows x cols ({rows} x {cols} = {rows * cols}) or be omitted, got {count}",
+                )
+            points = [(ox + c * dx, oy + r * dy, oz) for r in range(rows) for c in range(cols)]
+            for k, p in enumerate(points):
+                if max(abs(p[0]), abs(p[1])) > MAX_COORDINATE_M:
+                    raise ScenarioError(pw, f"node {k + 1} falls outside +/-{MAX_COORDINATE_M:g} m")
+            return points
+        # random
+        r = _table(value, pw)
+        _check_keys(r, _RANDOM_KEYS, pw)
+        for key in ("width", "height"):
+            if key not in r:
+                raise ScenarioError(f"{pw}.{key}", "missing (random needs width and height)")
+        width = _positive(r["width"], f"{pw}.width")
+        height = _positive(r["height"], f"{pw}.height")
+        ox, oy, oz = _point(r["origin"], f"{pw}.origin") if "origin" in r else (0.0, 0.0, 0.0)
+        if max(abs(ox) + width, abs(oy) + height) > MAX_COORDINATE_M:
+            raise ScenarioError(pw, f"area falls outside +/-{MAX_COORDINATE_M:g} m")
+        own_seed = (
+            _int(r["seed"], f"{pw}.seed", 0, None, "a non-negative integer")
+            if "seed" in r
+            else None
+        )
+        rng = _placement_rng(self.seed, index, own_seed)
+        n = 1 if count is None else count
+        return [
+            (round(ox + rng.random() * width, 2), round(oy + rng.random() * height, 2), oz)
+            for _ in range(n)
+        ]
+
+    def _expand(self, tables: list[_Table]) -> tuple[NodeSpec, ...]:
+        default_routers = sum(
+            len(t.points) for t in tables if t.role == "router" and t.join_at_us is None
+        )
+        ed_base = (
+            ROUTER_JOIN_START_US + default_routers * ROUTER_JOIN_STEP_US + END_DEVICE_JOIN_GAP_US
+        )
+        next_default = {"router": ROUTER_JOIN_START_US, "end_device": ed_base}
+        unnamed = {"router": 0, "end_device": 0}
+        auto_prefix = {"router": "router", "end_device": "end-device"}
+        seen: dict[str, str] = {}  # name -> where it was defined
+        out: list[NodeSpec] = []
+        for t in tables:
+            where = f"nodes[{t.index}]"
+            several = len(t.points) > 1
+            group = t.name if several else None
+            if group is not None:
+                self._claim(seen, group, f"{where}.name", f"{where} (group)")
+            for k, pos in enumerate(t.points):
+                if t.name is not None:
+                    name = f"{t.name}-{k + 1}" if several else t.name
+                elif t.role == "coordinator":
+                    name = "coordinator"
+                else:
+                    unnamed[t.role] += 1
+                    name = f"{auto_prefix[t.role]}-{unnamed[t.role]}"
+                self._claim(seen, name, f"{where}.name", where)
+                if t.join_at_us is not None:
+                    join_at = t.join_at_us + k * _JOIN_STEP_US[t.role]
+                elif t.role == "coordinator":
+                    join_at = 0
+                else:
+                    join_at = next_default[t.role]
+                    next_default[t.role] += _JOIN_STEP_US[t.role]
+                    if join_at >= self.duration_us:
+                        raise ScenarioError(
+                            where,
+                            f"default join time of {name} ({format_duration(join_at)}) is after the end of "
+                            f"the run ({format_duration(self.duration_us)}); set join_at or a longer duration",
+                        )
+                out.append(NodeSpec(name, t.role, pos, t.poll_interval_us, join_at, t.index, group))
+        return tuple(out)
+
+    @staticmethod
+    def _claim(seen: dict[str, str], name: str, where: str, origin: str) -> None:
+        if name in seen:
+            raise ScenarioError(
+                where, f"name {name!r} is already used by {seen[name]}; names must be unique"
+            )
+        seen[name] = origin
+
+    # reachability --------------------------------------------------------------------------
+
+    def _check_reachable(self, nodes: tuple[NodeSpec, ...], radio: RadioSpec) -> None:
+        if len(nodes) < 2:
+            return
+        rng_m = radio.nominal_range_m()
+        budget = (
+            f"nominal range {rng_m:.1f} m with [radio] tx_power_dbm = {radio.tx_power_dbm:g}, "
+            f"path_loss_exponent = {radio.path_loss_exponent:g}"
+        )
+        if rng_m <= 0.0:
+            raise ScenarioError("radio", f"no two nodes can hear each other: {budget}")
+        cell = max(rng_m, 1.0)
+        range2 = rng_m * rng_m
+        parents = [n for n in nodes if n.role != "end_device"]
+        grid: dict[tuple[int, int, int], list[NodeSpec]] = {}
+
+        def key(p: Point) -> tuple[int, int, int]:
+            return (math.floor(p[0] / cell), math.floor(p[1] / cell), math.floor(p[2] / cell))
+
+        def near(p: Point) -> Iterator[NodeSpec]:
+            kx, ky, kz = key(p)
+            for dx in (-1, 0, 1):
+                for dy in (-1, 0, 1):
+                    for dz in (-1, 0, 1):
+                        yield from grid.get((kx + dx, ky + dy, kz + dz), ())
+
+        for n in parents:
+            grid.setdefault(key(n.position), []).append(n)
+        coordinator = next(n for n in nodes if n.role == "coordinator")
+        reached = {coordinator.name}
+        stack = [coordinator]
+        while stack:
+            a = stack.pop()
+            for b in near(a.position):
+                if b.name not in reached and _dist2(a.position, b.position) <= range2:
+                    reached.add(b.name)
+                    stack.append(b)
+        connected = [n for n in parents if n.name in reached]
+        for n in nodes:
+            if n.name in reached:
+                continue
+            if n.role == "end_device" and any(
+                b.name in reached and _dist2(n.position, b.position) <= range2
+                for b in near(n.position)
+            ):
+                continue
+            nearest = min(math.sqrt(_dist2(n.position, b.position)) for b in connected)
+            x, y, z = n.position
+            kind = "router" if n.role == "router" else "end device"
+            raise ScenarioError(
+                f"nodes[{n.table}].{self._placement_key(n.table)}",
+                f"{kind} {n.name} at ({x:g}, {y:g}, {z:g}) is out of radio range of the network: the "
+                f"nearest connected coordinator/router is {nearest:.1f} m away, beyond the {budget}",
+            )
+
+    def _placement_key(self, index: int) -> str:
+        nodes = self.data.get("nodes")
+        assert isinstance(nodes, list)
+        table = nodes[index]
+        assert isinstance(table, Mapping)
+        return next(k for k in _PLACEMENTS if k in table)
+
+    # [[traffic]] ---------------------------------------------------------------------------
+
+    def _traffic(self, value: object, nodes: tuple[NodeSpec, ...]) -> tuple[TrafficSpec, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            raise ScenarioError(
+                "traffic", f"must be an array of tables ([[traffic]]), {_got(value)}"
+            )
+        by_name = {n.name: n for n in nodes}
+        groups: dict[str, list[str]] = {}
+        for n in nodes:
+            if n.group is not None:
+                groups.setdefault(n.group, []).append(n.name)
+        flows: list[TrafficSpec] = []
+        used: set[str] = set()
+        for i, item in enumerate(value):
+            where = f"traffic[{i}]"
+            t = _table(item, where)
+            _check_keys(t, _TRAFFIC_KEYS, where)
+            for key in ("from", "to", "every", "size"):
+                if key not in t:
+                    raise ScenarioError(
+                        f"{where}.{key}", "missing (traffic needs from, to, every and size)"
+                    )
+            dest = self._destination(t["to"], f"{where}.to", by_name, groups, nodes)
+            sources = self._sources(t["from"], f"{where}.from", by_name, groups, nodes, dest)
+            period = parse_duration(t["every"], f"{where}.every")
+            if period < MIN_PERIOD_US:
+                raise ScenarioError(
+                    f"{where}.every",
+                    f"must be at least {format_duration(MIN_PERIOD_US)}, {_got(t['every'])}",
+                )
+            size = _int(
+                t["size"],
+                f"{where}.size",
+                1,
+                MAX_PAYLOAD_BYTES,
+                f"an integer from 1 to {MAX_PAYLOAD_BYTES} bytes (what one secured NWK frame carries)",
+            )
+            last_join = max(by_name[n].join_at_us for n in (*sources, dest))
+            start, stop = self._window(t, where, last_join)
+            if "name" in t:
+                name = _str(t["name"], f"{where}.name")
+                if not name or name in used:
+                    problem = (
+                        "must not be empty"
+                        if not name
+                        else f"{name!r} is already the name of another flow"
+                    )
+                    raise ScenarioError(f"{where}.name", problem)
+            else:
+                base = f"{_selector_text(t['from'])}->{dest}"
+                name, k = base, 2
+                while name in used:
+                    name, k = f"{base}#{k}", k + 1
+            used.add(name)
+            flows.append(TrafficSpec(name, sources, dest, period, size, start, stop))
+        return tuple(flows)
+
+    def _window(self, t: Mapping[str, object], where: str, last_join: int) -> tuple[int, int]:
+        end = format_duration(self.duration_us)
+        if "start" in t:
+            start = parse_duration(t["start"], f"{where}.start")
+            if start >= self.duration_us:
+                raise ScenarioError(
+                    f"{where}.start",
+                    f"must be before the end of the run ({end}), {_got(t['start'])}",
+                )
+        else:
+            start = last_join + TRAFFIC_SETTLE_US
+        if "stop" in t:
+            stop = parse_duration(t["stop"], f"{where}.stop")
+            if stop > self.duration_us:
+                raise ScenarioError(
+                    f"{where}.stop",
+                    f"must not be after the end of the run ({end}), {_got(t['stop'])}",
+                )
+            if stop <= start:
+                raise ScenarioError(
+                    f"{where}.stop",
+                    f"must be after the start ({format_duration(start)}), {_got(t['stop'])}",
+                )
+        else:
+            stop = self.duration_us - TRAFFIC_DRAIN_US
+            if stop <= start:
+                how = (
+                    ""
+                    if "start" in t
+                    else f" ({format_duration(TRAFFIC_SETTLE_US)} after its nodes' last join)"
+                )
+                raise ScenarioError(
+                    where,
+                    f"the flow would start at {format_duration(start)}{how} but stop at {format_duration(stop)} "
+                    f"({format_duration(TRAFFIC_DRAIN_US)} before the end of the run); set start/stop or a longer duration",
+                )
+        return start, stop
+
+    def _destination(
+        self,
+        value: object,
+        where: str,
+        by_name: Mapping[str, NodeSpec],
+        groups: Mapping[str, list[str]],
+        nodes: tuple[NodeSpec, ...],
+    ) -> str:
+        name = _str(value, where)
+        if name == "coordinator":
+            return next(n.name for n in nodes if n.role == "coordinator")
+        if name in by_name:
+            return name
+        if name in groups:
+            raise ScenarioError(
+                where, f"must name one node; {name!r} is a group of {len(groups[name])} nodes"
+            )
+        raise ScenarioError(
+            where, f"no node named {name!r}{_suggest(name, [*by_name, 'coordinator'])}"
+        )
+
+    def _sources(
+        self,
+        value: object,
+        where: str,
+        by_name: Mapping[str, NodeSpec],
+        groups: Mapping[str, list[str]],
+        nodes: tuple[NodeSpec, ...],
+        dest: str,
+    ) -> tuple[str, ...]:
+        items: list[tuple[str, str]] = []
+        if isinstance(value, str):
+            items.append((value, where))
+        elif isinstance(value, list) and value:
+            items.extend((_str(v, f"{where}[{k}]"), f"{where}[{k}]") for k, v in enumerate(value))
+        else:
+            raise ScenarioError(
+                where, f"must be a node name, group, role or an array of them, {_got(value)}"
+            )
+        out: dict[str, None] = {}
+        for sel, w in items:
+            if sel in by_name:
+                if sel == dest:
+                    raise ScenarioError(
+                        w, f"{sel!r} is also the destination; a node cannot send to itself"
+                    )
+                out[sel] = None
+                continue
+            if sel == "coordinator":
+                chosen = [n.name for n in nodes if n.role == "coordinator"]
+            elif sel in _ROUTER_WORDS:
+                chosen = [n.name for n in nodes if n.role == "router"]
+            elif sel in _END_DEVICE_WORDS:
+                chosen = [n.name for n in nodes if n.role == "end_device"]
+            elif sel in groups:
+                chosen = groups[sel]
+            else:
+                words = [*by_name, *groups, "coordinator", "all_routers", "all_end_devices"]
+                raise ScenarioError(
+                    w, f"no node, group or role named {sel!r}{_suggest(sel, words)}"
+                )
+            chosen = [c for c in chosen if c != dest]
+            if not chosen:
+                raise ScenarioError(
+                    w, f"{sel!r} selects no node other than the destination {dest!r}"
+                )
+            out.update(dict.fromkeys(chosen))
+        return tuple(out)
+
+
+def _dist2(a: Point, b: Point) -> float:
+    return (a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2 + (a[2] - b[2]) ** 2
+
+
+def _suggest(word: str, choices: Sequence[str]) -> str:
+    hint = difflib.get_close_matches(word, choices, n=1)
+    return f"; did you mean {hint[0]!r}?" if hint else ""
+
+
+def _selector_text(value: object) -> str:
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value)

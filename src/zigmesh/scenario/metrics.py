@@ -1,0 +1,296 @@
+"""Run metrics as plain data, and the ``summary.json`` they become (issue #4).
+
+The runner feeds :class:`FlowStats` as traffic is sent and delivered, then calls
+:func:`build_summary` with plain inputs (node rows, flow stats, counters, energy reports) and
+:func:`write_summary`. Same inputs give a byte-identical file: fixed key order, floats rounded
+to fixed precision, non-finite floats written as ``null``.
+
+Percentiles are *nearest-rank*: the p-th percentile of ``n`` sorted values is the value at rank
+``ceil(p / 100 x n)`` (1-based), so it is always one of the samples (p50 of ``[1, 2, 3, 4]`` is
+2, p90 of ten values is the 9th, p99 of fewer than 100 values is the maximum).
+
+``summary.json`` layout (times in seconds unless the key says ``_ms``)::
+
+    scenario           {name, source, seed, duration_s, channel}
+    nodes, joined      total node count, nodes that joined (the coordinator counts once formed)
+    formation_time_s   when the last node joined (null unless all did)
+    per_node           [{name, role, eui64, short_address, parent, depth, joined_at_s}, ...]
+    flows              [{name, from, to, size, period_s, sent, delivered, duplicates, skipped,
+                         delivery_ratio, latency_ms {p50, p90, p99, mean, max},
+                         hops {mean, max}}, ...]
+    delivery           {sent, delivered, delivery_ratio} over every flow
+    totals             runner counters (MAC/NWK frames, retries, route discoveries, ...)
+    drops              frames dropped, by reason
+    energy             [{name, elapsed_s, charge_mah, average_current_ma, energy_j,
+                         battery_mah, battery_life_days}, ...] for battery devices
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from zigmesh.errors import LocalProtocolError
+from zigmesh.scenario.config import TrafficSpec
+from zigmesh.sim.energy import EnergyReport
+
+__all__ = [
+    "FlowStats",
+    "NodeRow",
+    "build_summary",
+    "percentile",
+    "percentiles",
+    "summary_json",
+    "write_summary",
+]
+
+#: Percentiles reported for latencies.
+PERCENTILES = (50, 90, 99)
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """Nearest-rank ``p``-th percentile (0 < p <= 100) of ``values`` (need not be sorted)."""
+    if not values:
+        raise LocalProtocolError("percentile of no values")
+    if not 0.0 < p <= 100.0:
+        raise LocalProtocolError(f"percentile must be in (0, 100], got {p}")
+    ordered = sorted(values)
+    rank = math.ceil(p / 100.0 * len(ordered))
+    return ordered[max(rank, 1) - 1]
+
+
+def percentiles(values: Sequence[float]) -> dict[str, float | None]:
+    """``{"p50": .., "p90": .., "p99": ..}`` (nearest rank); every value None when empty."""
+    if not values:
+        return {f"p{p}": None for p in PERCENTILES}
+    ordered = sorted(values)
+    n = len(ordered)
+    return {f"p{p}": ordered[max(math.ceil(p / 100.0 * n), 1) - 1] for p in PERCENTILES}
+
+
+@dataclass(slots=True)
+class FlowStats:
+    """Counters of one traffic flow, keyed by a sequence number unique within the flow.
+
+    ``record_sent`` when a source hands a message to the stack, ``record_delivered`` when the
+    destination's application receives it; a second delivery of the same ``seq`` counts in
+    ``duplicates`` only. ``record_skipped`` counts send times that passed while the source could
+    not send (not joined yet): those are not in ``sent``.
+    """
+
+    name: str
+    sources: tuple[str, ...] = ()
+    destination: str = ""
+    size: int = 0
+    period_us: int = 0
+    sent: int = 0
+    delivered: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    #: latency of each delivered message (us), in delivery order
+    latencies_us: list[int] = field(default_factory=list)
+    #: hop count of each delivered message, in delivery order
+    hops: list[int] = field(default_factory=list)
+    _sent_at: dict[int, int] = field(default_factory=dict)
+    _delivered: set[int] = field(default_factory=set)
+
+    @classmethod
+    def from_spec(cls, spec: TrafficSpec) -> FlowStats:
+        """Empty stats for the flow ``spec`` describes."""
+        return cls(spec.name, spec.sources, spec.destination, spec.size, spec.period_us)
+
+    def record_sent(self, seq: int, t_us: int) -> None:
+        """Message ``seq`` handed to the stack at ``t_us``."""
+        if seq in self._sent_at:
+            raise LocalProtocolError(f"flow {self.name}: sequence {seq} sent twice")
+        self._sent_at[seq] = t_us
+        self.sent += 1
+
+    def record_delivered(self, seq: int, t_us: int, hops: int) -> None:
+        """Message ``seq`` received by the destination at ``t_us`` after ``hops`` hops."""
+        sent_at = self._sent_at.get(seq)
+        if sent_at is None:
+            raise LocalProtocolError(f"flow {self.name}: sequence {seq} delivered but never sent")
+        if seq in self._delivered:
+            self.duplicates += 1
+            return
+        self._delivered.add(seq)
+        self.delivered += 1
+        self.latencies_us.append(t_us - sent_at)
+        self.hops.append(hops)
+
+    def record_skipped(self) -> None:
+        """A send time passed while the source could not send."""
+        self.skipped += 1
+
+    @property
+    def delivery_ratio(self) -> float | None:
+        """delivered / sent (None before anything was sent)."""
+        return self.delivered / self.sent if self.sent else None
+
+    def undelivered(self) -> list[int]:
+        """Sequence numbers sent but not (yet) delivered, ascending."""
+        return sorted(s for s in self._sent_at if s not in self._delivered)
+
+    def to_dict(self) -> dict[str, Any]:
+        """This flow's entry in ``summary.json``."""
+        lat_ms = [x / 1000.0 for x in self.latencies_us]
+        latency: dict[str, float | None] = {k: _ms(v) for k, v in percentiles(lat_ms).items()}
+        latency["mean"] = _ms(sum(lat_ms) / len(lat_ms)) if lat_ms else None
+        latency["max"] = _ms(max(lat_ms)) if lat_ms else None
+        return {
+            "name": self.name,
+            "from": list(self.sources),
+            "to": self.destination,
+            "size": self.size,
+            "period_s": _s(self.period_us),
+            "sent": self.sent,
+            "delivered": self.delivered,
+            "duplicates": self.duplicates,
+            "skipped": self.skipped,
+            "delivery_ratio": _ratio(self.delivery_ratio),
+            "latency_ms": latency,
+            "hops": {
+                "mean": round(sum(self.hops) / len(self.hops), 3) if self.hops else None,
+                "max": max(self.hops) if self.hops else None,
+            },
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRow:
+    """One node's outcome. ``joined_at_us`` None: never joined (``short_address`` and the
+    rest may then be None too). ``parent`` is the parent's name (None for the coordinator)."""
+
+    name: str
+    role: str
+    short_address: int | None = None
+    parent: str | None = None
+    depth: int | None = None
+    joined_at_us: int | None = None
+    eui64: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """This node's entry in ``summary.json`` (addresses as hex strings)."""
+        return {
+            "name": self.name,
+            "role": self.role,
+            "eui64": None if self.eui64 is None else f"{self.eui64:016x}",
+            "short_address": None if self.short_address is None else f"0x{self.short_address:04x}",
+            "parent": self.parent,
+            "depth": self.depth,
+            "joined_at_s": None if self.joined_at_us is None else _s(self.joined_at_us),
+        }
+
+
+def build_summary(
+    *,
+    nodes: Sequence[NodeRow],
+    flows: Sequence[FlowStats],
+    totals: Mapping[str, int] | None = None,
+    drops: Mapping[str, int] | None = None,
+    energy: Mapping[str, EnergyReport] | None = None,
+    name: str = "",
+    source: str = "",
+    seed: int | None = None,
+    duration_us: int | None = None,
+    channel: int | None = None,
+) -> dict[str, Any]:
+    """The ``summary.json`` structure (see the module docstring) from plain inputs.
+
+    ``totals`` and ``drops`` are written with their keys sorted; ``nodes``, ``flows`` and
+    ``energy`` keep the order given. Suggested ``totals`` keys: ``mac_frames_sent``,
+    ``mac_retries``, ``mac_acks``, ``nwk_frames_sent``, ``nwk_frames_relayed``,
+    ``route_discoveries``, ``broadcasts``.
+    """
+    joined_at = [n.joined_at_us for n in nodes]
+    joined = sum(t is not None for t in joined_at)
+    formation: float | None = None
+    if nodes and joined == len(nodes):
+        formation = _s(max(t for t in joined_at if t is not None))
+    sent = sum(f.sent for f in flows)
+    delivered = sum(f.delivered for f in flows)
+    return {
+        "scenario": {
+            "name": name,
+            "source": source,
+            "seed": seed,
+            "duration_s": None if duration_us is None else _s(duration_us),
+            "channel": channel,
+        },
+        "nodes": len(nodes),
+        "joined": joined,
+        "formation_time_s": formation,
+        "per_node": [n.to_dict() for n in nodes],
+        "flows": [f.to_dict() for f in flows],
+        "delivery": {
+            "sent": sent,
+            "delivered": delivered,
+            "delivery_ratio": _ratio(delivered / sent) if sent else None,
+        },
+        "totals": _sorted_counts(totals),
+        "drops": _sorted_counts(drops),
+        "energy": [_energy_row(n, r) for n, r in (energy or {}).items()],
+    }
+
+
+def _sorted_counts(counts: Mapping[str, int] | None) -> dict[str, int]:
+    if not counts:
+        return {}
+    return {k: int(counts[k]) for k in sorted(counts)}
+
+
+def _energy_row(name: str, r: EnergyReport) -> dict[str, Any]:
+    return {
+        "name": name,
+        "elapsed_s": _s(r.elapsed_us),
+        "charge_mah": _sig(r.charge_mah),
+        "average_current_ma": _sig(r.average_current_ma),
+        "energy_j": _sig(r.energy_j),
+        "battery_mah": _sig(r.battery_mah),
+        "battery_life_days": _sig(r.battery_life_days),
+    }
+
+
+def summary_json(summary: Mapping[str, Any]) -> str:
+    """Deterministic JSON text of ``summary``: key order as built, 2-space indent, non-finite
+    floats as ``null``, trailing newline."""
+    return json.dumps(_clean(summary), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def write_summary(path: str | os.PathLike[str], summary: Mapping[str, Any]) -> None:
+    """Write :func:`summary_json` to ``path`` (UTF-8, ``\\n`` line ends)."""
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(summary_json(summary))
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _s(us: int) -> float:
+    """Microseconds as seconds (exact to the microsecond)."""
+    return round(us / 1_000_000, 6)
+
+
+def _ms(x: float | None) -> float | None:
+    return None if x is None else round(x, 3)
+
+
+def _ratio(x: float | None) -> float | None:
+    return None if x is None else round(x, 4)
+
+
+def _sig(x: float) -> float:
+    """Six significant digits (inf/nan pass through and become null in the JSON)."""
+    return float(f"{x:.6g}") if math.isfinite(x) else x
