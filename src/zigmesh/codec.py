@@ -91,7 +91,9 @@ class Reader:
 
     def expect_end(self, field: str) -> None:
         if self.pos != self.end:
-            raise DecodeError(field, self.base + self.pos, f"{self.end - self.pos} trailing byte(s)")
+            raise DecodeError(
+                field, self.base + self.pos, f"{self.end - self.pos} trailing byte(s)"
+            )
 
 
 class Writer:
