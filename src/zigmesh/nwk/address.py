@@ -1,0 +1,206 @@
+"""Stochastic address assignment and address conflict handling (Zigbee spec R22 3.6.1.7,
+3.6.1.9.3).
+
+Zigbee PRO (nwkAddrAlloc = 2) gives a joining device a random network address in
+0x0001-0xfff7 that the parent does not know to be in use. Addresses may therefore collide;
+nwkUniqueAddr is FALSE and every device watches for conflicts:
+
+* detection: a frame whose NWK header carries a source IEEE address that the address map (or
+  the neighbour table) knows under the same network address with another IEEE address, or a
+  frame for our address carrying another device's IEEE address as destination;
+* report: the detecting device broadcasts a network status ADDRESS_CONFLICT (0x0d) to 0xfffd;
+* resolution, on a report or a local detection: a router or coordinator whose own address is
+  in conflict picks a new one (the upper layer then announces it); the parent of an end
+  device in conflict gives it a new address with an unsolicited rejoin response. The
+  coordinator keeps 0x0000.
+
+:class:`ConflictState` is the per-address state kept to rate-limit reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from zigmesh.nwk.commands import NetworkStatus, NwkStatusCode, RejoinResponse, RejoinStatus
+from zigmesh.nwk.constants import COORDINATOR_ADDRESS, MAX_UNICAST_ADDRESS, S
+from zigmesh.nwk.frames import NwkFrame
+from zigmesh.nwk.primitives import NlmeNetworkAddressChangeIndication, NlmeNwkStatusIndication
+from zigmesh.nwk.tables import AddressMapStatus, DeviceType
+
+if TYPE_CHECKING:
+    from zigmesh.nwk.nwk import Nwk
+
+__all__ = ["AddressManager", "ConflictState", "allocate_stochastic", "REPORT_HOLDOFF_US"]
+
+#: a conflict on the same address is reported at most once in this interval
+REPORT_HOLDOFF_US = 2 * S
+_MAX_TRIES = 1000
+
+
+class ConflictState(Enum):
+    """Where this device stands with a conflicting address."""
+
+    REPORTED = 1  # network status ADDRESS_CONFLICT broadcast
+    RESOLVED = 2  # our own / our child's address was changed
+
+
+def allocate_stochastic(
+    rng_randrange: Callable[[int, int], int], in_use: Callable[[int], bool]
+) -> int:
+    """A random unicast address 0x0001-0xfff7 for which ``in_use(address)`` is False
+    (Zigbee spec 3.6.1.7). ``rng_randrange`` is ``random.Random.randrange``."""
+    for _ in range(_MAX_TRIES):
+        a = rng_randrange(1, MAX_UNICAST_ADDRESS + 1)
+        if not in_use(a):
+            return a
+    raise RuntimeError("no free network address found")  # pragma: no cover - 65k space
+
+
+class AddressManager:
+    """Address assignment for joining children and conflict detection / resolution."""
+
+    __slots__ = ("_nwk", "_reports", "reserved")
+
+    def __init__(self, nwk: Nwk) -> None:
+        self._nwk = nwk
+        #: conflicting address -> (state, time)
+        self._reports: dict[int, tuple[ConflictState, int]] = {}
+        #: addresses promised to devices whose join is not confirmed yet
+        self.reserved: set[int] = set()
+
+    def stop(self) -> None:
+        self._reports.clear()
+        self.reserved.clear()
+
+    # -- assignment ------------------------------------------------------------------------
+
+    def in_use(self, address: int, ieee: int | None = None) -> bool:
+        """``address`` is known to belong to a device other than ``ieee``."""
+        nwk = self._nwk
+        if address == nwk.nib.nwk_network_address or address in self.reserved:
+            return True
+        if address == COORDINATOR_ADDRESS or address > MAX_UNICAST_ADDRESS:
+            return True
+        e = nwk.neighbors.get(address)
+        if e is not None and (ieee is None or e.extended_address != ieee):
+            return True
+        known = nwk.address_map.ieee_of(address)
+        return known is not None and known != ieee
+
+    def allocate(self) -> int:
+        """A fresh stochastic address (Zigbee spec 3.6.1.7)."""
+        return allocate_stochastic(self._nwk.rng.randrange, self.in_use)
+
+    # -- detection -------------------------------------------------------------------------
+
+    def check_frame(self, frame: NwkFrame) -> bool:
+        """Learn the IEEE / network address pairs a received frame carries and look for
+        conflicts. Returns True when the frame must be dropped (never, for now: a conflicting
+        frame is still processed)."""
+        nwk = self._nwk
+        me = nwk.nib.nwk_network_address
+        my_ieee = nwk.ieee
+        src_ieee = frame.src_ieee
+        if src_ieee is not None and src_ieee != my_ieee:
+            src = frame.src
+            if src == me:
+                self.conflict(src)
+            elif src <= MAX_UNICAST_ADDRESS:
+                e = nwk.neighbors.get(src)
+                if (
+                    e is not None
+                    and e.extended_address is not None
+                    and e.extended_address != src_ieee
+                ) or nwk.address_map.update(src, src_ieee) == AddressMapStatus.CONFLICT:
+                    self.conflict(src)
+        dst_ieee = frame.dst_ieee
+        if dst_ieee is not None and frame.dst == me and dst_ieee != my_ieee:
+            self.conflict(me)
+        return False
+
+    def conflict(self, address: int) -> None:
+        """A conflict on ``address`` was detected here (3.6.1.9.3)."""
+        nwk = self._nwk
+        now = nwk.clock.now()
+        last = self._reports.get(address)
+        if last is not None and now - last[1] < REPORT_HOLDOFF_US:
+            return
+        nwk.stats.address_conflicts += 1
+        self._reports[address] = (ConflictState.REPORTED, now)
+        nwk.address_map.remove_short(address)
+        if nwk.is_router:
+            nwk.send_command(
+                NetworkStatus(NwkStatusCode.ADDRESS_CONFLICT, address), 0xFFFD, radius=None
+            )
+        self.resolve(address)
+
+    def on_conflict_status(self, address: int) -> None:
+        """A network status ADDRESS_CONFLICT about ``address`` was received."""
+        nwk = self._nwk
+        nwk.address_map.remove_short(address)
+        last = self._reports.get(address)
+        if (
+            last is not None
+            and last[0] == ConflictState.RESOLVED
+            and nwk.clock.now() - last[1] < REPORT_HOLDOFF_US
+        ):
+            return
+        self.resolve(address)
+
+    def resolve(self, address: int) -> None:
+        """Change our address, or our end device child's, when it is ``address``."""
+        nwk = self._nwk
+        now = nwk.clock.now()
+        if address == nwk.nib.nwk_network_address:
+            if nwk.is_router and address != COORDINATOR_ADDRESS:
+                self._reports[address] = (ConflictState.RESOLVED, now)
+                self.change_own_address()
+            return
+        e = nwk.neighbors.get(address)
+        if (
+            e is not None
+            and e.is_child
+            and e.device_type == DeviceType.END_DEVICE
+            and e.extended_address is not None
+        ):
+            self._reports[address] = (ConflictState.RESOLVED, now)
+            self.reassign_child(e.extended_address)
+
+    # -- resolution ------------------------------------------------------------------------
+
+    def change_own_address(self) -> None:
+        """Pick a new stochastic address (router / coordinator in conflict)."""
+        nwk = self._nwk
+        old = nwk.nib.nwk_network_address
+        new = self.allocate()
+        nwk.set_network_address(new)
+        nwk.stats.address_changes += 1
+        nwk.routes.remove(new)
+        nwk.emit(NlmeNwkStatusIndication(NwkStatusCode.ADDRESS_CONFLICT, old))
+        nwk.emit(NlmeNetworkAddressChangeIndication(new, old))
+        # neighbours learn the new address (with our IEEE) from a link status at once
+        nwk.link_status.send_now()
+
+    def reassign_child(self, ieee: int) -> None:
+        """Give an end device child a new address with an unsolicited rejoin response."""
+        nwk = self._nwk
+        e = nwk.neighbors.get_by_ieee(ieee)
+        if e is None:
+            return
+        old = e.network_address
+        new = self.allocate()
+        nwk.neighbors.change_address(ieee, new)
+        nwk.address_map.update(new, ieee, overwrite=True)
+        nwk.stats.address_changes += 1
+        nwk.purge_indirect(old)
+        # the child still answers to (and polls from) its old short address
+        nwk.send_command(
+            RejoinResponse(new, RejoinStatus.SUCCESS),
+            old,
+            old,
+            radius=1,
+            dst_ieee=ieee,
+            indirect=not e.rx_on_when_idle,
+        )

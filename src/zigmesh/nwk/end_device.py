@@ -1,0 +1,340 @@
+"""End devices and their parents (Zigbee spec R22 3.6.10, 3.6.1.4, 3.4.11 / 3.4.12).
+
+Child side (:class:`EndDeviceChild`, :class:`ChildState`):
+
+* an rx-off end device polls its parent (MLME-POLL) every ``poll_interval_us``, and again at
+  once while frames keep coming with Frame Pending set;
+* after joining it sends an End Device Timeout Request (its timeout index, Table 3-54: 0 = 10 s,
+  n = 2^n minutes) and learns from the response which keepalive the parent supports; since the
+  MAC reports no data poll to the parent's NWK here, parents advertise the End Device Timeout
+  Request keepalive and the child repeats the request every quarter of its timeout;
+* ``parent_loss_threshold`` consecutive failures (polls, or frames to the parent after every
+  retry) mean the parent is lost: NLME-NWK-STATUS.indication PARENT_LINK_FAILURE and, if
+  configured, a NWK rejoin to a new parent (retried every ``rejoin_retry_us``).
+
+Parent side (:class:`EndDeviceParent`): the End Device Timeout Request sets the child's timeout
+(neighbour table); any frame from the child restarts it; a child whose timeout runs out is
+removed and the frames its MAC still held for it are purged (the MAC itself drops a frame not
+polled for within macTransactionPersistenceTime, 7.68 s).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from zigmesh.clock import TimerHandle
+from zigmesh.errors import LocalProtocolError
+from zigmesh.mac.primitives import MacStatus, MlmePollConfirm
+from zigmesh.nwk.commands import (
+    PARENT_INFO_MAC_DATA_POLL_KEEPALIVE,
+    PARENT_INFO_POWER_NEGOTIATION,
+    PARENT_INFO_TIMEOUT_REQUEST_KEEPALIVE,
+    EndDeviceTimeoutRequest,
+    EndDeviceTimeoutResponse,
+    EndDeviceTimeoutStatus,
+    NwkStatusCode,
+    end_device_timeout_seconds,
+)
+from zigmesh.nwk.constants import MS, S
+from zigmesh.nwk.frames import NwkFrame
+from zigmesh.nwk.primitives import (
+    NlmeNwkStatusIndication,
+    NlmeSyncConfirm,
+    NwkStatus,
+    mac_to_nwk_status,
+)
+from zigmesh.nwk.tables import DeviceType
+
+if TYPE_CHECKING:
+    from zigmesh.nwk.nwk import Nwk
+
+__all__ = ["ChildState", "EndDeviceChild", "EndDeviceParent"]
+
+#: first poll after joining (fetches the timeout response)
+_FIRST_POLL_US = 500 * MS
+#: quick re-poll while the parent has more frames (Frame Pending)
+_REPOLL_US = 10 * MS
+_FAILURES = (MacStatus.NO_ACK, MacStatus.CHANNEL_ACCESS_FAILURE)
+
+
+class ChildState(Enum):
+    """An end device's standing with its parent."""
+
+    IDLE = 0  # not an end device in a network
+    ATTACHED = 1  # polling / keeping alive
+    PARENT_LOST = 2  # rejoining
+
+
+class EndDeviceChild:
+    """Polling, keepalive and parent loss of an end device."""
+
+    __slots__ = (
+        "_nwk",
+        "state",
+        "polling",
+        "failures",
+        "_poll_timer",
+        "_keepalive_timer",
+        "_rejoin_timer",
+        "_sync",
+        "_more",
+    )
+
+    def __init__(self, nwk: Nwk) -> None:
+        self._nwk = nwk
+        self.state = ChildState.IDLE
+        #: an MLME-POLL is in progress
+        self.polling = False
+        #: consecutive poll / transmit failures toward the parent
+        self.failures = 0
+        self._poll_timer: TimerHandle | None = None
+        self._keepalive_timer: TimerHandle | None = None
+        self._rejoin_timer: TimerHandle | None = None
+        self._sync = False
+        self._more = False
+
+    def stop(self) -> None:
+        for h in (self._poll_timer, self._keepalive_timer, self._rejoin_timer):
+            if h is not None:
+                h.cancel()
+        self._poll_timer = self._keepalive_timer = self._rejoin_timer = None
+        self.state = ChildState.IDLE
+        self.failures = 0
+        self._sync = False
+        self._more = False
+
+    def _cancel_attached(self) -> None:
+        for h in (self._poll_timer, self._keepalive_timer):
+            if h is not None:
+                h.cancel()
+        self._poll_timer = self._keepalive_timer = None
+
+    # -- attached --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Joined (or rejoined) a parent: start polling and keepalive."""
+        nwk = self._nwk
+        self._cancel_attached()
+        if self._rejoin_timer is not None:
+            self._rejoin_timer.cancel()
+            self._rejoin_timer = None
+        self.state = ChildState.ATTACHED
+        self.failures = 0
+        self.send_timeout_request()
+        if not nwk.rx_on_when_idle:
+            self._poll_timer = nwk.clock.call_later(_FIRST_POLL_US, self._poll_tick)
+
+    def _poll_tick(self) -> None:
+        nwk = self._nwk
+        self._poll_timer = nwk.clock.call_later(nwk.config.poll_interval_us, self._poll_tick)
+        self.poll()
+
+    def poll(self) -> bool:
+        """Send a data request to the parent now (False when one is already running)."""
+        nwk = self._nwk
+        if self.polling or self.state != ChildState.ATTACHED:
+            return False
+        parent = nwk.parent_address
+        if parent is None:
+            return False
+        try:
+            nwk.mac.mlme_poll_request(parent)
+        except LocalProtocolError:
+            return False
+        self.polling = True
+        return True
+
+    def sync(self) -> None:
+        """NLME-SYNC.request: poll now, confirm with the outcome."""
+        nwk = self._nwk
+        if self.state != ChildState.ATTACHED:
+            nwk.emit_soon(NlmeSyncConfirm(NwkStatus.INVALID_REQUEST))
+            return
+        self._sync = True
+        if not self.polling and not self.poll():
+            self._sync = False
+            nwk.emit_soon(NlmeSyncConfirm(NwkStatus.INVALID_REQUEST))
+
+    def frame_pending(self) -> None:
+        """A frame from the parent said it holds more for us: poll again soon."""
+        self._more = True
+
+    def on_poll_confirm(self, c: MlmePollConfirm) -> None:
+        nwk = self._nwk
+        if nwk.join.polling:
+            nwk.join.on_poll_confirm(c)
+            return
+        self.polling = False
+        status = c.status
+        if self._sync:
+            self._sync = False
+            nwk.emit(NlmeSyncConfirm(mac_to_nwk_status(status)))
+        if self.state != ChildState.ATTACHED:
+            return
+        if status == MacStatus.SUCCESS or status == MacStatus.NO_DATA:
+            self.failures = 0
+            if self._more and status == MacStatus.SUCCESS:
+                self._more = False
+                nwk.clock.call_later(_REPOLL_US, self.poll)
+            return
+        self._failure()
+
+    def on_tx_result(self, status: MacStatus) -> None:
+        """A frame to the parent succeeded or failed (after every retry)."""
+        if self.state != ChildState.ATTACHED:
+            return
+        if status == MacStatus.SUCCESS:
+            self.failures = 0
+        elif status in _FAILURES:
+            self._failure()
+
+    def _failure(self) -> None:
+        nwk = self._nwk
+        self.failures += 1
+        if self.failures >= nwk.config.parent_loss_threshold:
+            self.parent_lost()
+
+    def parent_lost(self) -> None:
+        """Parent loss (3.6.1.4.2): report it and rejoin elsewhere if configured."""
+        nwk = self._nwk
+        if self.state != ChildState.ATTACHED:
+            return
+        self._cancel_attached()
+        self.state = ChildState.PARENT_LOST
+        nwk.stats.parent_losses += 1
+        parent = nwk.parent_address
+        nwk.emit(
+            NlmeNwkStatusIndication(
+                NwkStatusCode.PARENT_LINK_FAILURE, parent if parent is not None else 0xFFFF
+            )
+        )
+        if nwk.config.rejoin_on_parent_loss:
+            nwk.join.rejoin()
+
+    def on_rejoin_failed(self) -> None:
+        """The rejoin found no parent: try again later."""
+        nwk = self._nwk
+        if self.state != ChildState.PARENT_LOST or not nwk.config.rejoin_on_parent_loss:
+            return
+        if self._rejoin_timer is not None:
+            self._rejoin_timer.cancel()
+        self._rejoin_timer = nwk.clock.call_later(nwk.config.rejoin_retry_us, self._retry_rejoin)
+
+    def _retry_rejoin(self) -> None:
+        self._rejoin_timer = None
+        if self.state == ChildState.PARENT_LOST:
+            self._nwk.join.rejoin()
+
+    # -- timeout request / keepalive -------------------------------------------------------
+
+    def send_timeout_request(self) -> None:
+        nwk = self._nwk
+        parent = nwk.parent_address
+        if parent is None or self.state != ChildState.ATTACHED:
+            return
+        nwk.send_command(
+            EndDeviceTimeoutRequest(nwk.config.end_device_timeout_index, 0),
+            parent,
+            parent,
+            radius=1,
+            on_done=lambda rec, st: self.on_tx_result(st),
+        )
+
+    def on_timeout_response(self, cmd: EndDeviceTimeoutResponse) -> None:
+        nwk = self._nwk
+        if self.state != ChildState.ATTACHED:
+            return
+        info = (
+            (PARENT_INFO_MAC_DATA_POLL_KEEPALIVE if cmd.mac_data_poll_keepalive else 0)
+            | (PARENT_INFO_TIMEOUT_REQUEST_KEEPALIVE if cmd.timeout_request_keepalive else 0)
+            | (PARENT_INFO_POWER_NEGOTIATION if cmd.power_negotiation else 0)
+        )
+        nwk.nib.nwk_parent_information = info
+        if self._keepalive_timer is not None:
+            self._keepalive_timer.cancel()
+            self._keepalive_timer = None
+        if cmd.status != EndDeviceTimeoutStatus.SUCCESS:
+            return
+        needs_request = cmd.timeout_request_keepalive and not (
+            cmd.mac_data_poll_keepalive and not nwk.rx_on_when_idle
+        )
+        if needs_request:
+            timeout = end_device_timeout_seconds(nwk.config.end_device_timeout_index) * S
+            self._keepalive_timer = nwk.clock.call_later(timeout // 4, self._keepalive)
+
+    def _keepalive(self) -> None:
+        self._keepalive_timer = None
+        nwk = self._nwk
+        self.send_timeout_request()
+        timeout = end_device_timeout_seconds(nwk.config.end_device_timeout_index) * S
+        self._keepalive_timer = nwk.clock.call_later(timeout // 4, self._keepalive)
+
+
+class EndDeviceParent:
+    """A router's end device children: timeouts and ageing."""
+
+    __slots__ = ("_nwk", "_timer", "_at")
+
+    def __init__(self, nwk: Nwk) -> None:
+        self._nwk = nwk
+        self._timer: TimerHandle | None = None
+        self._at = 0
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def on_timeout_request(
+        self, frame: NwkFrame, cmd: EndDeviceTimeoutRequest, prev_hop: int, now: int
+    ) -> None:
+        """End Device Timeout Request from a child (3.6.10.2)."""
+        nwk = self._nwk
+        child = nwk.neighbors.get(frame.src)
+        if child is None or not child.is_child or child.device_type != DeviceType.END_DEVICE:
+            nwk.stats.drop_other += 1
+            return
+        idx = cmd.requested_timeout
+        if 0 <= idx <= 14:
+            nwk.neighbors.set_device_timeout(frame.src, end_device_timeout_seconds(idx), now)
+            child.end_device_configuration = cmd.configuration
+            status = EndDeviceTimeoutStatus.SUCCESS
+        else:
+            status = EndDeviceTimeoutStatus.INCORRECT_VALUE
+        nwk.send_command(
+            EndDeviceTimeoutResponse(status, False, True, False),
+            frame.src,
+            frame.src,
+            radius=1,
+            indirect=not child.rx_on_when_idle,
+        )
+        self.schedule_ageing()
+
+    def schedule_ageing(self) -> None:
+        """(Re)arm the timer for the earliest child timeout."""
+        nwk = self._nwk
+        t = nwk.neighbors.next_timeout_us()
+        if t is None:
+            return
+        if self._timer is not None:
+            if self._at <= t:
+                return
+            self._timer.cancel()
+        self._at = t
+        self._timer = nwk.clock.call_at(max(t, nwk.clock.now()), self._age)
+
+    def _age(self) -> None:
+        nwk = self._nwk
+        self._timer = None
+        now = nwk.clock.now()
+        gone = nwk.neighbors.expire_end_devices(now)
+        for e in gone:
+            nwk.stats.children_aged_out += 1
+            for rec in nwk.purge_indirect(e.network_address):
+                if rec.on_done is not None:
+                    rec.on_done(rec, MacStatus.TRANSACTION_EXPIRED)
+            nwk.routes.remove(e.network_address)
+        if gone:
+            nwk.update_beacon()
+        self.schedule_ageing()

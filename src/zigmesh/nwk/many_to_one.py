@@ -1,0 +1,184 @@
+"""Many-to-one routing and source routing (Zigbee spec R22 3.6.3.5.1, 3.6.3.5.4, 3.6.3.3.2).
+
+A concentrator (nwkIsConcentrator; the coordinator by default in :mod:`zigmesh.node`)
+broadcasts a many-to-one route request every nwkConcentratorDiscoveryTime seconds (and soon
+after a source route fails). Routers answer no reply: each keeps a routing table entry toward
+the concentrator (many-to-one, route record required when the concentrator keeps a route
+record table) through the neighbour with the best path cost, and rebroadcasts it.
+
+Before the first data frame toward the concentrator after each many-to-one route request, a
+router sends a route record command (3.4.5) along the route, for itself or for the end device
+child whose frame it forwards (the child is then the record's source and the parent its first
+relay). Every relay appends its address; the concentrator stores the relay list in its route
+record table. A source-routed frame from the concentrator also clears the need for a record.
+
+The concentrator then reaches those devices by source routing: the frame carries the relay
+list (nearest the destination first) and a relay index counting down as it travels
+(:meth:`zigmesh.nwk.routing.Routing.on_source_routed`), with no route discovery per
+destination.
+
+:class:`RecordState` is a source's route record standing toward one concentrator.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from zigmesh.clock import TimerHandle
+from zigmesh.nwk.commands import RouteRecord
+from zigmesh.nwk.constants import S
+from zigmesh.nwk.frames import NwkFrame, NwkFrameType
+from zigmesh.nwk.tables import DeviceType
+
+if TYPE_CHECKING:
+    from zigmesh.nwk.nwk import Nwk
+
+__all__ = ["ManyToOne", "RecordState", "MTORR_HOLDOFF_US"]
+
+#: a repair many-to-one route request follows a route failure at most this often
+MTORR_HOLDOFF_US = 10 * S
+
+
+class RecordState(Enum):
+    """Route record standing of one source toward one concentrator."""
+
+    REQUIRED = 1  # a record goes before the next data frame
+    SENT = 2  # sent since the last many-to-one route request
+
+
+class ManyToOne:
+    """Concentrator side (periodic many-to-one route requests, route record table) and router
+    side (route records)."""
+
+    __slots__ = ("_nwk", "_timer", "_repair_timer", "_last_mtorr", "_records")
+
+    def __init__(self, nwk: Nwk) -> None:
+        self._nwk = nwk
+        self._timer: TimerHandle | None = None
+        self._repair_timer: TimerHandle | None = None
+        self._last_mtorr = -(1 << 62)
+        #: concentrator -> sources whose route record was sent since its last request
+        self._records: dict[int, set[int]] = {}
+
+    def stop(self) -> None:
+        for h in (self._timer, self._repair_timer):
+            if h is not None:
+                h.cancel()
+        self._timer = self._repair_timer = None
+        self._records.clear()
+
+    # -- concentrator ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Begin periodic many-to-one route requests if this device is a concentrator."""
+        nwk = self._nwk
+        if not nwk.nib.nwk_is_concentrator:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = nwk.clock.call_later(nwk.config.concentrator_first_delay_us, self._tick)
+
+    def _tick(self) -> None:
+        nwk = self._nwk
+        self._timer = None
+        if not nwk.nib.nwk_is_concentrator or not nwk.router_started:
+            return
+        self.send_request()
+        period = nwk.nib.nwk_concentrator_discovery_time_us
+        if period > 0:
+            self._timer = nwk.clock.call_later(period, self._tick)
+
+    def send_request(self) -> None:
+        """Broadcast a many-to-one route request now."""
+        nwk = self._nwk
+        self._last_mtorr = nwk.clock.now()
+        nwk.routing.discover_many_to_one(nwk.nib.nwk_concentrator_radius, True)
+
+    def on_route_failure(self) -> None:
+        """A source route (or a route of the concentrator) failed: refresh the many-to-one
+        routes soon (rate-limited)."""
+        nwk = self._nwk
+        if not nwk.nib.nwk_is_concentrator or self._repair_timer is not None:
+            return
+        wait = self._last_mtorr + MTORR_HOLDOFF_US - nwk.clock.now()
+        self._repair_timer = nwk.clock.call_later(max(wait, 0), self._repair)
+
+    def _repair(self) -> None:
+        self._repair_timer = None
+        if self._nwk.router_started:
+            self.send_request()
+
+    # -- routers ---------------------------------------------------------------------------
+
+    def on_many_to_one_request(self, concentrator: int, record_required: bool) -> None:
+        """A many-to-one route request from ``concentrator``: records are due again."""
+        self._records.pop(concentrator, None)
+
+    def record_state(self, concentrator: int, source: int) -> RecordState:
+        sent = self._records.get(concentrator)
+        return RecordState.SENT if sent is not None and source in sent else RecordState.REQUIRED
+
+    def source_routed_from(self, concentrator: int) -> None:
+        """The concentrator reached us by source routing: it has our route."""
+        nwk = self._nwk
+        self._records.setdefault(concentrator, set()).add(nwk.address)
+
+    def before_data(self, frame: NwkFrame, next_hop: int) -> None:
+        """A data frame is about to go along a many-to-one route that wants route records:
+        send the record first for its source (us, or our end device child)."""
+        nwk = self._nwk
+        src = frame.src
+        me = nwk.address
+        dst = frame.dst
+        if src == me:
+            relays: tuple[int, ...] = ()
+            src_ieee: int | None = nwk.ieee
+        else:
+            c = nwk.neighbors.get(src)
+            if c is None or not c.is_child or c.device_type != DeviceType.END_DEVICE:
+                return
+            relays = (me,)
+            src_ieee = c.extended_address
+        sent = self._records.setdefault(dst, set())
+        if src in sent:
+            return
+        sent.add(src)
+        nwk.stats.route_records_sent += 1
+        record = NwkFrame(
+            NwkFrameType.COMMAND,
+            dst,
+            src,
+            nwk.default_radius(),
+            nwk.next_seq(),
+            RouteRecord(relays).encode(),
+            src_ieee=src_ieee,
+        )
+        nwk.transmit(record, next_hop)
+
+    def on_route_record(self, frame: NwkFrame, cmd: RouteRecord, prev_hop: int, now: int) -> None:
+        """A route record for us (we are the concentrator) or to relay (append ourselves)."""
+        nwk = self._nwk
+        if frame.dst == nwk.address:
+            if nwk.nib.nwk_is_concentrator:
+                nwk.route_records.update(frame.src, cmd.relays, now)
+            return
+        nwk.routing.relay(
+            NwkFrame(
+                frame.frame_type,
+                frame.dst,
+                frame.src,
+                frame.radius,
+                frame.seq,
+                RouteRecord((*cmd.relays, nwk.address)).encode(),
+                frame.discover_route,
+                frame.protocol_version,
+                frame.end_device_initiator,
+                frame.dst_ieee,
+                frame.src_ieee,
+                frame.multicast,
+                frame.source_route,
+                frame.aux,
+            ),
+            prev_hop,
+        )

@@ -1,0 +1,1101 @@
+"""The Zigbee PRO NWK layer in operation (Zigbee spec R22 3.2, 3.6) on top of the 802.15.4 MAC.
+
+Sans-IO (DESIGN.md 1): :class:`Nwk` gets a :class:`~zigmesh.mac.mac.Mac`, a
+:class:`~zigmesh.clock.Clock` and a ``random.Random``; it registers itself as the MAC's upper
+layer. Requests come down as method calls named after the spec's primitives
+(``nlde_data_request``, ``nlme_join_request``...); confirms and indications go up as the
+dataclasses of :mod:`zigmesh.nwk.primitives` through the one callback registered with
+:meth:`Nwk.set_upper`. Frames from the air never raise: bad ones are dropped and counted in
+:class:`NwkStats`.
+
+This module holds the layer's state (NIB, tables), the transmit engine (MAC handles, NWK
+unicast retries) and the receive dispatch. Each procedure keeps its states and transitions in
+its own module: :mod:`~zigmesh.nwk.formation`, :mod:`~zigmesh.nwk.join`,
+:mod:`~zigmesh.nwk.address`, :mod:`~zigmesh.nwk.routing`, :mod:`~zigmesh.nwk.broadcast`,
+:mod:`~zigmesh.nwk.link_status`, :mod:`~zigmesh.nwk.many_to_one`, :mod:`~zigmesh.nwk.leave`
+and :mod:`~zigmesh.nwk.end_device`.
+
+Security hook: NWK security arrives with a later issue. Frames are sent unsecured; an
+installed :class:`NwkSecurity` (``Nwk.security``) would seal outgoing frames and open incoming
+secured ones. Without it, secured frames from the air are dropped (``rx_security_dropped``).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Protocol
+
+from zigmesh.clock import Clock, TimerHandle
+from zigmesh.errors import DecodeError, LocalProtocolError
+from zigmesh.mac.frames import AddrMode
+from zigmesh.mac.mac import Mac
+from zigmesh.mac.primitives import (
+    MacEvent,
+    MacStatus,
+    McpsDataConfirm,
+    McpsDataIndication,
+    MlmeAssociateConfirm,
+    MlmeAssociateIndication,
+    MlmeCommStatusIndication,
+    MlmePollConfirm,
+    MlmeScanConfirm,
+    MlmeStartConfirm,
+    ScanType,
+)
+from zigmesh.nwk.address import AddressManager
+from zigmesh.nwk.beacon import ZigbeeBeaconPayload
+from zigmesh.nwk.broadcast import Broadcaster
+from zigmesh.nwk.commands import (
+    EndDeviceTimeoutRequest,
+    EndDeviceTimeoutResponse,
+    Leave,
+    LinkStatus,
+    NetworkStatus,
+    NwkCommand,
+    RejoinRequest,
+    RejoinResponse,
+    RouteRecord,
+    RouteReply,
+    RouteRequest,
+    decode_command,
+)
+from zigmesh.nwk.constants import (
+    ADDRESS_MAP_DEFAULT_ENTRIES,
+    BROADCAST_ADDRESS_MIN,
+    BTT_DEFAULT_ENTRIES,
+    END_DEVICE_TIMEOUT_DEFAULT_INDEX,
+    MS,
+    NEIGHBOR_TABLE_DEFAULT_ENTRIES,
+    NWK_DEFAULT_RADIUS,
+    NWK_UNICAST_RETRIES,
+    NWK_UNICAST_RETRY_DELAY_US,
+    NWKC_INITIAL_RREQ_RETRIES,
+    NWKC_MAC_FRAME_OVERHEAD,
+    NWKC_PROTOCOL_VERSION,
+    NWKC_RREQ_RETRIES,
+    ROUTE_DISCOVERY_TABLE_DEFAULT_ENTRIES,
+    ROUTE_RECORD_TABLE_DEFAULT_ENTRIES,
+    ROUTING_TABLE_DEFAULT_ENTRIES,
+    UNASSIGNED_ADDRESS,
+    S,
+)
+from zigmesh.nwk.end_device import EndDeviceChild, EndDeviceParent
+from zigmesh.nwk.formation import Formation
+from zigmesh.nwk.frames import DiscoverRoute, NwkFrame, NwkFrameType
+from zigmesh.nwk.join import Join, JoinParent
+from zigmesh.nwk.leave import LeaveProcedure
+from zigmesh.nwk.link_cost import LINK_COST_TABLE, MAX_LINK_COST, symmetric_link_cost
+from zigmesh.nwk.link_status import LinkStatusSender
+from zigmesh.nwk.many_to_one import ManyToOne
+from zigmesh.nwk.nib import Nib
+from zigmesh.nwk.primitives import (
+    JoinMethod,
+    NldeDataConfirm,
+    NldeDataIndication,
+    NlmeEdScanConfirm,
+    NlmePermitJoiningConfirm,
+    NlmeResetConfirm,
+    NwkAddrMode,
+    NwkEvent,
+    NwkStatus,
+    mac_to_nwk_status,
+)
+from zigmesh.nwk.routing import Routing
+from zigmesh.nwk.tables import (
+    AddressMap,
+    BroadcastTransactionTable,
+    DeviceType,
+    NeighborTable,
+    RouteDiscoveryTable,
+    RouteRecordTable,
+    RoutingTable,
+)
+
+__all__ = [
+    "Nwk",
+    "NwkConfig",
+    "NwkSecurity",
+    "NwkStats",
+    "TxDone",
+    "TxRecord",
+    "UpperCallback",
+]
+
+UpperCallback = Callable[[NwkEvent], None]
+
+_BROADCAST_MIN = BROADCAST_ADDRESS_MIN
+_MAC_BROADCAST = 0xFFFF
+_DATA = NwkFrameType.DATA
+_COMMAND = NwkFrameType.COMMAND
+_SUCCESS = MacStatus.SUCCESS
+_RETRYABLE = (MacStatus.NO_ACK, MacStatus.CHANNEL_ACCESS_FAILURE)
+#: unsecured NWK frame room under aMaxPHYPacketSize: 127 - MAC header/FCS
+_MAX_NWK_FRAME = 127 - NWKC_MAC_FRAME_OVERHEAD
+
+
+class NwkSecurity(Protocol):
+    """NWK frame security (Zigbee spec 4.3.1), installed by the security layer later."""
+
+    def secure(self, frame: NwkFrame) -> bytes:
+        """The frame as on the air, auxiliary header and MIC included."""
+        ...
+
+    def unsecure(self, data: bytes) -> NwkFrame:
+        """Open a secured frame; raises :class:`~zigmesh.errors.SecurityError` on failure."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class NwkConfig:
+    """Implementation choices and table sizes (not NIB attributes). Times in microseconds."""
+
+    #: table capacities
+    neighbor_table_size: int = NEIGHBOR_TABLE_DEFAULT_ENTRIES
+    routing_table_size: int = ROUTING_TABLE_DEFAULT_ENTRIES
+    route_discovery_table_size: int = ROUTE_DISCOVERY_TABLE_DEFAULT_ENTRIES
+    btt_size: int = BTT_DEFAULT_ENTRIES
+    address_map_size: int = ADDRESS_MAP_DEFAULT_ENTRIES
+    route_record_table_size: int = ROUTE_RECORD_TABLE_DEFAULT_ENTRIES
+    #: nwkMaxChildren, and the share of it routers and end devices may take
+    max_children: int = 20
+    max_routers: int = 6
+    max_end_devices: int = 20
+    #: NWK retransmissions of a unicast after a MAC failure, and the pause before each
+    unicast_retries: int = NWK_UNICAST_RETRIES
+    unicast_retry_delay_us: int = NWK_UNICAST_RETRY_DELAY_US
+    #: route request broadcasts after the first: by the originator / by each relay
+    initial_rreq_retries: int = NWKC_INITIAL_RREQ_RETRIES
+    rreq_retries: int = NWKC_RREQ_RETRIES
+    #: frames held while their route is discovered (all destinations together)
+    route_discovery_buffer: int = 16
+    #: link status period jitter: each period is nwkLinkStatusPeriod +/- this
+    link_status_jitter_us: int = 1 * S
+    #: end device: MAC data poll interval (rx-off end devices), and consecutive poll /
+    #: transmit failures that mean the parent is lost
+    poll_interval_us: int = 7_500 * MS
+    parent_loss_threshold: int = 3
+    #: end device: rejoin by itself when the parent is lost; pause between rejoin attempts
+    rejoin_on_parent_loss: bool = True
+    rejoin_retry_us: int = 5 * S
+    #: end device: timeout index it asks for (Zigbee spec Table 3-54)
+    end_device_timeout_index: int = END_DEVICE_TIMEOUT_DEFAULT_INDEX
+    #: concentrator (nwkIsConcentrator), its radius (0: default) and its many-to-one route
+    #: request period (nwkConcentratorDiscoveryTime, seconds; 0: on request only)
+    concentrator: bool = False
+    concentrator_radius: int = 0
+    concentrator_discovery_time_s: int = 60
+    #: delay of a concentrator's first many-to-one route request after it starts
+    concentrator_first_delay_us: int = 2 * S
+    #: carry the source IEEE address in data frames too (commands always do)
+    src_ieee_in_data: bool = False
+    #: scan duration exponent of the rejoin's active scan
+    rejoin_scan_duration: int = 3
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.end_device_timeout_index <= 14:
+            raise LocalProtocolError("end_device_timeout_index must be 0-14")
+        if self.poll_interval_us <= 0 or self.parent_loss_threshold < 1:
+            raise LocalProtocolError("poll interval and parent loss threshold must be positive")
+        if self.max_children < 0 or self.max_routers < 0 or self.max_end_devices < 0:
+            raise LocalProtocolError("child capacities must be >= 0")
+
+
+@dataclass(slots=True)
+class NwkStats:
+    """Per-NWK counters (frames from the air never raise: they end up here)."""
+
+    #: NLDE-DATA requests, their confirms, and the indications delivered
+    data_requests: int = 0
+    data_confirm_success: int = 0
+    data_confirm_failure: int = 0
+    data_indications: int = 0
+    #: NWK frames handed to the MAC (originated + relayed), relayed frames, MAC failures
+    tx_frames: int = 0
+    tx_broadcasts: int = 0
+    tx_unicast_retries: int = 0
+    tx_failures: int = 0
+    relayed: int = 0
+    #: route discovery
+    route_discoveries: int = 0
+    route_discovery_failures: int = 0
+    rreq_sent: int = 0
+    rreq_relayed: int = 0
+    rrep_sent: int = 0
+    mtorr_sent: int = 0
+    route_records_sent: int = 0
+    source_routed: int = 0
+    network_status_sent: int = 0
+    route_repairs: int = 0
+    link_failures: int = 0
+    #: broadcast
+    broadcast_retries: int = 0
+    broadcast_duplicates: int = 0
+    passive_acks: int = 0
+    link_status_sent: int = 0
+    #: membership
+    joins_accepted: int = 0
+    joins_refused: int = 0
+    rejoins: int = 0
+    parent_losses: int = 0
+    children_aged_out: int = 0
+    address_conflicts: int = 0
+    address_changes: int = 0
+    leaves: int = 0
+    #: drops by reason
+    rx_frames: int = 0
+    rx_decode_error: int = 0
+    rx_security_dropped: int = 0
+    rx_bad_version: int = 0
+    rx_not_joined: int = 0
+    drop_radius: int = 0
+    drop_no_route: int = 0
+    drop_btt_full: int = 0
+    drop_buffer_full: int = 0
+    drop_discovery_table_full: int = 0
+    drop_source_route: int = 0
+    drop_indirect_expired: int = 0
+    drop_other: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+#: what a transmission's owner is told when the MAC is done with it
+TxDone = Callable[["TxRecord", MacStatus], None]
+
+
+class TxRecord:
+    """One NWK frame in the MAC's hands (or waiting for a NWK retry)."""
+
+    __slots__ = (
+        "frame",
+        "data",
+        "next_hop",
+        "indirect",
+        "ext_dst",
+        "attempts",
+        "retries",
+        "on_done",
+        "user",
+        "nsdu_handle",
+        "originated",
+        "repaired",
+        "handle",
+    )
+
+    def __init__(
+        self,
+        frame: NwkFrame,
+        data: bytes,
+        next_hop: int,
+        indirect: bool,
+        ext_dst: bool,
+        retries: int,
+        on_done: TxDone | None,
+    ) -> None:
+        self.frame = frame
+        self.data = data
+        self.next_hop = next_hop
+        self.indirect = indirect
+        self.ext_dst = ext_dst
+        self.attempts = 0
+        self.retries = retries
+        self.on_done = on_done
+        #: the callback of whoever asked for the frame (routing keeps ``on_done`` for itself)
+        self.user: TxDone | None = None
+        #: the NLDE-DATA handle of an originated data frame (-1: none)
+        self.nsdu_handle = -1
+        self.originated = False
+        #: a route repair was already tried for this frame
+        self.repaired = False
+        self.handle = -1
+
+
+class Nwk:
+    """One node's NWK layer: NLDE/NLME primitives, routing, broadcast, membership.
+
+    ``Nwk(mac, clock, rng, config=None)``: registers itself as ``mac``'s upper layer and draws
+    the first nwkSequenceNumber from ``rng``. Role (coordinator, router, end device) comes
+    from how the network is entered: NLME-NETWORK-FORMATION makes a coordinator, NLME-JOIN
+    with a router-capable capability a router (NLME-START-ROUTER then starts it), otherwise an
+    end device.
+    """
+
+    def __init__(
+        self,
+        mac: Mac,
+        clock: Clock,
+        rng: random.Random,
+        *,
+        config: NwkConfig | None = None,
+    ) -> None:
+        self.mac = mac
+        self.clock = clock
+        self.rng = rng
+        self.config = cfg = config if config is not None else NwkConfig()
+        self.ieee = int(mac.extended_address)
+        self.stats = NwkStats()
+        self.security: NwkSecurity | None = None
+        self._upper: UpperCallback | None = None
+        self.nib = self._default_nib()
+        self.neighbors = NeighborTable(
+            cfg.neighbor_table_size, router_age_limit=self.nib.nwk_router_age_limit
+        )
+        self.routes = RoutingTable(cfg.routing_table_size)
+        self.discovery = RouteDiscoveryTable(cfg.route_discovery_table_size)
+        self.btt = BroadcastTransactionTable(cfg.btt_size)
+        self.address_map = AddressMap(cfg.address_map_size)
+        self.route_records = RouteRecordTable(
+            cfg.route_record_table_size, max_relays=self.nib.nwk_max_source_route
+        )
+        #: None until the device formed or joined a network
+        self.device_type: DeviceType | None = None
+        #: the router is started (answers beacon requests, sends link status)
+        self.router_started = False
+        self._tx: dict[int, TxRecord] = {}
+        self._next_handle = 0
+        self._permit_timer: TimerHandle | None = None
+        #: whom an MLME-SCAN.confirm / MLME-START.confirm belongs to
+        self.scan_owner: Callable[[MlmeScanConfirm], None] | None = None
+        self.start_owner: Callable[[MlmeStartConfirm], None] | None = None
+        # procedures
+        self.addressing = AddressManager(self)
+        self.routing = Routing(self)
+        self.broadcaster = Broadcaster(self)
+        self.link_status = LinkStatusSender(self)
+        self.mto = ManyToOne(self)
+        self.formation = Formation(self)
+        self.join = Join(self)
+        self.join_parent = JoinParent(self)
+        self.leave = LeaveProcedure(self)
+        self.child = EndDeviceChild(self)
+        self.parent = EndDeviceParent(self)
+        self._mac_dispatch: dict[type, Callable[[MacEvent], None]] = {}
+        mac.set_upper(self._on_mac)
+
+    def _default_nib(self) -> Nib:
+        cfg = self.config
+        return Nib(
+            nwk_sequence_number=self.rng.getrandbits(8),
+            nwk_max_children=cfg.max_children,
+            nwk_max_routers=max(1, min(cfg.max_routers, 255)),
+            nwk_ieee_address=self.ieee,
+            nwk_is_concentrator=cfg.concentrator,
+            nwk_concentrator_radius=cfg.concentrator_radius,
+            nwk_concentrator_discovery_time=min(cfg.concentrator_discovery_time_s, 255),
+            nwk_end_device_timeout_default=cfg.end_device_timeout_index,
+        )
+
+    # ==========================================================================================
+    # upper-layer plumbing
+    # ==========================================================================================
+
+    def set_upper(self, upper: UpperCallback | None) -> None:
+        """Register the one callback that receives every confirm and indication."""
+        self._upper = upper
+
+    def emit(self, ev: NwkEvent) -> None:
+        upper = self._upper
+        if upper is not None:
+            upper(ev)
+
+    def emit_soon(self, ev: NwkEvent) -> None:
+        """Deliver an event from the clock, never from inside the request that caused it."""
+        self.clock.call_later(0, self.emit, ev)
+
+    # -- state -----------------------------------------------------------------------------
+
+    @property
+    def address(self) -> int:
+        """nwkNetworkAddress (0xFFFF before joining)."""
+        return self.nib.nwk_network_address
+
+    @property
+    def joined(self) -> bool:
+        return self.device_type is not None and self.nib.nwk_network_address != UNASSIGNED_ADDRESS
+
+    @property
+    def is_router(self) -> bool:
+        """Coordinator or router (relays, routes, sends link status)."""
+        dt = self.device_type
+        return dt is not None and dt != DeviceType.END_DEVICE
+
+    @property
+    def is_end_device(self) -> bool:
+        return self.device_type == DeviceType.END_DEVICE
+
+    @property
+    def parent_address(self) -> int | None:
+        p = self.neighbors.parent()
+        return None if p is None else p.network_address
+
+    @property
+    def rx_on_when_idle(self) -> bool:
+        return bool(self.mac.pib.mac_rx_on_when_idle)
+
+    def next_seq(self) -> int:
+        return self.nib.next_sequence_number()
+
+    def default_radius(self) -> int:
+        return 2 * self.nib.nwk_max_depth if self.nib.nwk_max_depth else NWK_DEFAULT_RADIUS
+
+    def link_cost(self, neighbor: int) -> int:
+        """Cost of the link to a neighbour (Zigbee spec 3.6.3.1): from the LQI of its frames,
+        and with nwkSymLink the larger of that and the cost it reported in its link status."""
+        e = self.neighbors.get(neighbor)
+        if e is None:
+            return MAX_LINK_COST
+        if self.nib.nwk_report_constant_cost:
+            return MAX_LINK_COST
+        incoming = LINK_COST_TABLE[e.lqi]
+        if self.nib.nwk_sym_link:
+            return symmetric_link_cost(incoming, e.outgoing_cost)
+        return incoming
+
+    def update_beacon(self) -> None:
+        """Refresh the MAC beacon payload and association permit (Zigbee spec 3.6.7)."""
+        if not self.is_router:
+            return
+        pib = self.mac.pib
+        pib.mac_association_permit = bool(self.nib.nwk_permit_joining)
+        pib.mac_beacon_payload = ZigbeeBeaconPayload(
+            router_capacity=self.join_parent.router_capacity(),
+            device_depth=min(self.nib.nwk_depth, 15),
+            end_device_capacity=self.join_parent.end_device_capacity(),
+            nwk_extended_pan_id=self.nib.nwk_extended_pan_id,
+            nwk_update_id=self.nib.nwk_update_id,
+        ).encode()
+
+    # ==========================================================================================
+    # NLDE-DATA (3.2.1)
+    # ==========================================================================================
+
+    def nlde_data_request(
+        self,
+        dst_addr_mode: NwkAddrMode,
+        dst_addr: int,
+        nsdu: bytes,
+        nsdu_handle: int = 0,
+        *,
+        radius: int = 0,
+        non_member_radius: int = 0,
+        discover_route: bool = True,
+        security_enable: bool = False,
+    ) -> None:
+        """NLDE-DATA.request (Zigbee spec 3.2.1.1): send ``nsdu`` (an APS frame) to a network
+        address (unicast or a broadcast address) or, with ``MULTICAST``, to a group (sent as
+        a broadcast to 0xFFFD: nwkUseMulticast is FALSE in Zigbee PRO). ``radius`` 0 means
+        2 x nwkMaxDepth. ``security_enable`` is honoured once a :class:`NwkSecurity` is
+        installed; frames are sent unsecured until then. The outcome comes as
+        :class:`NldeDataConfirm` with ``nsdu_handle``.
+        """
+        if not isinstance(nsdu, bytes | bytearray):
+            raise LocalProtocolError("nsdu must be bytes")
+        if not 0 <= nsdu_handle <= 0xFF:
+            raise LocalProtocolError(f"nsdu_handle {nsdu_handle} out of range 0-255")
+        if not 0 <= radius <= 0xFF or not 0 <= non_member_radius <= 7:
+            raise LocalProtocolError("radius 0-255, non_member_radius 0-7")
+        if not 0 <= dst_addr <= 0xFFFF:
+            raise LocalProtocolError(f"dst_addr {dst_addr:#x} out of range")
+        mode = NwkAddrMode(dst_addr_mode)
+        self.stats.data_requests += 1
+        now = self.clock.now()
+        if not self.joined:
+            self._data_confirm_soon(nsdu_handle, NwkStatus.INVALID_REQUEST, dst_addr)
+            return
+        if mode == NwkAddrMode.NONE:
+            self._data_confirm_soon(nsdu_handle, NwkStatus.INVALID_PARAMETER, dst_addr)
+            return
+        if mode == NwkAddrMode.MULTICAST:
+            dst_addr = 0xFFFD
+        me = self.nib.nwk_network_address
+        frame = NwkFrame(
+            _DATA,
+            dst_addr,
+            me,
+            radius if radius else self.default_radius(),
+            self.next_seq(),
+            bytes(nsdu),
+            DiscoverRoute.ENABLE if discover_route else DiscoverRoute.SUPPRESS,
+            NWKC_PROTOCOL_VERSION,
+            self.is_end_device,
+            None,
+            self.ieee if self.config.src_ieee_in_data else None,
+        )
+        if len(nsdu) + frame.header_length > _MAX_NWK_FRAME:
+            self._data_confirm_soon(nsdu_handle, NwkStatus.FRAME_TOO_LONG, dst_addr)
+            return
+        if dst_addr == me:
+            self.clock.call_later(0, self._loopback, frame, nsdu_handle, now)
+            return
+        if dst_addr >= _BROADCAST_MIN:
+            self.broadcaster.originate(frame, nsdu_handle)
+        else:
+            self.routing.originate(frame, nsdu_handle)
+
+    def _loopback(self, frame: NwkFrame, nsdu_handle: int, t: int) -> None:
+        self.deliver(frame, 255, t, self.address, 1)
+        self.data_confirm(nsdu_handle, NwkStatus.SUCCESS, frame.dst)
+
+    def _data_confirm_soon(self, handle: int, status: NwkStatus, dst: int) -> None:
+        self.clock.call_later(0, self.data_confirm, handle, status, dst)
+
+    def data_confirm(self, handle: int, status: NwkStatus, dst: int, retries: int = 0) -> None:
+        if status == NwkStatus.SUCCESS:
+            self.stats.data_confirm_success += 1
+        else:
+            self.stats.data_confirm_failure += 1
+        self.emit(NldeDataConfirm(handle, status, self.clock.now(), dst, retries))
+
+    def deliver(self, frame: NwkFrame, lqi: int, rx_time: int, prev_hop: int, hops: int) -> None:
+        """NLDE-DATA.indication of a data frame for this device."""
+        self.stats.data_indications += 1
+        dst = frame.dst
+        self.emit(
+            NldeDataIndication(
+                NwkAddrMode.NWK,
+                dst,
+                frame.src,
+                frame.payload,
+                lqi,
+                rx_time,
+                frame.aux is not None,
+                frame.radius,
+                hops,
+                frame.seq,
+                prev_hop,
+                frame.src_ieee,
+            )
+        )
+
+    def hops_of(self, frame: NwkFrame) -> int:
+        """Hops a received frame travelled (see :class:`NldeDataIndication`)."""
+        sr = frame.source_route
+        if sr is not None:
+            return len(sr.relays) + 1
+        d = self.default_radius() - frame.radius + 1
+        return d if d >= 1 else 1
+
+    # ==========================================================================================
+    # NLME primitives (3.2.2) — thin entry points into the procedure modules
+    # ==========================================================================================
+
+    def nlme_network_discovery_request(
+        self, scan_channels: int | list[int], scan_duration: int = 3
+    ) -> None:
+        """NLME-NETWORK-DISCOVERY.request (3.2.2.3): active scan; the neighbour table keeps the
+        potential parents; :class:`NlmeNetworkDiscoveryConfirm` lists the networks."""
+        self.join.discover(scan_channels, scan_duration)
+
+    def nlme_network_formation_request(
+        self,
+        scan_channels: int | list[int],
+        scan_duration: int = 3,
+        *,
+        pan_id: int | None = None,
+        extended_pan_id: int | None = None,
+        beacon_order: int = 15,
+        superframe_order: int = 15,
+    ) -> None:
+        """NLME-NETWORK-FORMATION.request (3.2.2.5): ED scan, active scan, then start a PAN on
+        the quietest channel with a PAN ID no neighbour network uses."""
+        self.formation.start(
+            scan_channels,
+            scan_duration,
+            pan_id=pan_id,
+            extended_pan_id=extended_pan_id,
+            beacon_order=beacon_order,
+            superframe_order=superframe_order,
+        )
+
+    def nlme_permit_joining_request(self, permit_duration: int) -> None:
+        """NLME-PERMIT-JOINING.request (3.2.2.7): 0x00 off, 0xff on until told otherwise,
+        else on for ``permit_duration`` seconds."""
+        if not 0 <= permit_duration <= 0xFF:
+            raise LocalProtocolError(f"permit_duration {permit_duration} out of range 0-255")
+        if not self.is_router:
+            self.emit_soon(NlmePermitJoiningConfirm(NwkStatus.INVALID_REQUEST))
+            return
+        if self._permit_timer is not None:
+            self._permit_timer.cancel()
+            self._permit_timer = None
+        self.nib.nwk_permit_joining = permit_duration != 0
+        if 0 < permit_duration < 0xFF:
+            self._permit_timer = self.clock.call_later(permit_duration * S, self._permit_off)
+        self.update_beacon()
+        self.emit_soon(NlmePermitJoiningConfirm(NwkStatus.SUCCESS))
+
+    def _permit_off(self) -> None:
+        self._permit_timer = None
+        self.nib.nwk_permit_joining = False
+        self.update_beacon()
+
+    def nlme_start_router_request(
+        self,
+        beacon_order: int = 15,
+        superframe_order: int = 15,
+        battery_life_extension: bool = False,
+    ) -> None:
+        """NLME-START-ROUTER.request (3.2.2.9): a joined router starts answering beacon
+        requests, relaying and sending link status."""
+        self.formation.start_router(beacon_order, superframe_order)
+
+    def nlme_ed_scan_request(self, scan_channels: int | list[int], scan_duration: int = 3) -> None:
+        """NLME-ED-SCAN.request (3.2.2.11): energy on each channel."""
+        if self.scan_owner is not None:
+            self.emit_soon(NlmeEdScanConfirm(NwkStatus.INVALID_REQUEST))
+            return
+        self.scan_owner = self._ed_scan_done
+        self.mac.mlme_scan_request(ScanType.ED, scan_channels, scan_duration)
+
+    def _ed_scan_done(self, c: MlmeScanConfirm) -> None:
+        self.emit(
+            NlmeEdScanConfirm(mac_to_nwk_status(c.status), c.energy_detect_list, c.scanned_channels)
+        )
+
+    def nlme_join_request(
+        self,
+        extended_pan_id: int,
+        rejoin_network: JoinMethod = JoinMethod.ASSOCIATION,
+        scan_channels: int | list[int] | None = None,
+        scan_duration: int = 3,
+        capability_information: int = 0,
+        security_enable: bool = False,
+    ) -> None:
+        """NLME-JOIN.request (3.2.2.13): by association (a network discovery must have filled
+        the neighbour table) or as a rejoin (NWK rejoin request / response; scans
+        ``scan_channels``, default the current channel). ``capability_information`` uses the
+        bits of :class:`zigmesh.nwk.commands.CapabilityInformation` (router-capable: 0x02,
+        rx on when idle: 0x08)."""
+        self.join.request(
+            extended_pan_id,
+            JoinMethod(rejoin_network),
+            scan_channels,
+            scan_duration,
+            capability_information,
+        )
+
+    def nlme_leave_request(
+        self, device_address: int | None = None, remove_children: bool = False, rejoin: bool = False
+    ) -> None:
+        """NLME-LEAVE.request (3.2.2.17): ``device_address`` None: this device leaves;
+        otherwise the IEEE address of a child to remove."""
+        self.leave.request(device_address, remove_children, rejoin)
+
+    def nlme_reset_request(self, warm_start: bool = False) -> None:
+        """NLME-RESET.request (3.2.2.20): cold start clears the NIB, every table and the MAC;
+        warm start keeps the NIB and tables but stops every procedure."""
+        self.reset(warm_start)
+        self.emit_soon(NlmeResetConfirm(NwkStatus.SUCCESS))
+
+    def nlme_route_discovery_request(
+        self,
+        dst_addr_mode: NwkAddrMode,
+        dst_addr: int = 0xFFFF,
+        radius: int = 0,
+        no_route_cache: bool = False,
+    ) -> None:
+        """NLME-ROUTE-DISCOVERY.request (3.2.2.33): ``NONE`` = many-to-one route request from
+        this concentrator; ``NWK`` = discover a route to ``dst_addr``."""
+        self.routing.discovery_request(NwkAddrMode(dst_addr_mode), dst_addr, radius, no_route_cache)
+
+    def nlme_sync_request(self, track: bool = False) -> None:
+        """NLME-SYNC.request (3.2.2.22): an end device polls its parent now."""
+        self.child.sync()
+
+    def nlme_get(self, attribute: str | int) -> int | bool:
+        """NLME-GET (3.2.2.26)."""
+        return self.nib.get(attribute)
+
+    def nlme_set(self, attribute: str | int, value: int | bool) -> None:
+        """NLME-SET (3.2.2.28)."""
+        self.nib.set(attribute, value)
+        self.neighbors.router_age_limit = self.nib.nwk_router_age_limit
+        self.route_records.max_relays = self.nib.nwk_max_source_route
+        self.btt.delivery_time_us = self.nib.nwk_network_broadcast_delivery_time_us
+
+    # -- reset / membership changes ----------------------------------------------------------
+
+    def reset(self, warm_start: bool = False) -> None:
+        """Stop every procedure and timer; cold start also clears the NIB, tables and MAC."""
+        for proc in (
+            self.formation,
+            self.join,
+            self.join_parent,
+            self.routing,
+            self.broadcaster,
+            self.link_status,
+            self.mto,
+            self.leave,
+            self.child,
+            self.parent,
+        ):
+            proc.stop()
+        if self._permit_timer is not None:
+            self._permit_timer.cancel()
+            self._permit_timer = None
+        self.scan_owner = None
+        self.start_owner = None
+        self._tx.clear()
+        self.router_started = False
+        if warm_start:
+            return
+        self.mac.mlme_reset(True)
+        self.device_type = None
+        self.nib = self._default_nib()
+        for table in (
+            self.neighbors,
+            self.routes,
+            self.discovery,
+            self.btt,
+            self.address_map,
+            self.route_records,
+        ):
+            table.clear()
+
+    def set_network_address(self, address: int) -> None:
+        """This device's network address (NIB and MAC)."""
+        self.nib.nwk_network_address = address
+        self.mac.pib.mac_short_address = address
+
+    # ==========================================================================================
+    # transmit engine
+    # ==========================================================================================
+
+    def encode(self, frame: NwkFrame) -> bytes:
+        sec = self.security
+        if sec is not None and frame.aux is not None:
+            return sec.secure(frame)
+        return frame.encode()
+
+    def transmit(
+        self,
+        frame: NwkFrame,
+        next_hop: int,
+        *,
+        on_done: TxDone | None = None,
+        indirect: bool = False,
+        ext_dst: bool = False,
+        retries: int | None = None,
+        data: bytes | None = None,
+    ) -> TxRecord:
+        """Hand a NWK frame to the MAC for ``next_hop`` (0xFFFF: MAC broadcast, no ACK).
+
+        Direct unicasts are retried ``retries`` times (default ``unicast_retries``) after a
+        MAC NO_ACK / CHANNEL_ACCESS_FAILURE; ``on_done`` gets the final MAC status.
+        """
+        if data is None:
+            data = self.encode(frame)
+        if retries is None:
+            retries = 0 if indirect or next_hop == _MAC_BROADCAST else self.config.unicast_retries
+        rec = TxRecord(frame, data, next_hop, indirect, ext_dst, retries, on_done)
+        self._send(rec)
+        return rec
+
+    def _send(self, rec: TxRecord) -> None:
+        handle = self._alloc_handle()
+        if handle < 0:
+            self.clock.call_later(0, self._finish, rec, MacStatus.TRANSACTION_OVERFLOW)
+            return
+        rec.handle = handle
+        rec.attempts += 1
+        self._tx[handle] = rec
+        stats = self.stats
+        stats.tx_frames += 1
+        nh = rec.next_hop
+        if nh == _MAC_BROADCAST and not rec.ext_dst:
+            stats.tx_broadcasts += 1
+            self.mac.mcps_data_request(
+                _MAC_BROADCAST, rec.data, msdu_handle=handle, ack_request=False
+            )
+        elif rec.ext_dst:
+            self.mac.mcps_data_request(
+                nh,
+                rec.data,
+                msdu_handle=handle,
+                dst_addr_mode=AddrMode.EXTENDED,
+                indirect=rec.indirect,
+            )
+        else:
+            self.mac.mcps_data_request(
+                nh,
+                rec.data,
+                msdu_handle=handle,
+                dst_addr_mode=AddrMode.SHORT,
+                indirect=rec.indirect,
+            )
+
+    def _alloc_handle(self) -> int:
+        tx = self._tx
+        if len(tx) >= 256:
+            return -1
+        h = self._next_handle
+        while h in tx:
+            h = (h + 1) & 0xFF
+        self._next_handle = (h + 1) & 0xFF
+        return h
+
+    def _on_data_confirm(self, c: McpsDataConfirm) -> None:
+        rec = self._tx.pop(c.msdu_handle, None)
+        if rec is None:
+            return
+        status = c.status
+        if status != _SUCCESS and status in _RETRYABLE and rec.attempts <= rec.retries:
+            self.stats.tx_unicast_retries += 1
+            delay = self.config.unicast_retry_delay_us
+            self.clock.call_later(delay, self._retry, rec)
+            return
+        self._finish(rec, status)
+
+    def _retry(self, rec: TxRecord) -> None:
+        if self.device_type is None and not self.join.in_rejoin:
+            return
+        self._send(rec)
+
+    def _finish(self, rec: TxRecord, status: MacStatus) -> None:
+        nh = rec.next_hop
+        if nh != _MAC_BROADCAST and not rec.ext_dst:
+            if status == _SUCCESS:
+                self.neighbors.record_tx_success(nh)
+            elif not rec.indirect:
+                self.stats.tx_failures += 1
+                self.neighbors.record_tx_failure(nh)
+        cb = rec.on_done
+        if cb is not None:
+            cb(rec, status)
+
+    def unsent_record(self, frame: NwkFrame) -> TxRecord:
+        """A record for a frame that never reached the MAC (no route)."""
+        return TxRecord(frame, b"", _MAC_BROADCAST, False, False, 0, None)
+
+    def purge_indirect(self, child: int) -> list[TxRecord]:
+        """Drop the frames the MAC holds for a child that went away (MCPS-PURGE)."""
+        gone = [r for r in self._tx.values() if r.indirect and r.next_hop == child]
+        for r in gone:
+            self.mac.mcps_purge_request(r.handle)
+            del self._tx[r.handle]
+        return gone
+
+    def send_command(
+        self,
+        command: NwkCommand,
+        dst: int,
+        next_hop: int | None = None,
+        *,
+        radius: int | None = None,
+        src: int | None = None,
+        src_ieee: int | None | bool = True,
+        dst_ieee: int | None = None,
+        on_done: TxDone | None = None,
+        indirect: bool = False,
+        ext_dst: bool = False,
+    ) -> NwkFrame:
+        """Build and send a NWK command frame. ``next_hop`` None: routed like a data frame
+        (unicast) or broadcast (``dst`` >= 0xFFF8, one hop unless ``radius`` says more)."""
+        me = self.nib.nwk_network_address
+        frame = NwkFrame(
+            _COMMAND,
+            dst,
+            me if src is None else src,
+            (self.default_radius() if radius is None else radius),
+            self.next_seq(),
+            command.encode(),
+            DiscoverRoute.SUPPRESS,
+            NWKC_PROTOCOL_VERSION,
+            False,
+            dst_ieee,
+            self.ieee if src_ieee is True else (src_ieee if src_ieee is not False else None),
+        )
+        if next_hop is not None:
+            self.transmit(frame, next_hop, on_done=on_done, indirect=indirect, ext_dst=ext_dst)
+        elif dst >= _BROADCAST_MIN:
+            self.broadcaster.originate_command(frame)
+        else:
+            self.routing.send_unicast(frame, on_done=on_done, originated=True)
+        return frame
+
+    # ==========================================================================================
+    # MAC events
+    # ==========================================================================================
+
+    def _on_mac(self, ev: MacEvent) -> None:
+        t = type(ev)
+        if t is McpsDataIndication:
+            assert isinstance(ev, McpsDataIndication)
+            self._rx(ev)
+        elif t is McpsDataConfirm:
+            assert isinstance(ev, McpsDataConfirm)
+            self._on_data_confirm(ev)
+        elif t is MlmePollConfirm:
+            assert isinstance(ev, MlmePollConfirm)
+            self.child.on_poll_confirm(ev)
+        elif t is MlmeScanConfirm:
+            assert isinstance(ev, MlmeScanConfirm)
+            owner = self.scan_owner
+            self.scan_owner = None
+            if owner is not None:
+                owner(ev)
+        elif t is MlmeStartConfirm:
+            assert isinstance(ev, MlmeStartConfirm)
+            sowner = self.start_owner
+            self.start_owner = None
+            if sowner is not None:
+                sowner(ev)
+        elif t is MlmeAssociateIndication:
+            assert isinstance(ev, MlmeAssociateIndication)
+            self.join_parent.on_associate_indication(ev)
+        elif t is MlmeAssociateConfirm:
+            assert isinstance(ev, MlmeAssociateConfirm)
+            self.join.on_associate_confirm(ev)
+        elif t is MlmeCommStatusIndication:
+            assert isinstance(ev, MlmeCommStatusIndication)
+            self.join_parent.on_comm_status(ev)
+        # disassociation, orphan and beacon-notify events are not used by Zigbee PRO's NWK
+
+    # ==========================================================================================
+    # receive path
+    # ==========================================================================================
+
+    def _rx(self, ind: McpsDataIndication) -> None:
+        stats = self.stats
+        data = ind.msdu
+        try:
+            frame = NwkFrame.decode(data)
+        except DecodeError:
+            stats.rx_decode_error += 1
+            return
+        if frame.protocol_version != NWKC_PROTOCOL_VERSION:
+            stats.rx_bad_version += 1
+            return
+        if frame.aux is not None:
+            sec = self.security
+            if sec is None:
+                stats.rx_security_dropped += 1
+                return
+            try:
+                frame = sec.unsecure(data)
+            except Exception:  # noqa: BLE001 - any failure of the hook drops the frame
+                stats.rx_security_dropped += 1
+                return
+        stats.rx_frames += 1
+        now = ind.timestamp
+        lqi = ind.mpdu_link_quality
+        if ind.src_addr_mode == AddrMode.SHORT and ind.src_addr is not None:
+            prev_hop = ind.src_addr
+        else:
+            prev_hop = UNASSIGNED_ADDRESS
+        if self.device_type is None:
+            # only a rejoin response can matter before we are in a network
+            if self.join.in_rejoin and frame.frame_type == _COMMAND:
+                self._rx_command(frame, prev_hop, lqi, now, ind)
+            else:
+                stats.rx_not_joined += 1
+            return
+        if ind.frame_pending and self.device_type == DeviceType.END_DEVICE:
+            self.child.frame_pending()
+        nbr = self.neighbors.get(prev_hop) if prev_hop != UNASSIGNED_ADDRESS else None
+        if nbr is not None:
+            # exponentially smoothed LQI (weight 1/4 to the new frame)
+            nbr.lqi = (3 * nbr.lqi + lqi + 2) >> 2 if nbr.lqi else lqi
+            nbr.last_heard_us = now
+            if nbr.is_child and nbr.device_type == DeviceType.END_DEVICE:
+                self.neighbors.keepalive(prev_hop, now)
+        if (
+            frame.src_ieee is not None or frame.dst_ieee is not None
+        ) and self.addressing.check_frame(frame):
+            return
+        if frame.frame_type == _COMMAND:
+            self._rx_command(frame, prev_hop, lqi, now, ind)
+            return
+        if frame.frame_type != _DATA:
+            stats.drop_other += 1
+            return
+        dst = frame.dst
+        if dst >= _BROADCAST_MIN:
+            self.broadcaster.on_receive(frame, prev_hop, lqi, now, data)
+            return
+        if frame.source_route is not None:
+            self.routing.on_source_routed(frame, prev_hop, lqi, now)
+            return
+        if dst == self.nib.nwk_network_address:
+            self.deliver(frame, lqi, now, prev_hop, self.hops_of(frame))
+            return
+        if not self.is_router:
+            stats.drop_other += 1
+            return
+        self.routing.relay(frame, prev_hop)
+
+    def _rx_command(
+        self, frame: NwkFrame, prev_hop: int, lqi: int, now: int, ind: McpsDataIndication
+    ) -> None:
+        try:
+            cmd = decode_command(frame.payload)
+        except DecodeError:
+            self.stats.rx_decode_error += 1
+            return
+        dst = frame.dst
+        me = self.nib.nwk_network_address
+        t = type(cmd)
+        # commands every hop processes
+        if t is RouteRequest:
+            assert isinstance(cmd, RouteRequest)
+            if self.is_router and self.router_started:
+                self.routing.on_route_request(frame, cmd, prev_hop, now)
+            return
+        if t is LinkStatus:
+            assert isinstance(cmd, LinkStatus)
+            if self.is_router:
+                self.link_status.on_link_status(frame, cmd, prev_hop, lqi, now)
+            return
+        if t is RejoinResponse:
+            assert isinstance(cmd, RejoinResponse)
+            if frame.dst_ieee == self.ieee or (frame.dst_ieee is None and dst == me):
+                self.join.on_rejoin_response(frame, cmd, prev_hop, lqi)
+                return
+        if self.device_type is None:
+            return
+        if t is RouteReply and self.is_router:
+            assert isinstance(cmd, RouteReply)
+            self.routing.on_route_reply(frame, cmd, prev_hop, now)
+            return
+        if t is RouteRecord and self.is_router:
+            assert isinstance(cmd, RouteRecord)
+            self.mto.on_route_record(frame, cmd, prev_hop, now)
+            return
+        if dst >= _BROADCAST_MIN:
+            if not self.broadcaster.accept_command(frame, prev_hop, now, ind.msdu):
+                return
+        elif frame.source_route is not None and dst != me:
+            self.routing.on_source_routed(frame, prev_hop, lqi, now)
+            return
+        elif dst != me:
+            if t is RejoinRequest and self.is_router:
+                assert isinstance(cmd, RejoinRequest)
+                self.join_parent.on_rejoin_request(frame, cmd, prev_hop, lqi)
+                return
+            if self.is_router:
+                self.routing.relay(frame, prev_hop)
+            else:
+                self.stats.drop_other += 1
+            return
+        # commands for this device (or a broadcast it accepted)
+        if t is NetworkStatus:
+            assert isinstance(cmd, NetworkStatus)
+            self.routing.on_network_status(frame, cmd, prev_hop)
+        elif t is Leave:
+            assert isinstance(cmd, Leave)
+            self.leave.on_leave(frame, cmd, prev_hop)
+        elif t is RejoinRequest:
+            assert isinstance(cmd, RejoinRequest)
+            if self.is_router:
+                self.join_parent.on_rejoin_request(frame, cmd, prev_hop, lqi)
+        elif t is EndDeviceTimeoutRequest:
+            assert isinstance(cmd, EndDeviceTimeoutRequest)
+            if self.is_router:
+                self.parent.on_timeout_request(frame, cmd, prev_hop, now)
+        elif t is EndDeviceTimeoutResponse:
+            assert isinstance(cmd, EndDeviceTimeoutResponse)
+            self.child.on_timeout_response(cmd)
+        # network report / update / link power delta: not used by this stack (accepted, ignored)

@@ -1,0 +1,99 @@
+"""Stochastic address assignment and address conflict detection / resolution (Zigbee spec
+3.6.1.7, 3.6.1.9.3)."""
+
+from __future__ import annotations
+
+import random
+
+from tests.nwk.fakes import command_frame, make_nwk, rx
+from tests.nwk.nwkutil import SMALL_MEDIUM, Recorder, S, aps_payload, send
+from zigmesh.nwk.address import allocate_stochastic
+from zigmesh.nwk.commands import NetworkStatus, NwkStatusCode
+from zigmesh.nwk.primitives import NlmeNetworkAddressChangeIndication
+from zigmesh.nwk.tables import NeighborEntry
+from zigmesh.sim.world import World
+
+
+def test_allocation_is_random_unicast_and_skips_used() -> None:
+    rng = random.Random(1)
+    seen = {allocate_stochastic(rng.randrange, lambda a: False) for _ in range(500)}
+    assert all(0x0001 <= a <= 0xFFF7 for a in seen)
+    assert len(seen) > 490  # spread over the space
+    seq = iter([0x1234, 0x1234, 0x0042])
+    assert allocate_stochastic(lambda a, b: next(seq), lambda a: a == 0x1234) == 0x0042
+
+
+def test_in_use_covers_self_neighbours_map_and_reservations() -> None:
+    nwk, mac, k, _ = make_nwk(0x0100)
+    am = nwk.addressing
+    nwk.neighbors.add(NeighborEntry(network_address=0x0200, extended_address=0xB), 0)
+    nwk.address_map.update(0x0300, 0xC)
+    am.reserved.add(0x0400)
+    for a in (0x0100, 0x0200, 0x0300, 0x0400, 0x0000, 0xFFF8):
+        assert am.in_use(a)
+    assert not am.in_use(0x0500)
+    assert not am.in_use(0x0300, 0xC)  # the same device may keep its address
+    a = am.allocate()
+    assert not am.in_use(a)
+
+
+def test_conflict_detected_from_source_ieee_is_broadcast() -> None:
+    nwk, mac, k, _ = make_nwk(0x0100)
+    nwk.address_map.update(0x0777, 0xAAAA)
+    rx(nwk, command_frame(NetworkStatus(0, 1), 0x0777, 0x0100, src_ieee=0xBBBB), 0x0777)
+    out = [s for s in mac.take() if s.dst == 0xFFFF]
+    assert len(out) == 1
+    f = out[0].frame
+    cmd = out[0].command
+    assert f.dst == 0xFFFD
+    assert isinstance(cmd, NetworkStatus)
+    assert cmd.status == NwkStatusCode.ADDRESS_CONFLICT and cmd.dst == 0x0777
+    assert nwk.stats.address_conflicts == 1
+    assert nwk.address_map.ieee_of(0x0777) is None
+
+
+def _conflict_world() -> World:
+    w = World(seed=11, medium=SMALL_MEDIUM)
+    w.add_node("c", "coordinator", (0.0, 0.0))
+    w.add_node("r1", "router", (15.0, 0.0), join_at_us=1 * S)
+    w.add_node("r2", "router", (-15.0, 0.0), join_at_us=2 * S)
+    w.add_node("e", "end_device", (0.0, 12.0), join_at_us=3 * S, poll_interval_us=S)
+    w.run(6 * S)
+    assert w.all_joined()
+    return w
+
+
+def test_two_routers_with_one_address_both_move() -> None:
+    w = _conflict_world()
+    rec = Recorder().attach(w)
+    r1, r2 = w["r1"], w["r2"]
+    clash = r1.nwk.address
+    r2.nwk.set_network_address(clash)  # as if two parents had drawn the same address
+    r2.nwk.link_status.send_now()  # its next frame carries its IEEE address
+    w.run(w.now_us + 3 * S)
+    assert r1.nwk.address != clash and r2.nwk.address != clash
+    assert r1.nwk.address != r2.nwk.address
+    for name in ("r1", "r2"):
+        ch = [e for _, e in rec.of(name, NlmeNetworkAddressChangeIndication)]
+        assert ch and ch[0].previous_address == clash
+    # the network still works with the new addresses
+    p = aps_payload(1)
+    send(w["e"], r2.nwk.address, p)
+    w.run(w.now_us + 3 * S)
+    assert rec.received("r2", p)
+
+
+def test_end_device_in_conflict_gets_new_address_from_parent() -> None:
+    w = _conflict_world()
+    rec = Recorder().attach(w)
+    e, r2 = w["e"], w["r2"]
+    parent = w.parent_of(e)
+    assert parent is not None
+    clash = e.nwk.address
+    r2.nwk.set_network_address(clash)
+    r2.nwk.link_status.send_now()
+    w.run(w.now_us + 5 * S)
+    assert e.nwk.address != clash and r2.nwk.address != clash
+    assert parent.nwk.neighbors.get_by_ieee(e.eui64).network_address == e.nwk.address  # type: ignore[union-attr]
+    ch = [x for _, x in rec.of("e", NlmeNetworkAddressChangeIndication)]
+    assert ch and ch[0].network_address == e.nwk.address

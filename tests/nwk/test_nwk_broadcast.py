@@ -1,0 +1,118 @@
+"""Broadcast transaction table, passive acknowledgement, rebroadcast retries (Zigbee spec
+3.6.5) on a fake MAC with literal times, and in a small network."""
+
+from __future__ import annotations
+
+from tests.nwk.fakes import data_frame, make_nwk, rx
+from tests.nwk.nwkutil import Recorder, S, aps_payload, line_world
+from zigmesh.nwk.constants import NWK_PASSIVE_ACK_TIMEOUT_US, NWKC_MAX_BROADCAST_JITTER_US
+from zigmesh.nwk.primitives import NldeDataConfirm, NldeDataIndication, NwkAddrMode, NwkStatus
+from zigmesh.nwk.tables import DeviceType, NeighborEntry, Relationship
+
+ME = 0x1000
+SRC = 0x2000
+A, B = 0x3000, 0x4000
+
+
+def _routers(nwk, *addrs):  # type: ignore[no-untyped-def]
+    for a in addrs:
+        nwk.neighbors.add(NeighborEntry(network_address=a, lqi=250, outgoing_cost=1), 0)
+
+
+def test_broadcast_delivered_once_relayed_after_jitter_duplicates_are_passive_acks() -> None:
+    nwk, mac, k, events = make_nwk(ME)
+    _routers(nwk, A, B)
+    f = data_frame(SRC, 0xFFFF, aps_payload(1), radius=5, seq=77)
+    rx(nwk, f, A)
+    ind = [e for e in events if isinstance(e, NldeDataIndication)]
+    assert len(ind) == 1 and ind[0].dst_addr == 0xFFFF and ind[0].src_addr == SRC
+    assert mac.take() == []
+    k.run(NWKC_MAX_BROADCAST_JITTER_US)
+    sent = mac.take()
+    assert len(sent) == 1 and sent[0].dst == 0xFFFF and not sent[0].ack
+    assert sent[0].frame.radius == 4 and sent[0].frame.seq == 77
+    mac.confirm(sent[0])
+    # the same broadcast relayed by B: a duplicate, not delivered, counts as B's passive ack
+    rx(nwk, f, B)
+    assert len([e for e in events if isinstance(e, NldeDataIndication)]) == 1
+    r = nwk.btt.get(SRC, 77, k.now())
+    assert r is not None and r.relayed_by == {A, B}
+    k.run(k.now() + NWK_PASSIVE_ACK_TIMEOUT_US + NWKC_MAX_BROADCAST_JITTER_US)
+    assert mac.take() == []  # everyone relayed: no retry
+    assert nwk.stats.broadcast_duplicates == 1 and nwk.stats.passive_acks == 1
+
+
+def test_missing_passive_ack_triggers_retries_up_to_max() -> None:
+    nwk, mac, k, _ = make_nwk(ME)
+    _routers(nwk, A, B)
+    rx(nwk, data_frame(SRC, 0xFFFC, aps_payload(2), radius=5, seq=5), A)
+    total = 0
+    for _ in range(5):
+        k.run(k.now() + NWK_PASSIVE_ACK_TIMEOUT_US + NWKC_MAX_BROADCAST_JITTER_US + 1)
+        for s in mac.take():
+            total += 1
+            mac.confirm(s)
+    # one relay + nwkMaxBroadcastRetries retries, B never heard
+    assert total == 1 + nwk.nib.nwk_max_broadcast_retries
+    assert nwk.stats.broadcast_retries == nwk.nib.nwk_max_broadcast_retries
+
+
+def test_radius_one_not_relayed_and_destination_filtering() -> None:
+    nwk, mac, k, events = make_nwk(ME, device_type=DeviceType.END_DEVICE)
+    nwk.mac.pib.mac_rx_on_when_idle = False
+    rx(nwk, data_frame(SRC, 0xFFFC, aps_payload(3), seq=1), A)  # routers only
+    rx(nwk, data_frame(SRC, 0xFFFD, aps_payload(4), seq=2), A)  # rx-on only
+    rx(nwk, data_frame(SRC, 0xFFFF, aps_payload(5), seq=3, radius=1), A)
+    got = [e.nsdu for e in events if isinstance(e, NldeDataIndication)]
+    assert got == [aps_payload(5)]
+    k.run(S)
+    assert mac.take() == []
+
+
+def test_originated_broadcast_confirmed_and_copied_to_sleeping_children() -> None:
+    nwk, mac, k, events = make_nwk(ME)
+    nwk.neighbors.add(
+        NeighborEntry(
+            network_address=0x0ED1,
+            device_type=DeviceType.END_DEVICE,
+            rx_on_when_idle=False,
+            relationship=Relationship.CHILD,
+        ),
+        0,
+    )
+    nwk.nlde_data_request(NwkAddrMode.NWK, 0xFFFF, aps_payload(6), 12)
+    sent = mac.take()
+    kinds = sorted((s.dst, s.indirect) for s in sent)
+    assert kinds == [(0x0ED1, True), (0xFFFF, False)]
+    for s in sent:
+        mac.confirm(s)
+    c = [e for e in events if isinstance(e, NldeDataConfirm)]
+    assert len(c) == 1 and c[0].nsdu_handle == 12 and c[0].status == NwkStatus.SUCCESS
+    assert nwk.btt.seen(ME, sent[0].frame.seq, k.now())
+
+
+def test_btt_full_drops_new_broadcasts() -> None:
+    nwk, mac, k, events = make_nwk(ME)
+    cap = nwk.btt.capacity
+    for seq in range(cap + 3):
+        rx(nwk, data_frame(SRC, 0xFFFF, aps_payload(seq), seq=seq, radius=1), A)
+    ind = [e for e in events if isinstance(e, NldeDataIndication)]
+    assert len(ind) == cap
+    assert nwk.stats.drop_btt_full == 3
+    # after nwkNetworkBroadcastDeliveryTime the records expire and room comes back
+    k.run(nwk.nib.nwk_network_broadcast_delivery_time_us + 1)
+    rx(nwk, data_frame(SRC, 0xFFFF, aps_payload(99), seq=200, radius=1), A)
+    assert len([e for e in events if isinstance(e, NldeDataIndication)]) == cap + 1
+
+
+def test_multicast_goes_as_broadcast_to_rx_on_devices() -> None:
+    w = line_world(3)
+    w.run(6 * S)
+    rec = Recorder().attach(w)
+    p = aps_payload(8)
+    w["r1"].nwk.nlde_data_request(NwkAddrMode.MULTICAST, 0x1234, p, 1)
+    w.run(w.now_us + 3 * S)
+    for name in ("c", "r2", "r3"):
+        got = rec.indications(name)
+        assert [e.nsdu for _, e in got] == [p]
+        assert got[0][1].dst_addr == 0xFFFD

@@ -1,0 +1,98 @@
+"""Link status and neighbour ageing (Zigbee spec 3.6.3.4) on a fake MAC and in a small
+network."""
+
+from __future__ import annotations
+
+from tests.nwk.fakes import command_frame, make_nwk, rx
+from tests.nwk.nwkutil import S, line_world
+from zigmesh.nwk.commands import LinkStatus, LinkStatusEntry
+from zigmesh.nwk.link_cost import LINK_COST_TABLE
+from zigmesh.nwk.link_status import LinkState, link_state, link_status_entries
+from zigmesh.nwk.nwk import NwkConfig
+from zigmesh.nwk.tables import NeighborEntry
+
+ME = 0x0100
+
+
+def test_entries_sorted_with_incoming_and_outgoing_costs() -> None:
+    ns = [
+        NeighborEntry(network_address=0x0300, lqi=255, outgoing_cost=2),
+        NeighborEntry(network_address=0x0200, lqi=170, outgoing_cost=0),
+        NeighborEntry(network_address=0x0400, lqi=0),  # never heard: not listed
+    ]
+    entries = link_status_entries(ns)
+    assert entries == [
+        LinkStatusEntry(0x0200, LINK_COST_TABLE[170], 0),
+        LinkStatusEntry(0x0300, 1, 2),
+    ]
+    assert [e.incoming_cost for e in link_status_entries(ns, constant_cost=True)] == [7, 7]
+
+
+def test_periodic_link_status_and_ageing() -> None:
+    nwk, mac, k, _ = make_nwk(ME, config=NwkConfig(link_status_jitter_us=0))
+    nwk.neighbors.add(NeighborEntry(network_address=0x0200, lqi=240, outgoing_cost=1), 0)
+    nwk.link_status.start()
+    k.run(16 * S)
+    sent = mac.take()
+    assert len(sent) == 1
+    f = sent[0].frame
+    assert (f.dst, f.radius, f.src, f.src_ieee) == (0xFFFC, 1, ME, nwk.ieee)
+    cmd = sent[0].command
+    assert isinstance(cmd, LinkStatus) and cmd.first_frame and cmd.last_frame
+    assert [e.address for e in cmd.entries] == [0x0200]
+    e = nwk.neighbors.get(0x0200)
+    assert e is not None and e.age == 1
+    assert link_state(e, nwk.neighbors.router_age_limit) == LinkState.ACTIVE
+    # the neighbour reports: age back to 0, outgoing cost = what it lists for us
+    rx(
+        nwk,
+        command_frame(LinkStatus((LinkStatusEntry(ME, 3, 1),)), 0x0200, 0xFFFC, radius=1),
+        0x0200,
+    )
+    assert e.age == 0 and e.outgoing_cost == 3
+    # then silence: nwkRouterAgeLimit (3) periods later it is gone
+    k.run(k.now() + 3 * 15 * S + 1)
+    assert nwk.neighbors.get(0x0200) is None
+    assert nwk.stats.link_status_sent >= 4
+
+
+def test_unknown_sender_becomes_neighbour_and_unlisted_means_cost_zero() -> None:
+    nwk, mac, k, _ = make_nwk(ME)
+    rx(
+        nwk,
+        command_frame(
+            LinkStatus((LinkStatusEntry(0x0999, 1, 1),)), 0x0500, 0xFFFC, radius=1, src_ieee=0x55
+        ),
+        0x0500,
+        lqi=200,
+    )
+    e = nwk.neighbors.get(0x0500)
+    assert e is not None and e.outgoing_cost == 0 and e.extended_address == 0x55 and e.lqi == 200
+    assert link_state(e, 3) == LinkState.UNCONFIRMED
+
+
+def test_many_neighbours_split_over_frames() -> None:
+    nwk, mac, k, _ = make_nwk(ME)
+    for i in range(40):
+        nwk.neighbors.add(NeighborEntry(network_address=0x1000 + i, lqi=250), 0)
+    nwk.link_status.send_now()
+    frames = [s.command for s in mac.take()]
+    assert len(frames) == 2
+    a, b = frames
+    assert isinstance(a, LinkStatus) and isinstance(b, LinkStatus)
+    assert (a.first_frame, a.last_frame, b.first_frame, b.last_frame) == (True, False, False, True)
+    assert len(a.entries) + len(b.entries) == 36  # the neighbour table holds 36 by default
+
+
+def test_powered_off_router_ages_out_of_neighbours() -> None:
+    w = line_world(3)
+    w.run(40 * S)
+    r1, r2, r3 = w["r1"], w["r2"], w["r3"]
+    assert r1.nwk.neighbors.get(r2.nwk.address) is not None
+    assert r1.nwk.neighbors.get(r2.nwk.address).outgoing_cost > 0  # type: ignore[union-attr]
+    w.power_off(r2)
+    w.run(w.now_us + 4 * 16 * S)
+    # r2 is r1's child and r3's parent: kept (relationship) but the link is stale
+    for n in (r1, r3):
+        e = n.nwk.neighbors.get(r2.nwk.address)
+        assert e is None or (e.age >= 3 and e.outgoing_cost == 0)
