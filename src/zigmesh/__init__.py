@@ -13,9 +13,12 @@ from zigmesh.capture.pcap import PcapRecord, PcapWriter, read_pcap, write_pcap
 from zigmesh.errors import DecodeError, LocalProtocolError, SecurityError, ZigmeshError
 from zigmesh.mac.frames import MacFrame
 from zigmesh.mac.mac import Mac
+from zigmesh.node import Node, NodeConfig, Role
 from zigmesh.nwk.frames import NwkFrame
+from zigmesh.nwk.nwk import Nwk, NwkConfig
 from zigmesh.sim.kernel import Kernel, node_rng
 from zigmesh.sim.medium import Medium, MediumConfig, Radio
+from zigmesh.sim.world import World
 from zigmesh.types import EUI64, ExtPanId, PanId, ShortAddr
 from zigmesh.zcl.frame import ZclFrame
 
@@ -35,6 +38,12 @@ __all__ = [
     "Medium",
     "MediumConfig",
     "NwkFrame",
+    "World",
+    "Nwk",
+    "NwkConfig",
+    "Role",
+    "NodeConfig",
+    "Node",
     "PanId",
     "PcapRecord",
     "PcapWriter",
@@ -45,4 +54,6 @@ __all__ = [
     "ZigmeshError",
     "__version__",
     "node_rng",
+    "read_pcap",
+    "write_pcap",
 ]

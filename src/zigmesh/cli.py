@@ -69,6 +69,35 @@ def _cmd_decode(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from zigmesh.scenario.config import default_scenario, load_scenario
+    from zigmesh.scenario.durations import ScenarioError
+    from zigmesh.scenario.runner import print_run, run_scenario
+
+    err = Console(stderr=True)
+    try:
+        if args.scenario is None:
+            scenario = default_scenario(seed=args.seed)
+        else:
+            scenario = load_scenario(args.scenario, seed=args.seed)
+    except ScenarioError as exc:
+        print(f"zigmesh run: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"zigmesh run: {exc}", file=sys.stderr)
+        return 2
+    if not args.quiet:
+        err.print(
+            f"[bold]zigmesh run[/bold] {scenario.name or scenario.source}: {len(scenario.nodes)} nodes, "
+            f"{len(scenario.traffic)} flows, seed {scenario.seed}"
+        )
+    result = run_scenario(scenario, args.out, console=err, progress=not args.quiet)
+    print_run(result, Console())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="zigmesh", description="A complete Zigbee PRO stack on a simulated radio."
@@ -96,6 +125,17 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--json", action="store_true", help="JSON Lines output, one object per frame")
     d.add_argument("-v", "--verbose", action="store_true", help="layer-by-layer tree per frame")
     d.set_defaults(func=_cmd_decode)
+    r = sub.add_parser("run", help="simulate a Zigbee network (default: a built-in house)")
+    r.add_argument("scenario", nargs="?", help="scenario TOML (default: the built-in house)")
+    r.add_argument(
+        "--out",
+        default="zigmesh-out",
+        metavar="DIR",
+        help="output directory (default ./zigmesh-out)",
+    )
+    r.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
+    r.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    r.set_defaults(func=_cmd_run)
     return p
 
 

@@ -530,7 +530,7 @@ ERRORS: list[tuple[str, Callable[[Doc], object], str | None]] = [
     ),
     (
         "from self",
-        _set("traffic.0", {"from": "r-1", "to": "r-1", "every": "1s", "size": 1}),
+        _set("traffic.0", {"from": "r-1", "to": "r-1", "every": "1s", "size": 3}),
         "traffic[0].from: 'r-1' is also the destination; a node cannot send to itself",
     ),
     (
@@ -546,17 +546,17 @@ ERRORS: list[tuple[str, Callable[[Doc], object], str | None]] = [
     (
         "size zero",
         _set("traffic.0.size", 0),
-        f"traffic[0].size: must be an integer from 1 to {MAX_PAYLOAD_BYTES} bytes (what one secured NWK frame carries), got 0",
+        f"traffic[0].size: must be an integer from 3 to {MAX_PAYLOAD_BYTES} bytes (a ZCL frame with its 3-byte header, up to what one secured NWK frame carries), got 0",
     ),
     (
         "size too big",
         _set("traffic.0.size", MAX_PAYLOAD_BYTES + 1),
-        f"traffic[0].size: must be an integer from 1 to {MAX_PAYLOAD_BYTES} bytes (what one secured NWK frame carries), got 83",
+        f"traffic[0].size: must be an integer from 3 to {MAX_PAYLOAD_BYTES} bytes (a ZCL frame with its 3-byte header, up to what one secured NWK frame carries), got 83",
     ),
     (
         "size float",
         _set("traffic.0.size", 10.0),
-        f"traffic[0].size: must be an integer from 1 to {MAX_PAYLOAD_BYTES} bytes (what one secured NWK frame carries), got 10.0",
+        f"traffic[0].size: must be an integer from 3 to {MAX_PAYLOAD_BYTES} bytes (a ZCL frame with its 3-byte header, up to what one secured NWK frame carries), got 10.0",
     ),
     (
         "every too short",
@@ -582,7 +582,7 @@ ERRORS: list[tuple[str, Callable[[Doc], object], str | None]] = [
                 "from": "s",
                 "to": "coordinator",
                 "every": "1s",
-                "size": 1,
+                "size": 3,
                 "start": "30s",
                 "stop": "20s",
             },
@@ -598,8 +598,8 @@ ERRORS: list[tuple[str, Callable[[Doc], object], str | None]] = [
         "flow name dup",
         lambda d: d["traffic"].extend(
             [
-                {"name": "a", "from": "s", "to": "r-1", "every": 5, "size": 2},
-                {"name": "a", "from": "s", "to": "r-2", "every": 5, "size": 2},
+                {"name": "a", "from": "s", "to": "r-1", "every": 5, "size": 3},
+                {"name": "a", "from": "s", "to": "r-2", "every": 5, "size": 3},
             ]
         ),
         "traffic[2].name: 'a' is already the name of another flow",
@@ -857,7 +857,7 @@ def test_traffic_selectors_and_defaults() -> None:
             "from": ["s-2", "r", "s-2", "coordinator"],
             "to": "s-1",
             "every": "1m",
-            "size": 1,
+            "size": 3,
             "start": "1m",
             "stop": "100s",
         },
@@ -896,7 +896,7 @@ def test_traffic_to_coordinator_by_its_name() -> None:
 def test_send_times_spread_sources() -> None:
     doc = base()
     doc["traffic"] = [
-        {"from": "s", "to": "coordinator", "every": "9s", "size": 1, "start": "10s", "stop": "40s"}
+        {"from": "s", "to": "coordinator", "every": "9s", "size": 3, "start": "10s", "stop": "40s"}
     ]
     (f,) = parse(doc).traffic
     assert [f.first_send_us(i) for i in range(3)] == [10_000_000, 13_000_000, 16_000_000]

@@ -57,6 +57,7 @@ __all__ = [
     "DEFAULT_POLL_INTERVAL_US",
     "MAX_NODES",
     "MAX_PAYLOAD_BYTES",
+    "MIN_PAYLOAD_BYTES",
     "MIN_PERIOD_US",
     "MIN_POLL_INTERVAL_US",
     "ROLES",
@@ -78,6 +79,8 @@ ROLES: tuple[Role, ...] = ("coordinator", "router", "end_device")
 #: compression), NWK header (8), NWK auxiliary security header (14) and MIC (4), and the APS data
 #: header (8, unicast to an endpoint): 127 - 11 - 8 - 14 - 4 - 8 = 82 bytes (constants.md).
 MAX_PAYLOAD_BYTES = 82
+#: traffic payloads are ZCL frames: at least the 3-byte ZCL header
+MIN_PAYLOAD_BYTES = 3
 #: Shortest traffic period accepted (keeps event counts sane).
 MIN_PERIOD_US = 10_000
 #: Shortest end device poll interval accepted (fast-poll rates are around 250 ms).
@@ -807,9 +810,10 @@ class _Parser:
             size = _int(
                 t["size"],
                 f"{where}.size",
-                1,
+                MIN_PAYLOAD_BYTES,
                 MAX_PAYLOAD_BYTES,
-                f"an integer from 1 to {MAX_PAYLOAD_BYTES} bytes (what one secured NWK frame carries)",
+                f"an integer from {MIN_PAYLOAD_BYTES} to {MAX_PAYLOAD_BYTES} bytes (a ZCL frame with"
+                " its 3-byte header, up to what one secured NWK frame carries)",
             )
             last_join = max(by_name[n].join_at_us for n in (*sources, dest))
             start, stop = self._window(t, where, last_join)
