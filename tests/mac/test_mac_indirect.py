@@ -5,9 +5,18 @@ from __future__ import annotations
 import pytest
 
 from zigmesh.errors import LocalProtocolError
-from zigmesh.mac.frames import FrameType, MacFrame
+from zigmesh.mac.commands import CapabilityInformation
+from zigmesh.mac.frames import AddrMode, FrameType, MacFrame
 from zigmesh.mac.mac import MacConfig
-from zigmesh.mac.primitives import MacStatus, McpsDataConfirm, McpsDataIndication, MlmePollConfirm
+from zigmesh.mac.primitives import (
+    MacStatus,
+    McpsDataConfirm,
+    McpsDataIndication,
+    MlmeAssociateConfirm,
+    MlmeAssociateIndication,
+    MlmePollConfirm,
+    MlmePollIndication,
+)
 from zigmesh.phy import RadioState
 from zigmesh.sim.medium import Radio
 
@@ -189,3 +198,74 @@ def test_sleepy_device_radio_is_off_between_operations() -> None:
     assert times[RadioState.TX] == (6 + 9 + 2 + 2) * 32
     assert times[RadioState.RX] == 128 + 192 + 192 + 352
     assert times[RadioState.IDLE] % 320 == 0
+
+
+# -- MLME-POLL.indication (802.15.4-2015) -----------------------------------------------------
+
+
+def test_data_request_gives_poll_indication_after_ack_and_extraction() -> None:
+    net = Net()
+    parent, child = family(net)
+    parent.mac.mcps_data_request(CHILD, b"waiting", msdu_handle=1, indirect=True)
+    seen: list[tuple[int, bool]] = []
+
+    def at_indication(node: Node, ev: object) -> None:
+        if isinstance(ev, MlmePollIndication):
+            # the ACK (Frame Pending) is scheduled and the frame already extracted
+            seen.append((len(node.mac.indirect_queue), node.mac._acking))
+
+    parent.on_event = at_indication
+    net.at(1_000, child.mac.mlme_poll_request)
+    net.at(500_000, child.mac.mlme_poll_request)
+    net.run(1_000_000)
+    polls = parent.timed(MlmePollIndication)
+    assert [ev for _, ev in polls] == [
+        MlmePollIndication(AddrMode.SHORT, CHILD, polls[0][0]),
+        MlmePollIndication(AddrMode.SHORT, CHILD, polls[1][0]),
+    ]
+    assert 1_000 < polls[0][0] < 20_000 and 500_000 < polls[1][0] < 520_000
+    assert seen == [(0, True), (0, True)]
+    assert [i.msdu for i in child.of(McpsDataIndication)] == [b"waiting"]
+    assert [c.status for c in child.of(MlmePollConfirm)] == [MacStatus.SUCCESS, MacStatus.NO_DATA]
+    assert child.of(MlmePollIndication) == []  # only the receiver of the Data Request
+
+
+def test_retransmitted_data_request_is_indicated_once() -> None:
+    net = Net()
+    parent, child = family(net)
+    lost: list[bytes] = []
+
+    def lose_parents_ack(sender: Radio, receiver: Radio, psdu: bytes) -> bytes | None:
+        if sender is parent.radio and len(psdu) == 5 and not lost:
+            lost.append(psdu)
+            return None
+        return psdu
+
+    net.medium.rx_filter = lose_parents_ack
+    net.at(1_000, child.mac.mlme_poll_request)
+    net.run(200_000)
+    assert lost
+    assert len(parent.of(MlmePollIndication)) == 1
+    assert parent.mac.stats.rx_duplicate == 1
+    assert child.of(MlmePollConfirm) == [MlmePollConfirm(MacStatus.NO_DATA)]
+
+
+def test_association_data_request_is_indicated_with_the_extended_address() -> None:
+    net = Net()
+    coord = net.add((0, 0), short=0x0000, pan=None)
+    coord.mac.mlme_set("mac_association_permit", True)
+    coord.mac.mlme_start_request(0x1A62, 11)
+    dev = net.add((30, 0), pan=None, rx_on=False)
+
+    def answer(node: Node, ev: object) -> None:
+        if isinstance(ev, MlmeAssociateIndication):
+            node.mac.mlme_associate_response(ev.device_address, 0x0042)
+
+    coord.on_event = answer
+    net.at(
+        1_000, lambda: dev.mac.mlme_associate_request(11, 0x1A62, 0x0000, CapabilityInformation())
+    )
+    net.run(2_000_000)
+    assert dev.of(MlmeAssociateConfirm) == [MlmeAssociateConfirm(0x0042, MacStatus.SUCCESS)]
+    [ind] = coord.of(MlmePollIndication)
+    assert ind.src_addr_mode == AddrMode.EXTENDED and ind.src_addr == dev.eui

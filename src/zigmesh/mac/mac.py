@@ -21,7 +21,10 @@ retries (full CSMA-CA again) up to macMaxFrameRetries times before NO_ACK (7.5.6
 Receive path (hot): a 5-byte ACK is matched against the one pending DSN by indexing bytes;
 other 2003/2006 frames with a short destination are rejected on the destination address and
 PAN ID read straight from the PSDU, before any FCS check or decode. Only frames for us are
-decoded (once) and acknowledged with a precomputed ACK PSDU per (DSN, frame pending).
+decoded (once) and acknowledged with a precomputed ACK PSDU per (DSN, frame pending). An
+acknowledged frame repeating the source, DSN and payload of the last one from that source
+within ``MacConfig.duplicate_window_us`` is a retransmission whose ACK was lost: ACKed again,
+then dropped (``rx_duplicate``). A Data Request is reported up as MLME-POLL.indication.
 
 Indirect transmission (7.5.6.3): frames for a sleeping device wait in a bounded
 :class:`~zigmesh.mac.indirect.TransactionQueue` until its Data Request (our ACK then has Frame
@@ -68,6 +71,7 @@ from zigmesh.mac.pib import (
     CCA_DURATION_US,
     MAC_ACK_WAIT_DURATION_US,
     MacPib,
+    max_retransmission_time,
 )
 from zigmesh.mac.primitives import (
     MacEvent,
@@ -82,15 +86,24 @@ from zigmesh.mac.primitives import (
     MlmeDisassociateIndication,
     MlmeOrphanIndication,
     MlmePollConfirm,
+    MlmePollIndication,
     MlmeScanConfirm,
     MlmeStartConfirm,
     PanDescriptor,
     ScanType,
 )
-from zigmesh.phy import CHANNELS, MAX_PSDU, Phy, RadioState
+from zigmesh.phy import CHANNELS, MAX_PSDU, SYMBOL_US, Phy, RadioState
 from zigmesh.types import EUI64
 
-__all__ = ["AssocState", "Mac", "MacConfig", "MacStats", "PollState", "UpperCallback"]
+__all__ = [
+    "DUPLICATE_WINDOW_US",
+    "AssocState",
+    "Mac",
+    "MacConfig",
+    "MacStats",
+    "PollState",
+    "UpperCallback",
+]
 
 UpperCallback = Callable[[MacEvent], None]
 
@@ -144,6 +157,10 @@ _RXW_ASSOC = 2
 
 _ASSOC_STATUS = {0: MacStatus.SUCCESS, 1: MacStatus.PAN_AT_CAPACITY, 2: MacStatus.PAN_ACCESS_DENIED}
 
+#: default duplicate window: the retransmissions of one frame with the default PIB
+#: (macMaxFrameRetries 3, macMinBE 3, macMaxBE 5, macMaxCSMABackoffs 4): 171,008 us
+DUPLICATE_WINDOW_US = max_retransmission_time(3, 3, 5, 4) * SYMBOL_US
+
 
 class AssocState(Enum):
     """Device side of association (802.15.4-2006 7.5.3.1, Figure 74)."""
@@ -178,10 +195,27 @@ class MacConfig:
     #: set Frame Pending in the ACK of any frame from a device we hold data for (802.15.4
     #: allows it), not only of its Data Requests
     ack_pending_for_any_frame: bool = False
-    #: duplicate rejection: last DSN remembered for this many source addresses
+    #: duplicate rejection: last DSN remembered for this many source addresses (least
+    #: recently heard forgotten first)
     duplicate_table_size: int = 64
+    #: duplicate rejection window, us. A retransmission repeats the frame with its DSN
+    #: (802.15.4-2006 7.5.6.4.3), so an acknowledged frame whose source, DSN and payload equal
+    #: those of the last one from that source is dropped (after being ACKed again) only if
+    #: the earlier one came less than this long ago: the span of one frame's first
+    #: transmission and macMaxFrameRetries retries with worst-case CSMA-CA and ACK waits
+    #: (:func:`~zigmesh.mac.pib.max_retransmission_time`, 171,008 us with the default PIB).
+    #: Later, the sender's 8-bit DSN may simply have wrapped. (A frame extracted by our
+    #: Data Request is remembered for macTransactionPersistenceTime instead: a coordinator
+    #: re-sends an unacknowledged indirect frame, same DSN, at the next poll.) 0 disables it.
+    duplicate_window_us: int = DUPLICATE_WINDOW_US
     #: ED scan: the energy is sampled this often over each channel's scan duration
     ed_sample_interval_us: int = 320
+
+    def __post_init__(self) -> None:
+        if self.duplicate_table_size < 1:
+            raise LocalProtocolError("duplicate_table_size must be >= 1")
+        if self.duplicate_window_us < 0:
+            raise LocalProtocolError("duplicate_window_us must be >= 0")
 
 
 @dataclass(slots=True)
@@ -233,6 +267,18 @@ class _TxJob:
         self.retries = 0
         self.trans: Transaction | None = None
         self.ctx: tuple[Any, ...] = ()
+
+
+class _Seen:
+    """Duplicate table entry: the last acknowledged frame heard from one source."""
+
+    __slots__ = ("dsn", "until", "payload")
+
+    def __init__(self) -> None:
+        self.dsn = -1
+        #: a repeat received before this time is a retransmission
+        self.until = 0
+        self.payload = b""
 
 
 class _Scan:
@@ -357,7 +403,10 @@ class Mac:
         self._ack_psdu = b""
         self._ack_send_timer: TimerHandle | None = None
         self._ack_end = -(1 << 62)
-        self._dsn_seen: dict[int, int] = {}
+        #: duplicate table: source key -> last acknowledged frame (insertion order = LRU)
+        self._dsn_seen: dict[int, _Seen] = {}
+        self._dup_window = self.config.duplicate_window_us
+        self._dup_size = self.config.duplicate_table_size
         #: extracted indirect frames being sent, per destination key
         self._in_flight: dict[int, int] = {}
         self._rx_wait = _RXW_NONE
@@ -1296,21 +1345,49 @@ class Mac:
                     # Frame Pending: queued here, or extracted and still on its way
                     pending = self._indirect.has(key) or key in self._in_flight
             self._send_ack_later(f.seq or 0, pending)
-            if key >= 0:
-                seen = self._dsn_seen
-                last = seen.pop(key, None)
-                seen[key] = f.seq or 0
-                if last == f.seq:
-                    stats.rx_duplicate += 1
-                    return
-                if len(seen) > self.config.duplicate_table_size:
-                    del seen[next(iter(seen))]
+            seq = f.seq
+            if key >= 0 and seq is not None and self._duplicate(key, seq, f.payload, now):
+                stats.rx_duplicate += 1
+                if self._rx_wait == _RXW_POLL:
+                    # the polled frame is one we already have (our ACK of it was lost)
+                    self._end_rx_wait()
+                    self._poll = PollState.IDLE
+                    self._emit(MlmePollConfirm(MacStatus.NO_DATA))
+                    self._go_idle()
+                return
         if ft == _FT_DATA:
             self._on_data(f, rssi, lqi, now)
         elif ft == _FT_CMD:
-            self._on_command(f, rssi, lqi, pending)
+            self._on_command(f, rssi, lqi, pending, now)
         else:
             self._on_beacon(f, rssi, lqi, now)
+
+    def _duplicate(self, key: int, seq: int, payload: bytes, now: int) -> bool:
+        """Duplicate rejection of acknowledged frames (see ``MacConfig.duplicate_window_us``).
+
+        Only frames that asked for an ACK get here: broadcasts and other unacknowledged
+        frames are never retransmitted by a MAC, so they neither count as duplicates nor
+        replace the entry of their source.
+        """
+        seen = self._dsn_seen
+        e = seen.pop(key, None)
+        if e is None:
+            if len(seen) >= self._dup_size:
+                del seen[next(iter(seen))]
+            e = _Seen()
+        elif e.dsn == seq and now < e.until and e.payload == payload:
+            seen[key] = e  # the window runs from the first copy: not extended
+            return True
+        e.dsn = seq
+        e.payload = payload
+        if self._rx_wait != _RXW_NONE:
+            # extracted by our Data Request: an unacknowledged indirect frame comes again,
+            # same DSN, at our next poll, as long as the coordinator keeps it
+            e.until = now + self.pib.transaction_persistence_us
+        else:
+            e.until = now + self._dup_window
+        seen[key] = e
+        return False
 
     def _send_ack_later(self, seq: int, pending: bool) -> None:
         if self._acking:
@@ -1367,7 +1444,7 @@ class Mac:
                 )
             )
 
-    def _on_command(self, f: MacFrame, rssi: int, lqi: int, pending: bool) -> None:
+    def _on_command(self, f: MacFrame, rssi: int, lqi: int, pending: bool, now: int) -> None:
         try:
             cmd = decode_command(f.payload)
         except DecodeError:
@@ -1376,8 +1453,12 @@ class Mac:
         pib = self.pib
         stats = self.stats
         if isinstance(cmd, DataRequest):
-            if pending and f.src_addr is not None:
-                self._extract(f.src_addr | EXT_KEY if f.src_mode == _EXT else f.src_addr)
+            src = f.src_addr
+            if src is not None:
+                if pending:
+                    self._extract(src | EXT_KEY if f.src_mode == _EXT else src)
+                # ACK scheduled, transaction (if any) on its way: tell the upper layer
+                self._emit(MlmePollIndication(f.src_mode, src, now))
             return
         if self._rx_wait == _RXW_POLL and f.dst_addr != _BROADCAST:
             # any frame for us ends the wait for the polled data

@@ -33,6 +33,7 @@ __all__ = [
     "PHY_MAX_FRAME_DURATION",
     "PHY_SHR_DURATION",
     "max_frame_total_wait_time",
+    "max_retransmission_time",
 ]
 
 #: aBaseSlotDuration (Table 85): symbols in one superframe slot at order 0
@@ -75,6 +76,30 @@ def max_frame_total_wait_time(min_be: int, max_be: int, max_csma_backoffs: int) 
     backoffs = sum(1 << (min_be + k) for k in range(m))
     backoffs += ((1 << max_be) - 1) * (max_csma_backoffs - m)
     return backoffs * A_UNIT_BACKOFF_PERIOD + PHY_MAX_FRAME_DURATION
+
+
+def max_retransmission_time(
+    max_frame_retries: int, min_be: int, max_be: int, max_csma_backoffs: int
+) -> int:
+    """Longest span, in symbols, of the transmissions of one acknowledged frame: the first
+    attempt and ``max_frame_retries`` retransmissions (802.15.4-2006 7.5.6.4.3), each with the
+    worst case of unslotted CSMA-CA (7.5.1.4: ``macMaxCSMABackoffs + 1`` backoffs of
+    ``2^BE - 1`` unit periods, BE = min(macMinBE + NB, macMaxBE), each followed by an 8-symbol
+    CCA), aTurnaroundTime, phyMaxFrameDuration and macAckWaitDuration.
+
+    2,672 symbols (42,752 us) per attempt, 10,688 symbols (171,008 us) in all with the
+    defaults 3 / 3 / 5 / 4. A receiver that saw a frame's DSN more than this long ago is not
+    looking at a retransmission of it (the duplicate window of ``MacConfig``).
+    """
+    backoffs = sum((1 << min(min_be + nb, max_be)) - 1 for nb in range(max_csma_backoffs + 1))
+    attempt = (
+        backoffs * A_UNIT_BACKOFF_PERIOD
+        + (max_csma_backoffs + 1) * CCA_DURATION
+        + A_TURNAROUND_TIME
+        + PHY_MAX_FRAME_DURATION
+        + MAC_ACK_WAIT_DURATION
+    )
+    return (max_frame_retries + 1) * attempt
 
 
 @dataclass(slots=True)

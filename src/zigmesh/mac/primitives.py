@@ -31,6 +31,7 @@ __all__ = [
     "MlmeDisassociateIndication",
     "MlmeOrphanIndication",
     "MlmePollConfirm",
+    "MlmePollIndication",
     "MlmeScanConfirm",
     "MlmeStartConfirm",
     "PanDescriptor",
@@ -257,6 +258,20 @@ class MlmePollConfirm:
     status: MacStatus
 
 
+@dataclass(frozen=True, slots=True)
+class MlmePollIndication:
+    """MLME-POLL.indication (802.15.4-2015 MLME-POLL primitives; 802.15.4-2006 has none): a
+    device's Data Request command was received and acknowledged (the transaction it asked for,
+    if any, is on its way). Zigbee parents take it as the child's MAC data poll keepalive
+    (Zigbee R22 3.6.10). ``timestamp`` is the reception time in microseconds; a retransmitted
+    Data Request rejected as a duplicate is not indicated again.
+    """
+
+    src_addr_mode: AddrMode
+    src_addr: int
+    timestamp: int
+
+
 MacEvent: TypeAlias = (
     McpsDataConfirm
     | McpsDataIndication
@@ -270,4 +285,5 @@ MacEvent: TypeAlias = (
     | MlmeScanConfirm
     | MlmeStartConfirm
     | MlmePollConfirm
+    | MlmePollIndication
 )

@@ -5,17 +5,22 @@ Child side (:class:`EndDeviceChild`, :class:`ChildState`):
 * an rx-off end device polls its parent (MLME-POLL) every ``poll_interval_us``, and again at
   once while frames keep coming with Frame Pending set;
 * after joining it sends an End Device Timeout Request (its timeout index, Table 3-54: 0 = 10 s,
-  n = 2^n minutes) and learns from the response which keepalive the parent supports; since the
-  MAC reports no data poll to the parent's NWK here, parents advertise the End Device Timeout
-  Request keepalive and the child repeats the request every quarter of its timeout;
+  n = 2^n minutes) and learns from the response's parent information which keepalive methods
+  the parent supports (3.6.10): with the MAC data poll keepalive, an rx-off child's regular
+  polls keep it alive (when it polls at least every quarter of its timeout) and it sends no
+  further timeout requests; otherwise it repeats the request every quarter of its timeout
+  (End Device Timeout Request keepalive), or, with a parent supporting only the MAC data poll
+  keepalive, polls that often;
 * ``parent_loss_threshold`` consecutive failures (polls, or frames to the parent after every
   retry) mean the parent is lost: NLME-NWK-STATUS.indication PARENT_LINK_FAILURE and, if
   configured, a NWK rejoin to a new parent (retried every ``rejoin_retry_us``).
 
 Parent side (:class:`EndDeviceParent`): the End Device Timeout Request sets the child's timeout
-(neighbour table); any frame from the child restarts it; a child whose timeout runs out is
-removed and the frames its MAC still held for it are purged (the MAC itself drops a frame not
-polled for within macTransactionPersistenceTime, 7.68 s).
+(neighbour table) and its response advertises both keepalive methods (the MAC data poll one
+unless ``NwkConfig.mac_data_poll_keepalive`` is off); any frame from the child, and each of its
+MAC data polls (MLME-POLL.indication), restarts it; a child whose timeout runs out is removed
+and the frames its MAC still held for it are purged (the MAC itself drops a frame not polled
+for within macTransactionPersistenceTime, 7.68 s).
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ from typing import TYPE_CHECKING
 
 from zigmesh.clock import TimerHandle
 from zigmesh.errors import LocalProtocolError
-from zigmesh.mac.primitives import MacStatus, MlmePollConfirm
+from zigmesh.mac.frames import AddrMode
+from zigmesh.mac.primitives import MacStatus, MlmePollConfirm, MlmePollIndication
 from zigmesh.nwk.commands import (
     PARENT_INFO_MAC_DATA_POLL_KEEPALIVE,
     PARENT_INFO_POWER_NEGOTIATION,
@@ -256,19 +262,37 @@ class EndDeviceChild:
             self._keepalive_timer = None
         if cmd.status != EndDeviceTimeoutStatus.SUCCESS:
             return
-        needs_request = cmd.timeout_request_keepalive and not (
-            cmd.mac_data_poll_keepalive and not nwk.rx_on_when_idle
-        )
-        if needs_request:
-            timeout = end_device_timeout_seconds(nwk.config.end_device_timeout_index) * S
-            self._keepalive_timer = nwk.clock.call_later(timeout // 4, self._keepalive)
+        period = self._keepalive_period_us()
+        if (
+            cmd.mac_data_poll_keepalive
+            and not nwk.rx_on_when_idle
+            and nwk.config.poll_interval_us <= period
+        ):
+            return  # our regular polls are the keepalive
+        if cmd.timeout_request_keepalive:
+            self._keepalive_timer = nwk.clock.call_later(period, self._keepalive)
+        elif cmd.mac_data_poll_keepalive:
+            self._keepalive_timer = nwk.clock.call_later(period, self._keepalive_poll)
+
+    def _keepalive_period_us(self) -> int:
+        """A quarter of our timeout: a few keepalives may be lost before the parent ages us."""
+        return end_device_timeout_seconds(self._nwk.config.end_device_timeout_index) * S // 4
 
     def _keepalive(self) -> None:
+        """End Device Timeout Request keepalive."""
         self._keepalive_timer = None
-        nwk = self._nwk
         self.send_timeout_request()
-        timeout = end_device_timeout_seconds(nwk.config.end_device_timeout_index) * S
-        self._keepalive_timer = nwk.clock.call_later(timeout // 4, self._keepalive)
+        self._keepalive_timer = self._nwk.clock.call_later(
+            self._keepalive_period_us(), self._keepalive
+        )
+
+    def _keepalive_poll(self) -> None:
+        """MAC data poll keepalive of a child that does not poll often enough by itself."""
+        self._keepalive_timer = None
+        self.poll()
+        self._keepalive_timer = self._nwk.clock.call_later(
+            self._keepalive_period_us(), self._keepalive_poll
+        )
 
 
 class EndDeviceParent:
@@ -303,13 +327,29 @@ class EndDeviceParent:
         else:
             status = EndDeviceTimeoutStatus.INCORRECT_VALUE
         nwk.send_command(
-            EndDeviceTimeoutResponse(status, False, True, False),
+            EndDeviceTimeoutResponse(status, nwk.config.mac_data_poll_keepalive, True, False),
             frame.src,
             frame.src,
             radius=1,
             indirect=not child.rx_on_when_idle,
         )
         self.schedule_ageing()
+
+    def on_poll_indication(self, ind: MlmePollIndication) -> None:
+        """MLME-POLL.indication: a MAC data poll from an end-device child is its keepalive
+        (3.6.10, MAC data poll keepalive), when we advertise that method."""
+        nwk = self._nwk
+        if not nwk.config.mac_data_poll_keepalive or not nwk.is_router:
+            return
+        nbrs = nwk.neighbors
+        child = (
+            nbrs.get(ind.src_addr)
+            if ind.src_addr_mode == AddrMode.SHORT
+            else nbrs.get_by_ieee(ind.src_addr)
+        )
+        if child is None or not child.is_child or child.device_type != DeviceType.END_DEVICE:
+            return
+        nbrs.keepalive(child.network_address, ind.timestamp)
 
     def schedule_ageing(self) -> None:
         """(Re)arm the timer for the earliest child timeout."""

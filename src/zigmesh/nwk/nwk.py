@@ -40,6 +40,7 @@ from zigmesh.mac.primitives import (
     MlmeAssociateIndication,
     MlmeCommStatusIndication,
     MlmePollConfirm,
+    MlmePollIndication,
     MlmeScanConfirm,
     MlmeStartConfirm,
     ScanType,
@@ -181,6 +182,10 @@ class NwkConfig:
     rejoin_retry_us: int = 5 * S
     #: end device: timeout index it asks for (Zigbee spec Table 3-54)
     end_device_timeout_index: int = END_DEVICE_TIMEOUT_DEFAULT_INDEX
+    #: parent: a child's MAC data poll (MLME-POLL.indication) restarts its timeout, and the
+    #: End Device Timeout Response says so ("MAC data poll keepalive supported", 3.4.12);
+    #: the End Device Timeout Request keepalive is always supported
+    mac_data_poll_keepalive: bool = True
     #: concentrator (nwkIsConcentrator), its radius (0: default) and its many-to-one route
     #: request period (nwkConcentratorDiscoveryTime, seconds; 0: on request only)
     concentrator: bool = False
@@ -931,6 +936,9 @@ class Nwk:
         elif t is MlmePollConfirm:
             assert isinstance(ev, MlmePollConfirm)
             self.child.on_poll_confirm(ev)
+        elif t is MlmePollIndication:
+            assert isinstance(ev, MlmePollIndication)
+            self.parent.on_poll_indication(ev)
         elif t is MlmeScanConfirm:
             assert isinstance(ev, MlmeScanConfirm)
             owner = self.scan_owner
