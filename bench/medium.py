@@ -96,7 +96,7 @@ def per_tx_cost(n: int, n_tx: int) -> tuple[float, float, float, float, float]:
     k.run(until=horizon)
     wall = time.perf_counter() - t0
     sent = sum(r.tx_frames for r in m.radios)
-    walked = sum(len(r._nbr_p) * r.tx_frames for r in m.radios)
+    walked = sum(len(r.neighbours()) * r.tx_frames for r in m.radios)
     rx = sum(s.rx for s in sinks)
     return in_medium[0] / sent * 1e6, wall / sent * 1e6, walked / sent, rx / sent, build_us
 

@@ -104,6 +104,60 @@ def test_strong_link_lqi_saturates() -> None:
     assert [(rssi, lqi) for _, _, rssi, lqi in ub.rx] == [(-77, 255)]
 
 
+def _link(src: Radio, dst: Radio) -> tuple[float, bool] | None:
+    """(mW, audible) the medium uses for src -> dst; None when dst is out of reach."""
+    src.neighbours()  # builds the link lists
+    for links, audible in ((src._aud or [], True), (src._far, False)):
+        for r, p in links:
+            if r.radio is dst:
+                return p, audible
+    return None
+
+
+@settings(max_examples=250, deadline=None)
+@given(
+    st.floats(1.0, 75.0),
+    st.floats(5.0, 200.0),
+    st.sampled_from([None, 400, 1100]),
+    st.sampled_from([(0.0, 20.0), (-3.0, 7.0), (4.0, 4.5)]),
+    st.integers(0, 7),
+)
+def test_rssi_and_lqi_are_the_formulas_bit_for_bit(
+    d: float, di: float, t_int: int | None, lqi_range: tuple[float, float], seed: int
+) -> None:
+    """RSSI = round(10 log10 p), LQI = round((10 log10 (p / (noise + i)) - min) * 255 / span)
+    clipped to 0-255, i = interference (peak power on air - p): the medium memoises the values
+    without interference per link power, which must give exactly these numbers."""
+    lo, hi = lqi_range
+    cfg = MediumConfig(shadowing_sigma_db=4.0, lqi_sinr_min_db=lo, lqi_sinr_max_db=hi)
+    k, _, (a, b, c), (_, ub, _) = make([(0.0, 0.0), (d, 0.0), (d, di)], cfg, seed)
+    link = _link(a, b)
+    ilink = _link(c, b) if t_int is not None else None
+    k.call_at(1000, a.transmit, FRAME)
+    if t_int is not None:
+        k.call_at(t_int, c.transmit, FRAME)
+    k.run()
+    noise = float(10.0 ** (cfg.noise_floor_dbm / 10.0))
+    thr = float(10.0 ** (cfg.sinr_threshold_db / 10.0))
+    expected: list[tuple[int, int]] = []
+    tot = 0.0  # b's power on air (mW) when a's frame starts
+    busy = False  # b already receiving the interferer's frame
+    if ilink is not None and t_int == 400:
+        tot = 0.0 + ilink[0]
+        busy = ilink[1] and ilink[0] >= thr * (noise + tot - ilink[0])
+    if link is not None and link[1] and not busy:
+        p = link[0]
+        s = tot + p
+        if p >= thr * (noise + s - p):  # b locks on a's frame
+            peak = s + ilink[0] if ilink is not None and t_int == 1100 else s
+            sinr = p / (noise + (peak - p))
+            if sinr >= thr:
+                lqi = round((10.0 * math.log10(sinr) - lo) * 255.0 / (hi - lo))
+                expected = [(round(10.0 * math.log10(p)), min(max(lqi, 0), 255))]
+    end = 1000 + airtime_us(len(FRAME))
+    assert [(rssi, lqi) for t, _, rssi, lqi in ub.rx if t == end] == expected
+
+
 def test_out_of_range_nothing() -> None:
     k, _, (a, _b, _c), (_, ub, uc) = make([(0.0, 0.0), (100.0, 0.0), (200.0, 0.0)])
     a.transmit(FRAME)

@@ -28,10 +28,15 @@ Model
 Cost
 ----
 Each radio keeps, lazily, the radios its transmissions reach above ``sensitivity - margin``
-together with the received power in mW (built from a uniform grid whose cell is the largest
-such distance; invalidated around a radio that is added or moved, or whose tx power or link
-attenuation changes). A transmission walks that list twice (start and end) and schedules one
-kernel event (its end), so its cost grows with neighbours, not network size.
+as ``(receiver record, mW)`` links in two lists, audible and interference-only (built from a
+uniform grid whose cell is the largest such distance; invalidated around a radio that is added
+or moved, or whose tx power or link attenuation changes; without shadowing, links of equal
+power share one float). A transmission walks those lists twice (start and end) and schedules
+one kernel event (its end), so its cost grows with neighbours, not network size. While every
+radio is on the frame's channel the walks skip the per-receiver channel test. A delivery's
+RSSI and its LQI without interference are memoised per received power; the LQI is computed
+from the SINR only for frames that met interference (or whose LQI sits within rounding
+distance of a step), so the values are exactly those of the formulas above.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from __future__ import annotations
 import hashlib
 import math
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -63,6 +68,10 @@ _RX = int(RadioState.RX)
 _TX = int(RadioState.TX)
 _LONG_AGO = -(1 << 62)
 _U64 = struct.Struct("<Q")
+#: interference below noise x this over a frame counts as none (see ``Medium._quality``)
+_CLEAN_REL = 1e-7
+#: bound on the per-medium memos keyed by link power (cleared when they reach it)
+_MEMO_MAX = 1 << 18
 
 Position = tuple[float, float] | tuple[float, float, float]
 
@@ -149,9 +158,13 @@ class _Rx:
 
 
 class Transmission:
-    """One PPDU on air, with the neighbour lists captured when it started."""
+    """One PPDU on air, with the neighbour lists captured when it started.
 
-    __slots__ = ("sender", "channel", "psdu", "start", "end", "rxs", "powers", "locked")
+    The medium builds it with ``aud`` and ``far``, the sender's links (receiver record, mW)
+    at or above the sensitivity and below it; ``rxs``/``powers`` alone make every link audible.
+    """
+
+    __slots__ = ("sender", "channel", "psdu", "start", "end", "aud", "far", "locked")
 
     def __init__(
         self,
@@ -160,18 +173,32 @@ class Transmission:
         psdu: bytes,
         start: int,
         end: int,
-        rxs: list[_Rx],
-        powers: list[float],
+        rxs: Sequence[_Rx] = (),
+        powers: Sequence[float] = (),
+        aud: list[tuple[_Rx, float]] | None = None,
+        far: list[tuple[_Rx, float]] | None = None,
     ) -> None:
         self.sender = sender
         self.channel = channel
         self.psdu = psdu
         self.start = start
         self.end = end
-        self.rxs = rxs
-        self.powers = powers
+        self.aud: list[tuple[_Rx, float]] = (
+            list(zip(rxs, powers, strict=True)) if aud is None else aud
+        )
+        self.far: list[tuple[_Rx, float]] = [] if far is None else far
         #: receivers that synchronised on this frame (they may lose it before the end)
         self.locked: list[_Rx] = []
+
+    @property
+    def rxs(self) -> list[_Rx]:
+        """Receiver records this frame reaches, by radio index."""
+        return [r for r, _ in sorted(self.aud + self.far, key=_link_index)]
+
+    @property
+    def powers(self) -> list[float]:
+        """Received power (mW) at each of ``rxs``."""
+        return [p for _, p in sorted(self.aud + self.far, key=_link_index)]
 
 
 class Radio:
@@ -191,12 +218,8 @@ class Radio:
         "_tx_dbm",
         "_since",
         "_times",
-        "_nbr_r",
-        "_nbr_p",
-        "_aud_r",
-        "_aud_p",
-        "_far_r",
-        "_far_p",
+        "_aud",
+        "_far",
         "tx_frames",
         "rx_frames",
         "rx_lost",
@@ -223,13 +246,10 @@ class Radio:
         self._tx_dbm = float(tx_power_dbm)
         self._since = self._kernel.now()
         self._times = [0, 0, 0, 0]
-        # neighbour lists (receiver records, mW): all (by index), audible (>= sensitivity), rest
-        self._nbr_r: list[_Rx] | None = None
-        self._nbr_p: list[float] = []
-        self._aud_r: list[_Rx] = []
-        self._aud_p: list[float] = []
-        self._far_r: list[_Rx] = []
-        self._far_p: list[float] = []
+        # links (receiver record, mW), by index: audible (>= sensitivity; None until built or
+        # after an invalidation) and the rest (interference only)
+        self._aud: list[tuple[_Rx, float]] | None = None
+        self._far: list[tuple[_Rx, float]] = []
         #: frames this radio sent / received / lost to interference after locking on them
         self.tx_frames = 0
         self.rx_frames = 0
@@ -252,6 +272,9 @@ class Radio:
         if rx.state == _TX:
             raise LocalProtocolError("cannot change channel while transmitting")
         if value != rx.ch:
+            counts = self.medium._ch_count
+            counts[rx.ch] -= 1
+            counts[value] += 1
             rx.ch = value
             rx.lock = None
             rx.cca_hold = _LONG_AGO
@@ -302,40 +325,65 @@ class Radio:
         kernel = self._kernel
         now = kernel._now
         end = now + (SHR_PHR_BYTES + n) * BYTE_US
-        rxs = self._nbr_r
-        if rxs is None:
-            rxs = medium._build_neighbours(self)
+        aud = self._aud
+        if aud is None:
+            aud = medium._build_neighbours(self)
+        far = self._far
         self._times[st] += now - self._since
         self._since = now
         me.state = _TX
         me.lock = None
         ch = me.ch
-        tx = Transmission(self, ch, psdu, now, end, rxs, self._nbr_p)
+        tx = Transmission(self, ch, psdu, now, end, (), (), aud, far)
         medium._active[tx] = None
         if medium.capture is not None:
             medium.capture.write(now, psdu)
-        # radios below sensitivity: interference only
-        for r, p in zip(self._far_r, self._far_p, strict=True):
-            if r.ch == ch:
-                s = r.tot + p
-                r.tot = s
-                if s > r.peak:
-                    r.peak = s
-        # audible radios: those listening and free synchronise if the SINR allows it
         noise = medium._noise_mw
         thr = medium._sinr_thr
-        for r, p in zip(self._aud_r, self._aud_p, strict=True):
-            if r.ch == ch:
+        locked = tx.locked
+        rx_on = _RX
+        if medium._ch_count[ch] == len(medium.radios):
+            # every radio is on this channel: no per-receiver channel test
+            # radios below sensitivity: interference only
+            for r, p in far:
                 s = r.tot + p
                 r.tot = s
-                if r.lock is None:
-                    if r.state == _RX and p >= thr * (noise + s - p):
-                        r.lock = tx
-                        r.lock_p = p
-                        r.peak = s
-                        tx.locked.append(r)
-                elif s > r.peak:
+                if r.lock is not None and s > r.peak:
                     r.peak = s
+            # audible radios: those listening and free synchronise if the SINR allows it (a
+            # locked radio is always in RX: leaving RX or transmitting drops the lock)
+            for r, p in aud:
+                s = r.tot + p
+                r.tot = s
+                if r.state == rx_on:
+                    if r.lock is None:
+                        if p >= thr * (noise + s - p):
+                            r.lock = tx
+                            r.lock_p = p
+                            r.peak = s
+                            locked.append(r)
+                    elif s > r.peak:
+                        r.peak = s
+        else:
+            for r, p in far:
+                if r.ch == ch:
+                    s = r.tot + p
+                    r.tot = s
+                    if r.lock is not None and s > r.peak:
+                        r.peak = s
+            for r, p in aud:
+                if r.ch == ch:
+                    s = r.tot + p
+                    r.tot = s
+                    if r.state == rx_on:
+                        if r.lock is None:
+                            if p >= thr * (noise + s - p):
+                                r.lock = tx
+                                r.lock_p = p
+                                r.peak = s
+                                locked.append(r)
+                        elif s > r.peak:
+                            r.peak = s
         kernel.call_at_early(end, medium._end, tx)
         return end
 
@@ -387,10 +435,11 @@ class Radio:
 
     def neighbours(self) -> list[tuple[Radio, float]]:
         """Radios this one's transmissions reach above sensitivity - margin, with dBm."""
-        rxs = self._nbr_r
-        if rxs is None:
-            rxs = self.medium._build_neighbours(self)
-        return [(r.radio, 10.0 * math.log10(p)) for r, p in zip(rxs, self._nbr_p, strict=True)]
+        aud = self._aud
+        if aud is None:
+            aud = self.medium._build_neighbours(self)
+        links = sorted(aud + self._far, key=_link_index)
+        return [(r.radio, 10.0 * math.log10(p)) for r, p in links]
 
 
 def _cell_offsets() -> tuple[tuple[int, int, int], ...]:
@@ -432,6 +481,17 @@ class Medium:
         self._floor_dbm = cfg.sensitivity_dbm - cfg.interference_margin_db
         self._lqi_lo = cfg.lqi_sinr_min_db
         self._lqi_scale = 255.0 / (cfg.lqi_sinr_max_db - cfg.lqi_sinr_min_db)
+        #: radios per channel (index 11-26): when one channel holds them all, the per-frame
+        #: loops skip the per-receiver channel test
+        self._ch_count = [0] * CHANNELS.stop
+        #: received power (mW) -> (RSSI, LQI without interference or -1), see ``_quality``
+        self._quality_of: dict[float, tuple[int, int]] = {}
+        #: without shadowing, one float object per distinct link power: links of equal length
+        #: (regular layouts) share it, so the link lists take less memory and cache
+        self._powers: dict[float, float] | None = {} if cfg.shadowing_sigma_db == 0.0 else None
+        #: |interference| below this (mW) cannot change a delivery's outcome or LQI when the
+        #: link's no-interference LQI is not -1 (it absorbs the rounding residue of ``tot``)
+        self._clean_mw = self._noise_mw * _CLEAN_REL
 
     # --- building the network ---------------------------------------------------------
 
@@ -453,6 +513,7 @@ class Medium:
         radio = Radio(self, len(self.radios), eui64, _pos3(position), tx_power_dbm, channel, state)
         self.radios.append(radio)
         self._by_eui[eui64] = radio
+        self._ch_count[channel] += 1
         grid = self._grid
         if grid is not None:
             if radio._tx_dbm > self._grid_tx_dbm:
@@ -474,7 +535,7 @@ class Medium:
         grid = self._grid
         old = radio._key
         radio._x, radio._y, radio._z = _pos3(position)
-        radio._nbr_r = None
+        radio._aud = None
         if grid is None or old is None:
             return
         grid[old].remove(radio)
@@ -493,8 +554,8 @@ class Medium:
             self._atten.pop(key, None)
         else:
             self._atten[key] = db
-        a._nbr_r = None
-        b._nbr_r = None
+        a._aud = None
+        b._aud = None
 
     def link_attenuation(self, a: Radio, b: Radio) -> float:
         key = (a.index, b.index) if a.index < b.index else (b.index, a.index)
@@ -549,20 +610,40 @@ class Medium:
         ch = tx.channel
         end = tx.end
         cut = self._cca_cut
-        for r, p in zip(tx.rxs, tx.powers, strict=True):
-            if r.ch == ch:
+        if self._ch_count[ch] == len(self.radios):
+            for r, p in tx.aud:
                 s = r.tot
                 if s >= cut:
                     r.cca_hold = end
                 r.tot = s - p
-        got: list[tuple[Radio, float, float]] | None = None
-        if tx.locked:
+            for r, p in tx.far:
+                s = r.tot
+                if s >= cut:
+                    r.cca_hold = end
+                r.tot = s - p
+        else:
+            for r, p in tx.aud:
+                if r.ch == ch:
+                    s = r.tot
+                    if s >= cut:
+                        r.cca_hold = end
+                    r.tot = s - p
+            for r, p in tx.far:
+                if r.ch == ch:
+                    s = r.tot
+                    if s >= cut:
+                        r.cca_hold = end
+                    r.tot = s - p
+        got: list[tuple[_Rx, float, float]] | None = None
+        locked = tx.locked
+        if locked:
+            # snapshot (power, interference) before any callback can lock these radios again
             got = []
-            for r in tx.locked:
+            for r in locked:
                 if r.lock is tx:
                     r.lock = None
                     p = r.lock_p
-                    got.append((r.radio, p, r.peak - p))
+                    got.append((r, p, r.peak - p))
         sender = tx.sender
         sender._times[_TX] += end - sender._since
         sender._since = end
@@ -575,16 +656,25 @@ class Medium:
             return
         noise = self._noise_mw
         thr = self._sinr_thr
+        clean = self._clean_mw
+        unclean = -clean
+        quality_of = self._quality_of
         rx_filter = self.rx_filter
         psdu = tx.psdu
-        log10 = math.log10
-        for radio, p, i in got:
-            sinr = p / (noise + i)
-            if sinr < thr:
-                radio.rx_lost += 1
+        rx_on = _RX
+        for r, p, i in got:
+            q = quality_of.get(p) or self._quality(p)
+            lqi = q[1]
+            if lqi < 0 or i >= clean or i <= unclean:
+                # interference (or a link whose LQI sits on a rounding edge): the exact SINR
+                sinr = p / (noise + i)
+                if sinr < thr:
+                    r.radio.rx_lost += 1
+                    continue
+                lqi = -1
+            if r.state != rx_on:
                 continue
-            if radio._rx.state != _RX:
-                continue
+            radio = r.radio
             data = psdu
             if rx_filter is not None:
                 filtered = rx_filter(sender, radio, psdu)
@@ -594,10 +684,42 @@ class Medium:
             radio.rx_frames += 1
             ruser = radio._user
             if ruser is not None:
-                lqi = round((10.0 * log10(sinr) - self._lqi_lo) * self._lqi_scale)
-                ruser.pd_data_indication(
-                    data, round(10.0 * log10(p)), 0 if lqi < 0 else 255 if lqi > 255 else lqi
-                )
+                if lqi < 0:
+                    lqi = self._lqi(p / (noise + i))
+                ruser.pd_data_indication(data, q[0], lqi)
+
+    def _lqi(self, sinr: float) -> int:
+        """LQI 0-255, linear in the frame's worst SINR (dB) over the configured range."""
+        lqi = round((10.0 * math.log10(sinr) - self._lqi_lo) * self._lqi_scale)
+        return 0 if lqi < 0 else 255 if lqi > 255 else lqi
+
+    def _quality(self, p: float) -> tuple[int, int]:
+        """(RSSI, LQI) of a frame received at ``p`` mW, LQI as without interference.
+
+        The LQI is -1 (computed per frame from the exact SINR) when an interference of less
+        than ``_clean_mw`` could move the delivery decision or the rounded LQI: SINR within
+        1e-6 (relative) of the threshold, or unrounded LQI within ``margin`` of a .5 edge.
+        """
+        noise = self._noise_mw
+        rssi = round(10.0 * math.log10(p))
+        sinr = p / noise
+        lqi = -1
+        if sinr >= self._sinr_thr * (1.0 + 1e-6):
+            scale = self._lqi_scale
+            x = (10.0 * math.log10(sinr) - self._lqi_lo) * scale
+            # |i| < _clean_mw moves x by at most 10 / ln(10) * scale * _CLEAN_REL (+ rounding)
+            margin = 10.0 * _CLEAN_REL * scale + 1e-9 * (abs(x) + 1.0)
+            if x < -0.5 - margin:
+                lqi = 0
+            elif x > 255.5 + margin:
+                lqi = 255
+            elif abs(x - math.floor(x) - 0.5) > margin:
+                lqi = self._lqi(sinr)
+        q = (rssi, lqi)
+        if len(self._quality_of) >= _MEMO_MAX:
+            self._quality_of.clear()
+        self._quality_of[p] = q
+        return q
 
     def _retune(self, radio: Radio) -> None:
         """Recompute a radio's on-air power after a channel change (or when added)."""
@@ -606,7 +728,7 @@ class Medium:
         for tx in self._active:
             if tx.channel != me.ch:
                 continue
-            for r, p in zip(tx.rxs, tx.powers, strict=True):
+            for r, p in tx.aud + tx.far:
                 if r is me:
                     s += p
                     break
@@ -616,12 +738,12 @@ class Medium:
         if self._grid is not None and radio._tx_dbm > self._grid_tx_dbm:
             self._invalidate_all()
         else:
-            radio._nbr_r = None
+            radio._aud = None
 
     def _invalidate_all(self) -> None:
         self._grid = None
         for r in self.radios:
-            r._nbr_r = None
+            r._aud = None
             r._key = None
 
     def _invalidate_around(self, key: tuple[int, int, int]) -> None:
@@ -633,7 +755,7 @@ class Medium:
             bucket = grid.get((kx + dx, ky + dy, kz + dz))
             if bucket:
                 for r in bucket:
-                    r._nbr_r = None
+                    r._aud = None
 
     def _key_of(self, radio: Radio) -> tuple[int, int, int]:
         c = self._cell
@@ -657,7 +779,7 @@ class Medium:
         self._grid = grid
         return grid
 
-    def _build_neighbours(self, a: Radio) -> list[_Rx]:
+    def _build_neighbours(self, a: Radio) -> list[tuple[_Rx, float]]:
         grid = self._grid
         if grid is None:
             grid = self._build_grid()
@@ -680,20 +802,21 @@ class Medium:
             if bucket:
                 cand.extend(bucket)
         cand.sort(key=_index)
-        rxs: list[_Rx] = []
-        powers: list[float] = []
-        sens = self.config.sensitivity_dbm
-        aud_r: list[_Rx] = []
-        aud_p: list[float] = []
-        far_r: list[_Rx] = []
-        far_p: list[float] = []
+        sens = cfg.sensitivity_dbm
+        aud: list[tuple[_Rx, float]] = []
+        far: list[tuple[_Rx, float]] = []
+        powers = self._powers
+        if powers is not None and len(powers) >= _MEMO_MAX:
+            powers.clear()
         reach2 = self._reach2
+        sqrt = math.sqrt
+        log10 = math.log10
         for b in cand:
             d2 = (b._x - ax) ** 2 + (b._y - ay) ** 2 + (b._z - az) ** 2
             if d2 > reach2 or b is a:
                 continue
-            d = math.sqrt(d2)
-            rx = tx_dbm - (pl0 + n10 * math.log10(d / d0) if d > d0 else pl0)
+            d = sqrt(d2)
+            rx = tx_dbm - (pl0 + n10 * log10(d / d0) if d > d0 else pl0)
             if rx + best_shadow < floor:
                 continue
             if best_shadow:
@@ -704,25 +827,22 @@ class Medium:
                 )
             if rx >= floor:
                 mw = 10.0 ** (rx / 10.0)
-                rxs.append(b._rx)
-                powers.append(mw)
+                link = (b._rx, mw if powers is None else powers.setdefault(mw, mw))
                 if rx >= sens:
-                    aud_r.append(b._rx)
-                    aud_p.append(mw)
+                    aud.append(link)
                 else:
-                    far_r.append(b._rx)
-                    far_p.append(mw)
-        a._nbr_r = rxs
-        a._nbr_p = powers
-        a._aud_r = aud_r
-        a._aud_p = aud_p
-        a._far_r = far_r
-        a._far_p = far_p
-        return rxs
+                    far.append(link)
+        a._aud = aud
+        a._far = far
+        return aud
 
 
 def _index(r: Radio) -> int:
     return r.index
+
+
+def _link_index(link: tuple[_Rx, float]) -> int:
+    return link[0].radio.index
 
 
 def _pos3(position: Position) -> tuple[float, float, float]:
