@@ -111,3 +111,18 @@ def test_cli_rejects_bad_scenarios_before_running(
     assert "nodes[0].colour" in err
     assert not (tmp_path / "o").exists()
     assert main(["run", str(tmp_path / "missing.toml")]) == 2
+
+
+def test_zigmesh_decode_reads_the_run_capture(house: tuple[Path, dict]) -> None:  # type: ignore[type-arg]
+    from zigmesh.capture.dissect import Dissector
+    from zigmesh.capture.pcap import read_pcap
+
+    out, _ = house
+    dis = Dissector()
+    frames = [
+        dis.dissect(i, r.time_us, r.data) for i, r in enumerate(read_pcap(out / "capture.pcap"), 1)
+    ]
+    assert len(frames) > 1000
+    assert [f.error for f in frames if f.error] == []
+    assert sum("nwk_command" in f.layers for f in frames) > 100
+    assert sum("zcl" in f.layers for f in frames) > 100
