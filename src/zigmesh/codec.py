@@ -10,11 +10,13 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import struct
+from collections.abc import Callable
+from enum import IntEnum
 from typing import Any, TypeVar
 
 from zigmesh.errors import DecodeError
 
-__all__ = ["Reader", "Writer", "fast_init"]
+__all__ = ["Reader", "Writer", "enum_or_int", "enum_table", "fast_init", "read_whole"]
 
 _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")
@@ -96,6 +98,20 @@ class Reader:
             )
 
 
+_R = TypeVar("_R")
+
+
+def read_whole(data: bytes, read: Callable[[Reader], _R], field: str) -> _R:
+    """``read(Reader(data))``: the ``decode`` of a structure that must fill ``data`` exactly.
+
+    Bytes left over raise :class:`DecodeError` naming ``field``.
+    """
+    r = Reader(data)
+    v = read(r)
+    r.expect_end(field)
+    return v
+
+
 class Writer:
     """Accumulates little-endian fields into a ``bytearray``."""
 
@@ -174,3 +190,33 @@ def fast_init(cls: type[_T]) -> type[_T]:
     init.__doc__ = cls.__init__.__doc__
     cls.__init__ = init  # type: ignore[method-assign]
     return cls
+
+
+_E = TypeVar("_E", bound=IntEnum)
+
+#: enum class -> ``get`` of its value -> member dict, built on first use. A cache of values
+#: derived from the (immutable) class alone, so no state in the DESIGN.md sense.
+_ENUM_GET: dict[type[IntEnum], Callable[[int, int], int]] = {}
+
+
+def enum_or_int(enum_cls: type[_E], value: int) -> _E | int:
+    """The member of ``enum_cls`` whose value is ``value``, else ``value`` itself.
+
+    How every decoder turns a spec enum field into ``MyEnum | int``: an unassigned or
+    reserved value decodes to the plain int, never an exception (DESIGN.md section 3.1).
+    A dict lookup per call; for a dense bit field on a hot path index an :func:`enum_table`.
+    """
+    try:
+        return _ENUM_GET[enum_cls](value, value)
+    except KeyError:
+        get = _ENUM_GET[enum_cls] = {int(m): m for m in enum_cls}.get
+        return get(value, value)
+
+
+def enum_table(enum_cls: type[_E], size: int) -> tuple[_E | int, ...]:
+    """``enum_or_int(enum_cls, v)`` for every ``v`` in ``range(size)``, as a tuple.
+
+    For hot paths decoding a bit field of ``size`` possible values: indexing the tuple with
+    the masked field is cheaper than a call.
+    """
+    return tuple(enum_or_int(enum_cls, v) for v in range(size))

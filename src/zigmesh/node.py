@@ -271,6 +271,15 @@ class Node:
             self.stats.joined_at_us = now
         self.stats.join_times_us.append(now)
 
+    def _started(self, status: NwkStatus) -> None:
+        """Formation (coordinator) or NLME-START-ROUTER (router) confirmed with ``status``."""
+        if status == NwkStatus.SUCCESS:
+            if self.config.permit_joining:
+                self.nwk.nlme_permit_joining_request(0xFF)
+            self._in_network()
+        else:
+            self._retry()
+
     # -- NWK events --------------------------------------------------------------------------
 
     def _on_event(self, ev: NwkEvent) -> None:
@@ -280,12 +289,7 @@ class Node:
         elif t is NlmeNetworkFormationConfirm:
             assert isinstance(ev, NlmeNetworkFormationConfirm)
             if self.state == NodeState.FORMING:
-                if ev.status == NwkStatus.SUCCESS:
-                    if self.config.permit_joining:
-                        self.nwk.nlme_permit_joining_request(0xFF)
-                    self._in_network()
-                else:
-                    self._retry()
+                self._started(ev.status)
         elif t is NlmeNetworkDiscoveryConfirm:
             assert isinstance(ev, NlmeNetworkDiscoveryConfirm)
             if self.state == NodeState.DISCOVERING:
@@ -296,12 +300,7 @@ class Node:
         elif t is NlmeStartRouterConfirm:
             assert isinstance(ev, NlmeStartRouterConfirm)
             if self.state == NodeState.STARTING_ROUTER:
-                if ev.status == NwkStatus.SUCCESS:
-                    if self.config.permit_joining:
-                        self.nwk.nlme_permit_joining_request(0xFF)
-                    self._in_network()
-                else:
-                    self._retry()
+                self._started(ev.status)
         elif t is NlmeLeaveIndication:
             assert isinstance(ev, NlmeLeaveIndication)
             if ev.device_address is None:

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import ClassVar, Self, TypeVar
+from typing import ClassVar, Self
 
 from zigmesh.aps.frames import ApsFrame
-from zigmesh.codec import Reader, Writer
+from zigmesh.codec import Reader, Writer, enum_or_int
 from zigmesh.errors import DecodeError, LocalProtocolError
 
 __all__ = [
@@ -133,17 +133,6 @@ class EaKeyType(IntEnum):
 
     NETWORK_KEY = 0x00
     LINK_KEY = 0x01
-
-
-_E = TypeVar("_E", bound=IntEnum)
-
-
-def _enum(cls: type[_E], value: int) -> _E | int:
-    """``cls(value)``, or the plain int when the value is not defined."""
-    try:
-        return cls(value)
-    except ValueError:
-        return value
 
 
 def _start(payload: bytes, command_id: int) -> Reader:
@@ -322,7 +311,7 @@ class UpdateDevice:
         r = _start(payload, ApsCommandId.UPDATE_DEVICE)
         device = r.u64("aps_cmd.device")
         short = r.u16("aps_cmd.short_address")
-        status = _enum(UpdateDeviceStatus, r.u8("aps_cmd.status"))
+        status = enum_or_int(UpdateDeviceStatus, r.u8("aps_cmd.status"))
         r.expect_end("aps_cmd")
         return cls(device, short, status)
 
@@ -372,7 +361,7 @@ class RequestKey:
     @classmethod
     def decode(cls, payload: bytes) -> Self:
         r = _start(payload, ApsCommandId.REQUEST_KEY)
-        key_type = _enum(RequestKeyType, r.u8("aps_cmd.key_type"))
+        key_type = enum_or_int(RequestKeyType, r.u8("aps_cmd.key_type"))
         partner = (
             r.u64("aps_cmd.partner") if key_type == RequestKeyType.APPLICATION_LINK_KEY else None
         )
@@ -449,7 +438,7 @@ class VerifyKey:
     @classmethod
     def decode(cls, payload: bytes) -> Self:
         r = _start(payload, ApsCommandId.VERIFY_KEY)
-        key_type = _enum(KeyType, r.u8("aps_cmd.key_type"))
+        key_type = enum_or_int(KeyType, r.u8("aps_cmd.key_type"))
         source = r.u64("aps_cmd.source")
         key_hash = _key(r, "aps_cmd.key_hash")
         r.expect_end("aps_cmd")
@@ -473,8 +462,8 @@ class ConfirmKey:
     @classmethod
     def decode(cls, payload: bytes) -> Self:
         r = _start(payload, ApsCommandId.CONFIRM_KEY)
-        status = _enum(ApsStatus, r.u8("aps_cmd.status"))
-        key_type = _enum(KeyType, r.u8("aps_cmd.key_type"))
+        status = enum_or_int(ApsStatus, r.u8("aps_cmd.status"))
+        key_type = enum_or_int(KeyType, r.u8("aps_cmd.key_type"))
         dest = r.u64("aps_cmd.dest")
         r.expect_end("aps_cmd")
         return cls(status, key_type, dest)
@@ -551,7 +540,7 @@ class EaChallenge:
         cid = r.u8("aps_cmd.command_id")
         if cid not in _EA_CHALLENGE_IDS:
             raise DecodeError("aps_cmd.command_id", 0, f"command {cid:#04x} is not an EA challenge")
-        key_type = _enum(EaKeyType, r.u8("aps_cmd.key_type"))
+        key_type = enum_or_int(EaKeyType, r.u8("aps_cmd.key_type"))
         key_seq = r.u8("aps_cmd.key_seq") if key_type == EaKeyType.NETWORK_KEY else None
         initiator = r.u64("aps_cmd.initiator")
         responder = r.u64("aps_cmd.responder")
@@ -588,7 +577,7 @@ class EaMacData:
         if cid not in _EA_MAC_IDS:
             raise DecodeError("aps_cmd.command_id", 0, f"command {cid:#04x} is not an EA MAC/data")
         mac = r.bytes(KEY_LENGTH, "aps_cmd.mac")
-        data_type = _enum(EaKeyType, r.u8("aps_cmd.data_type"))
+        data_type = enum_or_int(EaKeyType, r.u8("aps_cmd.data_type"))
         data = r.bytes(_EA_DATA_LENGTH, "aps_cmd.data")
         r.expect_end("aps_cmd")
         return cls(ApsCommandId(cid), mac, data_type, data)
@@ -611,7 +600,7 @@ class UnknownApsCommand:
     @classmethod
     def decode(cls, payload: bytes) -> Self:
         r = Reader(payload)
-        cid = _enum(ApsCommandId, r.u8("aps_cmd.command_id"))
+        cid = enum_or_int(ApsCommandId, r.u8("aps_cmd.command_id"))
         return cls(cid, r.rest())
 
 

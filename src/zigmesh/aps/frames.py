@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Any, Self
 
-from zigmesh.codec import Reader, fast_init
+from zigmesh.codec import Reader, enum_table, fast_init
 from zigmesh.errors import DecodeError, LocalProtocolError, SecurityError
 from zigmesh.security.aux import AuxHeader, KeyId
 from zigmesh.security.ccm import secure_frame, unsecure_frame
@@ -89,7 +89,7 @@ EXT_FRAGMENTATION_MASK = 0x03
 
 _FRAME_TYPES = tuple(ApsFrameType)
 _DELIVERY_MODES = tuple(DeliveryMode)
-_FRAGMENTATION = (Fragmentation.NONE, Fragmentation.FIRST, Fragmentation.SUBSEQUENT, 3)
+_FRAGMENTATION = enum_table(Fragmentation, 4)
 
 _DATA = ApsFrameType.DATA
 _COMMAND = ApsFrameType.COMMAND

@@ -6,7 +6,7 @@ The NWK layer uses :class:`Mac` (requests as method calls) and the event datacla
 
 from __future__ import annotations
 
-from zigmesh.mac.commands import CapabilityInformation, DisassociationReason
+from zigmesh.mac.commands import CapabilityFlags, CapabilityInformation, DisassociationReason
 from zigmesh.mac.frames import AddrMode, FrameType, MacFrame, SuperframeSpec
 from zigmesh.mac.indirect import Transaction, TransactionQueue
 from zigmesh.mac.mac import AssocState, Mac, MacConfig, MacStats, PollState, UpperCallback
@@ -34,6 +34,7 @@ from zigmesh.mac.primitives import (
 __all__ = [
     "AddrMode",
     "AssocState",
+    "CapabilityFlags",
     "CapabilityInformation",
     "DisassociationReason",
     "FrameType",

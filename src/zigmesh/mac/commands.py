@@ -13,10 +13,10 @@ the first byte of the MAC payload (the identifier).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum
-from typing import ClassVar, Protocol, Self, TypeAlias, TypeVar
+from enum import IntEnum, IntFlag
+from typing import ClassVar, Self, TypeAlias
 
-from zigmesh.codec import Reader
+from zigmesh.codec import Reader, enum_or_int, read_whole
 from zigmesh.errors import DecodeError, LocalProtocolError
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "AssociationResponse",
     "AssociationStatus",
     "BeaconRequest",
+    "CapabilityFlags",
     "CapabilityInformation",
     "CoordinatorRealignment",
     "DataRequest",
@@ -98,44 +99,41 @@ ASSOC_SHORT_ADDR_FAILED = 0xFFFF
 ASSOC_SHORT_ADDR_USE_EXTENDED = 0xFFFE
 
 
-class _Readable(Protocol):
-    @classmethod
-    def read(cls, r: Reader) -> Self: ...
+class CapabilityFlags(IntFlag):
+    """Capability Information field bits (802.15.4-2006 7.3.1.2, Figure 56; 802.15.4-2015
+    Figure 7-17); bits 4-5 reserved.
+
+    Zigbee carries the same byte as flags: the NWK capability information (Zigbee spec
+    Table 3-62, re-exported as ``zigmesh.nwk.commands.CapabilityInformation``) and the ZDO MAC
+    capability flags (2.3.2.3.6, re-exported as ``zigmesh.zdo.descriptors.MacCapability``).
+    """
+
+    ALTERNATE_PAN_COORDINATOR = 0x01
+    DEVICE_TYPE_FFD = 0x02  # 1 = full-function device (router-capable)
+    POWER_SOURCE_MAINS = 0x04
+    RX_ON_WHEN_IDLE = 0x08
+    SECURITY_CAPABILITY = 0x40  # high security (0 in Zigbee PRO standard security)
+    ALLOCATE_ADDRESS = 0x80
+    # the ZDO names of the same bits (Zigbee spec 2.3.2.3.6)
+    MAINS_POWERED = POWER_SOURCE_MAINS
+    SECURITY_CAPABLE = SECURITY_CAPABILITY
 
 
-_T = TypeVar("_T", bound=_Readable)
-
-_ASSOC_STATUS = {int(m): m for m in AssociationStatus}
-_DISASSOC_REASON = {int(m): m for m in DisassociationReason}
-_COMMAND_IDS = {int(m): m for m in MacCommandId}
-
-
-def _assoc_status(v: int) -> AssociationStatus | int:
-    return _ASSOC_STATUS.get(v, v)
-
-
-def _disassoc_reason(v: int) -> DisassociationReason | int:
-    return _DISASSOC_REASON.get(v, v)
-
-
-def _command_id(v: int) -> MacCommandId | int:
-    return _COMMAND_IDS.get(v, v)
-
-
-# Capability Information field bits (802.15.4-2006 Figure 56, 802.15.4-2015 Figure 7-17)
-_CAP_ALTERNATE_PAN_COORDINATOR = 0x01
-_CAP_DEVICE_TYPE = 0x02
-_CAP_POWER_SOURCE = 0x04
-_CAP_RECEIVER_ON_WHEN_IDLE = 0x08
-_CAP_SECURITY_CAPABILITY = 0x40
-_CAP_ALLOCATE_ADDRESS = 0x80
+# Capability Information bits as plain ints (IntFlag operations are slow)
+_CAP_ALTERNATE_PAN_COORDINATOR = CapabilityFlags.ALTERNATE_PAN_COORDINATOR.value
+_CAP_DEVICE_TYPE = CapabilityFlags.DEVICE_TYPE_FFD.value
+_CAP_POWER_SOURCE = CapabilityFlags.POWER_SOURCE_MAINS.value
+_CAP_RECEIVER_ON_WHEN_IDLE = CapabilityFlags.RX_ON_WHEN_IDLE.value
+_CAP_SECURITY_CAPABILITY = CapabilityFlags.SECURITY_CAPABILITY.value
+_CAP_ALLOCATE_ADDRESS = CapabilityFlags.ALLOCATE_ADDRESS.value
 
 
 @dataclass(frozen=True, slots=True)
 class CapabilityInformation:
     """Capability Information field (802.15.4-2006 7.3.1.2, Figure 56). Bits 4-5 reserved.
 
-    Zigbee reads the same byte as its MAC capability flags (Zigbee spec 3.6.1.4.1).
+    Zigbee reads the same byte as its MAC capability flags (Zigbee spec 3.6.1.4.1):
+    :class:`CapabilityFlags`; ``to_byte()`` / ``from_byte()`` convert (bits 4-5 dropped).
     """
 
     alternate_pan_coordinator: bool = False
@@ -161,8 +159,13 @@ class CapabilityInformation:
             v |= _CAP_ALLOCATE_ADDRESS
         return v
 
+    def to_flags(self) -> CapabilityFlags:
+        return CapabilityFlags(self.to_byte())
+
     @classmethod
     def from_byte(cls, v: int) -> Self:
+        """From the field's byte, or the :class:`CapabilityFlags` carrying it."""
+        v = int(v)
         return cls(
             bool(v & _CAP_ALTERNATE_PAN_COORDINATOR),
             bool(v & _CAP_DEVICE_TYPE),
@@ -181,14 +184,28 @@ class CapabilityInformation:
 
     @classmethod
     def decode(cls, data: bytes) -> Self:
-        r = Reader(data)
-        v = cls.read(r)
-        r.expect_end("capability_information")
-        return v
+        return read_whole(data, cls.read, "capability_information")
 
 
 @dataclass(frozen=True, slots=True)
-class AssociationRequest:
+class _Command:
+    """Base of the command classes: the content is empty unless a subclass says otherwise."""
+
+    def encode(self) -> bytes:
+        return b""
+
+    @classmethod
+    def read(cls, r: Reader) -> Self:
+        return cls()
+
+    @classmethod
+    def decode(cls, data: bytes) -> Self:
+        """The command from its content alone (the bytes after the identifier)."""
+        return read_whole(data, cls.read, cls.__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class AssociationRequest(_Command):
     """Association Request (802.15.4-2006 7.3.1, 802.15.4-2015 7.5.2)."""
 
     command_id: ClassVar[MacCommandId] = MacCommandId.ASSOCIATION_REQUEST
@@ -201,13 +218,9 @@ class AssociationRequest:
     def read(cls, r: Reader) -> Self:
         return cls(CapabilityInformation.read(r))
 
-    @classmethod
-    def decode(cls, data: bytes) -> Self:
-        return _decode_content(cls, data)
-
 
 @dataclass(frozen=True, slots=True)
-class AssociationResponse:
+class AssociationResponse(_Command):
     """Association Response (802.15.4-2006 7.3.2, 802.15.4-2015 7.5.3)."""
 
     command_id: ClassVar[MacCommandId] = MacCommandId.ASSOCIATION_RESPONSE
@@ -220,15 +233,11 @@ class AssociationResponse:
     @classmethod
     def read(cls, r: Reader) -> Self:
         addr = r.u16("short_address")
-        return cls(addr, _assoc_status(r.u8("association_status")))
-
-    @classmethod
-    def decode(cls, data: bytes) -> Self:
-        return _decode_content(cls, data)
+        return cls(addr, enum_or_int(AssociationStatus, r.u8("association_status")))
 
 
 @dataclass(frozen=True, slots=True)
-class DisassociationNotification:
+class DisassociationNotification(_Command):
     """Disassociation Notification (802.15.4-2006 7.3.3, 802.15.4-2015 7.5.4)."""
 
     command_id: ClassVar[MacCommandId] = MacCommandId.DISASSOCIATION_NOTIFICATION
@@ -239,69 +248,32 @@ class DisassociationNotification:
 
     @classmethod
     def read(cls, r: Reader) -> Self:
-        return cls(_disassoc_reason(r.u8("disassociation_reason")))
-
-    @classmethod
-    def decode(cls, data: bytes) -> Self:
-        return _decode_content(cls, data)
+        return cls(enum_or_int(DisassociationReason, r.u8("disassociation_reason")))
 
 
 @dataclass(frozen=True, slots=True)
-class DataRequest:
+class DataRequest(_Command):
     """Data Request (802.15.4-2006 7.3.4, 802.15.4-2015 7.5.5): no content."""
 
     command_id: ClassVar[MacCommandId] = MacCommandId.DATA_REQUEST
 
-    def encode(self) -> bytes:
-        return b""
-
-    @classmethod
-    def read(cls, r: Reader) -> Self:
-        return cls()
-
-    @classmethod
-    def decode(cls, data: bytes) -> Self:
-        return _decode_content(cls, data)
-
 
 @dataclass(frozen=True, slots=True)
-class PanIdConflictNotification:
+class PanIdConflictNotification(_Command):
     """PAN ID Conflict Notification (802.15.4-2006 7.3.5, 802.15.4-2015 7.5.6): no content."""
 
     command_id: ClassVar[MacCommandId] = MacCommandId.PAN_ID_CONFLICT_NOTIFICATION
 
-    def encode(self) -> bytes:
-        return b""
-
-    @classmethod
-    def read(cls, r: Reader) -> Self:
-        return cls()
-
-    @classmethod
-    def decode(cls, data: bytes) -> Self:
-        return _decode_content(cls, data)
-
 
 @dataclass(frozen=True, slots=True)
-class OrphanNotification:
+class OrphanNotification(_Command):
     """Orphan Notification (802.15.4-2006 7.3.6, 802.15.4-2015 7.5.7): no content."""
 
     command_id: ClassVar[MacCommandId] = MacCommandId.ORPHAN_NOTIFICATION
 
-    def encode(self) -> bytes:
-        return b""
-
-    @classmethod
-    def read(cls, r: Reader) -> Self:
-        return cls()
-
-    @classmethod
-    def decode(cls, data: bytes) -> Self:
-        return _decode_content(cls, data)
-
 
 @dataclass(frozen=True, slots=True)
-class BeaconRequest:
+class BeaconRequest(_Command):
     """Beacon Request (802.15.4-2006 7.3.7, 802.15.4-2015 7.5.8): no content.
 
     (An 802.15.4-2015 Enhanced Beacon Request carries its filter in payload IEs, which come
@@ -310,20 +282,9 @@ class BeaconRequest:
 
     command_id: ClassVar[MacCommandId] = MacCommandId.BEACON_REQUEST
 
-    def encode(self) -> bytes:
-        return b""
-
-    @classmethod
-    def read(cls, r: Reader) -> Self:
-        return cls()
-
-    @classmethod
-    def decode(cls, data: bytes) -> Self:
-        return _decode_content(cls, data)
-
 
 @dataclass(frozen=True, slots=True)
-class CoordinatorRealignment:
+class CoordinatorRealignment(_Command):
     """Coordinator Realignment (802.15.4-2006 7.3.8, 802.15.4-2015 7.5.10).
 
     ``short_address`` is the orphan's short address (0xFFFF when broadcast to the PAN);
@@ -356,10 +317,6 @@ class CoordinatorRealignment:
         short = r.u16("short_address")
         page = r.u8("channel_page") if not r.at_end() else None
         return cls(pan_id, coord, channel, short, page)
-
-    @classmethod
-    def decode(cls, data: bytes) -> Self:
-        return _decode_content(cls, data)
 
 
 # GTS Characteristics field (802.15.4-2006 Figure 65)
@@ -398,7 +355,7 @@ class GtsCharacteristics:
 
 
 @dataclass(frozen=True, slots=True)
-class GtsRequest:
+class GtsRequest(_Command):
     """GTS Request (802.15.4-2006 7.3.9)."""
 
     command_id: ClassVar[MacCommandId] = MacCommandId.GTS_REQUEST
@@ -410,10 +367,6 @@ class GtsRequest:
     @classmethod
     def read(cls, r: Reader) -> Self:
         return cls(GtsCharacteristics.from_byte(r.u8("gts_characteristics")))
-
-    @classmethod
-    def decode(cls, data: bytes) -> Self:
-        return _decode_content(cls, data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -468,13 +421,6 @@ _COMMANDS: dict[int, _KnownCommand] = {
 }
 
 
-def _decode_content(cls: type[_T], data: bytes) -> _T:
-    r = Reader(data)
-    v = cls.read(r)
-    r.expect_end(cls.__name__)
-    return v
-
-
 def encode_command(cmd: MacCommand) -> bytes:
     """MAC payload of a command frame: the Command Frame Identifier then the content."""
     return bytes((cmd.command_id,)) + cmd.encode()
@@ -491,7 +437,7 @@ def decode_command(payload: bytes) -> MacCommand:
     cid = payload[0]
     cls = _COMMANDS.get(cid)
     if cls is None:
-        return UnknownCommand(_command_id(cid), bytes(payload[1:]))
+        return UnknownCommand(enum_or_int(MacCommandId, cid), bytes(payload[1:]))
     r = Reader(payload, 1)
     cmd = cls.read(r)
     r.expect_end(cls.__name__)

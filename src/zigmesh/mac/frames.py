@@ -36,7 +36,7 @@ from dataclasses import dataclass, fields
 from enum import IntEnum
 from typing import NamedTuple, Self
 
-from zigmesh.codec import Reader, fast_init
+from zigmesh.codec import Reader, fast_init, read_whole
 from zigmesh.errors import DecodeError, LocalProtocolError
 from zigmesh.mac.commands import MacCommand, decode_command, encode_command
 from zigmesh.mac.fcs import _REV8, _REV16, FCS_LENGTH
@@ -421,10 +421,7 @@ class MacSecurityHeader:
 
     @classmethod
     def decode(cls, data: bytes, frame_version: int = FrameVersion.V2006) -> Self:
-        r = Reader(data)
-        v = cls.read(r, frame_version)
-        r.expect_end("aux_security")
-        return v
+        return read_whole(data, lambda r: cls.read(r, frame_version), "aux_security")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -536,10 +533,7 @@ class SuperframeSpec:
 
     @classmethod
     def decode(cls, data: bytes) -> Self:
-        r = Reader(data)
-        v = cls.read(r)
-        r.expect_end("superframe_spec")
-        return v
+        return read_whole(data, cls.read, "superframe_spec")
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Self
 
-from zigmesh.codec import Reader
+from zigmesh.codec import Reader, read_whole
 from zigmesh.errors import DecodeError, LocalProtocolError
 from zigmesh.types import ExtPanId
 
@@ -108,7 +108,4 @@ class ZigbeeBeaconPayload:
     @classmethod
     def decode(cls, data: bytes) -> Self:
         """Decode exactly one beacon payload: short or over-long input raises DecodeError."""
-        r = Reader(data)
-        v = cls.read(r)
-        r.expect_end("zigbee_beacon_payload")
-        return v
+        return read_whole(data, cls.read, "zigbee_beacon_payload")

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from enum import IntEnum, IntFlag
-from typing import ClassVar, Self, TypeVar
+from enum import IntEnum
+from typing import ClassVar, Self
 
-from zigmesh.codec import Reader
+from zigmesh.codec import Reader, enum_or_int, enum_table
 from zigmesh.errors import DecodeError, LocalProtocolError
+from zigmesh.mac.commands import CapabilityFlags
 
 __all__ = [
     "NwkCommandId",
@@ -110,15 +111,9 @@ class RejoinStatus(IntEnum):
     PAN_ACCESS_DENIED = 0x02
 
 
-class CapabilityInformation(IntFlag):
-    """Capability information bits (Zigbee spec Table 3-62; IEEE 802.15.4 7.3.1.2); 4-5 reserved."""
-
-    ALTERNATE_PAN_COORDINATOR = 0x01
-    DEVICE_TYPE_FFD = 0x02  # 1 = router-capable
-    POWER_SOURCE_MAINS = 0x04
-    RX_ON_WHEN_IDLE = 0x08
-    SECURITY_CAPABILITY = 0x40  # high security (0 in Zigbee PRO standard security)
-    ALLOCATE_ADDRESS = 0x80
+#: Capability information bits (Zigbee spec Table 3-62; IEEE 802.15.4 7.3.1.2); 4-5 reserved.
+#: The MAC's flags for the same byte, under the NWK's name.
+CapabilityInformation = CapabilityFlags
 
 
 class NwkReportType(IntEnum):
@@ -148,28 +143,8 @@ class LinkPowerDeltaType(IntEnum):
     RESPONSE = 2
 
 
-E = TypeVar("E", bound=IntEnum)
-
-
-def _enum_table(cls: type[E]) -> dict[int, E]:
-    return {int(m): m for m in cls}
-
-
-_STATUS = _enum_table(NwkStatusCode)
-_REJOIN_STATUS = _enum_table(RejoinStatus)
-_ED_STATUS = _enum_table(EndDeviceTimeoutStatus)
-_M2O: tuple[ManyToOne | int, ...] = (
-    ManyToOne.NONE,
-    ManyToOne.WITH_ROUTE_RECORD,
-    ManyToOne.WITHOUT_ROUTE_RECORD,
-    3,
-)
-_LPD_TYPES: tuple[LinkPowerDeltaType | int, ...] = (
-    LinkPowerDeltaType.NOTIFICATION,
-    LinkPowerDeltaType.REQUEST,
-    LinkPowerDeltaType.RESPONSE,
-    3,
-)
+_M2O = enum_table(ManyToOne, 4)
+_LPD_TYPES = enum_table(LinkPowerDeltaType, 4)
 _U8x2 = struct.Struct("<BB")
 _U8x3 = struct.Struct("<BBB")
 _U64 = struct.Struct("<Q")
@@ -192,12 +167,20 @@ def _start(data: bytes, expected: NwkCommandId) -> Reader:
     return r
 
 
-def _addr_list(r: Reader, count: int, field: str) -> tuple[int, ...]:
-    at = r.offset()
-    if r.remaining() < 2 * count:
+def _check_list(r: Reader, count: int, size: int, field: str, what: str) -> None:
+    """The rest of the payload must be ``count`` entries of ``size`` bytes, no more, no less
+    (``what`` names the count in the error)."""
+    if r.remaining() != size * count:
         raise DecodeError(
-            field, at, f"{count} entries need {2 * count} bytes, {r.remaining()} left"
+            field,
+            r.offset(),
+            f"{what} {count} needs {size * count} bytes, {r.remaining()} present",
         )
+
+
+def _addr_list(r: Reader, count: int, field: str, what: str) -> tuple[int, ...]:
+    """The rest of the payload: exactly ``count`` 16-bit addresses."""
+    _check_list(r, count, 2, field, what)
     p = r.pos
     r.pos = p + 2 * count
     return struct.unpack_from(f"<{count}H", r.data, p)
@@ -366,7 +349,7 @@ class NetworkStatus:
             else None
         )
         r.expect_end("network_status")
-        return cls(_STATUS.get(code, code), dst, unknown)
+        return cls(enum_or_int(NwkStatusCode, code), dst, unknown)
 
 
 _U8 = struct.Struct("<B")
@@ -438,13 +421,7 @@ class RouteRecord:
     def decode(cls, data: bytes) -> Self:
         r = _start(data, cls.command_id)
         count = r.u8("route_record.relay_count")
-        if r.remaining() != 2 * count:
-            raise DecodeError(
-                "route_record.relay_list",
-                r.offset(),
-                f"relay count {count} needs {2 * count} bytes, {r.remaining()} present",
-            )
-        return cls(_addr_list(r, count, "route_record.relay_list"))
+        return cls(_addr_list(r, count, "route_record.relay_list", "relay count"))
 
 
 # -- 3.4.6 / 3.4.7 Rejoin -----------------------------------------------------------------------
@@ -490,7 +467,7 @@ class RejoinResponse:
         addr = r.u16("rejoin_response.network_address")
         status = r.u8("rejoin_response.rejoin_status")
         r.expect_end("rejoin_response")
-        return cls(addr, _REJOIN_STATUS.get(status, status))
+        return cls(addr, enum_or_int(RejoinStatus, status))
 
 
 # -- 3.4.8 Link Status --------------------------------------------------------------------------
@@ -553,12 +530,7 @@ class LinkStatus:
         r = _start(data, cls.command_id)
         opts = r.u8("link_status.options")
         count = opts & LINK_STATUS_COUNT_MASK
-        if r.remaining() != 3 * count:
-            raise DecodeError(
-                "link_status.link_status_list",
-                r.offset(),
-                f"entry count {count} needs {3 * count} bytes, {r.remaining()} present",
-            )
+        _check_list(r, count, 3, "link_status.link_status_list", "entry count")
         entries = []
         d, p = r.data, r.pos
         for _ in range(count):
@@ -621,17 +593,8 @@ class NetworkReport:
         if rtype != NwkReportType.PAN_ID_CONFLICT:
             raise DecodeError("network_report.report_type", 1, f"reserved report type {rtype}")
         count = opts & INFO_COUNT_MASK
-        if r.remaining() != 2 * count:
-            raise DecodeError(
-                "network_report.report_information",
-                r.offset(),
-                f"count {count} needs {2 * count} bytes, {r.remaining()} present",
-            )
-        return cls(
-            epid,
-            _addr_list(r, count, "network_report.report_information"),
-            NwkReportType.PAN_ID_CONFLICT,
-        )
+        pan_ids = _addr_list(r, count, "network_report.report_information", "count")
+        return cls(epid, pan_ids, NwkReportType.PAN_ID_CONFLICT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -737,7 +700,7 @@ class EndDeviceTimeoutResponse:
         info = r.u8("end_device_timeout_response.parent_information")
         r.expect_end("end_device_timeout_response")
         return cls(
-            _ED_STATUS.get(status, status),
+            enum_or_int(EndDeviceTimeoutStatus, status),
             bool(info & PARENT_INFO_MAC_DATA_POLL_KEEPALIVE),
             bool(info & PARENT_INFO_TIMEOUT_REQUEST_KEEPALIVE),
             bool(info & PARENT_INFO_POWER_NEGOTIATION),
@@ -782,12 +745,7 @@ class LinkPowerDelta:
         r = _start(data, cls.command_id)
         opts = r.u8("link_power_delta.options")
         count = r.u8("link_power_delta.list_count")
-        if r.remaining() != 3 * count:
-            raise DecodeError(
-                "link_power_delta.power_delta_list",
-                r.offset(),
-                f"count {count} needs {3 * count} bytes, {r.remaining()} present",
-            )
+        _check_list(r, count, 3, "link_power_delta.power_delta_list", "count")
         d, p = r.data, r.pos
         entries = []
         for _ in range(count):

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Self
 
-from zigmesh.codec import Reader, fast_init
+from zigmesh.codec import Reader, enum_table, fast_init
 from zigmesh.errors import DecodeError, LocalProtocolError, SecurityError
 from zigmesh.security.aux import MIC_LENGTH, ZIGBEE_SECURITY_LEVEL, AuxHeader, KeyId
 from zigmesh.security.ccm import secure_frame, unsecure_frame
@@ -94,14 +94,9 @@ _U16 = struct.Struct("<H")
 _U64 = struct.Struct("<Q")
 
 # 2-bit sub-field value -> enum member, or the plain int for reserved values
-_FRAME_TYPES: tuple[NwkFrameType | int, ...] = (
-    NwkFrameType.DATA,
-    NwkFrameType.COMMAND,
-    2,
-    NwkFrameType.INTER_PAN,
-)
-_DISCOVER: tuple[DiscoverRoute | int, ...] = (DiscoverRoute.SUPPRESS, DiscoverRoute.ENABLE, 2, 3)
-_MC_MODES: tuple[MulticastMode | int, ...] = (MulticastMode.NON_MEMBER, MulticastMode.MEMBER, 2, 3)
+_FRAME_TYPES = enum_table(NwkFrameType, 4)
+_DISCOVER = enum_table(DiscoverRoute, 4)
+_MC_MODES = enum_table(MulticastMode, 4)
 _RELAYS = tuple(struct.Struct(f"<{n}H") for n in range(256))
 
 

@@ -11,12 +11,12 @@ Attributes Structured Response carry a single SUCCESS status octet; they are mod
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import IntEnum, IntFlag
-from typing import ClassVar, Self, TypeAlias
+from typing import Any, ClassVar, Self, TypeAlias, TypeVar
 
-from zigmesh.codec import Reader, fast_init
+from zigmesh.codec import Reader, enum_or_int, enum_table, fast_init
 from zigmesh.errors import DecodeError, LocalProtocolError
 from zigmesh.zcl.frame import Direction, FrameType, ZclFrame, ZclHeader
 from zigmesh.zcl.types import (
@@ -178,20 +178,15 @@ class SelectorOperation(IntEnum):
     REMOVE_ELEMENT = 0x2  # remove an element from a set or bag
 
 
-_STATUS: tuple[ZclStatus | int, ...] = tuple(
-    ZclStatus(i) if i in ZclStatus._value2member_map_ else i for i in range(256)
-)
-_REPORT_DIR: tuple[ReportingDirection | int, ...] = tuple(
-    ReportingDirection(i) if i in ReportingDirection._value2member_map_ else i for i in range(256)
-)
-_SEL_OP: tuple[SelectorOperation | int, ...] = tuple(
-    SelectorOperation(i) if i in SelectorOperation._value2member_map_ else i for i in range(16)
-)
+# 8-bit (4-bit for the selector operation) field value -> member, or the plain int
+_STATUS = enum_table(ZclStatus, 256)
+_REPORT_DIR = enum_table(ReportingDirection, 256)
+_SEL_OP = enum_table(SelectorOperation, 16)
 
 
 def zcl_status(v: int) -> ZclStatus | int:
     """``ZclStatus(v)``, or the plain int for an unassigned code."""
-    return _STATUS[v]
+    return enum_or_int(ZclStatus, v)
 
 
 _H = struct.Struct("<H")
@@ -204,10 +199,66 @@ _BBH = struct.Struct("<BBH")
 _BHBHH = struct.Struct("<BHBHH")
 _BHH = struct.Struct("<BHH")
 _SUCCESS_ONLY = b"\x00"
+_Rec = TypeVar("_Rec")
 
 
 def _bad_encode(cmd: str, e: Exception) -> LocalProtocolError:
     return LocalProtocolError(f"cannot encode {cmd}: {e}")
+
+
+def _pack_records(cmd: str, records: tuple[_Rec, ...], pack: Callable[[_Rec], bytes]) -> bytes:
+    """``pack`` of each record, one after the other; bad field values raise LocalProtocolError."""
+    try:
+        return b"".join([pack(rec) for rec in records])
+    except ENCODE_ERRORS as e:
+        raise _bad_encode(cmd, e) from None
+
+
+class _ShortFormResponse:
+    """Responses listing the records that failed, where none means all succeeded and is sent
+    as the single SUCCESS status octet (Write Attributes Response 2.5.5, Configure Reporting
+    Response 2.5.8, Write Attributes Structured Response 2.5.17)."""
+
+    __slots__ = ()
+    records: tuple[object, ...]
+
+    @property
+    def all_success(self) -> bool:
+        return not self.records
+
+
+def _pack_status_records(
+    cmd: str, records: tuple[_Rec, ...], pack: Callable[[_Rec], bytes]
+) -> bytes:
+    """:func:`_pack_records` of a :class:`_ShortFormResponse`: no records, the short form."""
+    return _pack_records(cmd, records, pack) if records else _SUCCESS_ONLY
+
+
+def _success_only(data: bytes, field: str) -> bool:
+    """Whether ``data`` is the short form of a :class:`_ShortFormResponse`."""
+    if len(data) != 1:
+        return False
+    if data[0] != 0:
+        raise DecodeError(field, 0, "short form must be SUCCESS")
+    return True
+
+
+def _unpack_records(
+    data: bytes, s: struct.Struct, field: str, start: int = 0, min_count: int = 0
+) -> Iterator[tuple[Any, ...]]:
+    """The fixed-size records of layout ``s`` that fill ``data[start:]``; a partial record (or
+    fewer than ``min_count``) is a DecodeError naming ``field``."""
+    n, rem = divmod(len(data) - start, s.size)
+    if rem or n < min_count:
+        raise DecodeError(field, start + s.size * n, f"needs {s.size} byte(s), {rem} left")
+    return s.iter_unpack(data[start:] if start else data)
+
+
+def _discovery_complete(data: bytes, field: str) -> bool:
+    """The leading discovery complete octet of a discovery response (2.5.14, 2.5.19...)."""
+    if not data:
+        raise DecodeError(field, 0, "needs 1 byte(s), 0 left")
+    return bool(data[0])
 
 
 def _known_type(dt: int, field: str, offset: int) -> DataType:
@@ -599,7 +650,7 @@ class ReportAttributes(_AttributeRecordsCommand):
 
 
 @dataclass(frozen=True, slots=True)
-class WriteAttributesResponse:
+class WriteAttributesResponse(_ShortFormResponse):
     """Write Attributes Response (ZCL 2.5.5). No records = every attribute written (encoded
     as the single SUCCESS status octet); otherwise one record per attribute not written."""
 
@@ -607,34 +658,19 @@ class WriteAttributesResponse:
 
     records: tuple[WriteAttributeStatusRecord, ...] = ()
 
-    @property
-    def all_success(self) -> bool:
-        return not self.records
-
     def encode(self) -> bytes:
-        if not self.records:
-            return _SUCCESS_ONLY
-        try:
-            return b"".join([_BH.pack(rec.status, rec.attribute_id) for rec in self.records])
-        except ENCODE_ERRORS as e:
-            raise _bad_encode("Write Attributes Response", e) from None
+        return _pack_status_records(
+            "Write Attributes Response",
+            self.records,
+            lambda rec: _BH.pack(rec.status, rec.attribute_id),
+        )
 
     @classmethod
     def decode(cls, data: bytes) -> Self:
-        if len(data) == 1:
-            if data[0] != 0:
-                raise DecodeError(
-                    "write_attributes_response.status", 0, "short form must be SUCCESS"
-                )
+        if _success_only(data, "write_attributes_response.status"):
             return cls()
-        n, rem = divmod(len(data), 3)
-        if rem or not n:
-            raise DecodeError(
-                "write_attributes_response.record", 3 * n, f"needs 3 byte(s), {rem} left"
-            )
-        return cls(
-            tuple(WriteAttributeStatusRecord(_STATUS[st], aid) for st, aid in _BH.iter_unpack(data))
-        )
+        recs = _unpack_records(data, _BH, "write_attributes_response.record", min_count=1)
+        return cls(tuple(WriteAttributeStatusRecord(_STATUS[st], aid) for st, aid in recs))
 
 
 @dataclass(frozen=True, slots=True)
@@ -667,7 +703,7 @@ class ConfigureReporting:
 
 
 @dataclass(frozen=True, slots=True)
-class ConfigureReportingResponse:
+class ConfigureReportingResponse(_ShortFormResponse):
     """Configure Reporting Response (ZCL 2.5.8). No records = all configured (the single
     SUCCESS status octet); otherwise one record per attribute not configured."""
 
@@ -675,38 +711,20 @@ class ConfigureReportingResponse:
 
     records: tuple[ReportingStatusRecord, ...] = ()
 
-    @property
-    def all_success(self) -> bool:
-        return not self.records
-
     def encode(self) -> bytes:
-        if not self.records:
-            return _SUCCESS_ONLY
-        try:
-            return b"".join(
-                [_BBH.pack(rec.status, rec.direction, rec.attribute_id) for rec in self.records]
-            )
-        except ENCODE_ERRORS as e:
-            raise _bad_encode("Configure Reporting Response", e) from None
+        return _pack_status_records(
+            "Configure Reporting Response",
+            self.records,
+            lambda rec: _BBH.pack(rec.status, rec.direction, rec.attribute_id),
+        )
 
     @classmethod
     def decode(cls, data: bytes) -> Self:
-        if len(data) == 1:
-            if data[0] != 0:
-                raise DecodeError(
-                    "configure_reporting_response.status", 0, "short form must be SUCCESS"
-                )
+        if _success_only(data, "configure_reporting_response.status"):
             return cls()
-        n, rem = divmod(len(data), 4)
-        if rem or not n:
-            raise DecodeError(
-                "configure_reporting_response.record", 4 * n, f"needs 4 byte(s), {rem} left"
-            )
+        recs = _unpack_records(data, _BBH, "configure_reporting_response.record", min_count=1)
         return cls(
-            tuple(
-                ReportingStatusRecord(_STATUS[st], _REPORT_DIR[d], aid)
-                for st, d, aid in _BBH.iter_unpack(data)
-            )
+            tuple(ReportingStatusRecord(_STATUS[st], _REPORT_DIR[d], aid) for st, d, aid in recs)
         )
 
 
@@ -719,23 +737,16 @@ class ReadReportingConfiguration:
     records: tuple[ReadReportingConfigRecord, ...] = ()
 
     def encode(self) -> bytes:
-        try:
-            return b"".join([_BH.pack(rec.direction, rec.attribute_id) for rec in self.records])
-        except ENCODE_ERRORS as e:
-            raise _bad_encode("Read Reporting Configuration", e) from None
+        return _pack_records(
+            "Read Reporting Configuration",
+            self.records,
+            lambda rec: _BH.pack(rec.direction, rec.attribute_id),
+        )
 
     @classmethod
     def decode(cls, data: bytes) -> Self:
-        n, rem = divmod(len(data), 3)
-        if rem:
-            raise DecodeError(
-                "read_reporting_configuration.record", 3 * n, f"needs 3 byte(s), {rem} left"
-            )
-        return cls(
-            tuple(
-                ReadReportingConfigRecord(_REPORT_DIR[d], aid) for d, aid in _BH.iter_unpack(data)
-            )
-        )
+        recs = _unpack_records(data, _BH, "read_reporting_configuration.record")
+        return cls(tuple(ReadReportingConfigRecord(_REPORT_DIR[d], aid) for d, aid in recs))
 
 
 @dataclass(frozen=True, slots=True)
@@ -852,30 +863,19 @@ class DiscoverAttributesResponse:
     records: tuple[DiscoveredAttribute, ...] = ()
 
     def encode(self) -> bytes:
-        try:
-            return bytes((int(self.discovery_complete),)) + b"".join(
-                [_HB.pack(rec.attribute_id, rec.data_type) for rec in self.records]
-            )
-        except ENCODE_ERRORS as e:
-            raise _bad_encode("Discover Attributes Response", e) from None
+        return bytes((int(self.discovery_complete),)) + _pack_records(
+            "Discover Attributes Response",
+            self.records,
+            lambda rec: _HB.pack(rec.attribute_id, rec.data_type),
+        )
 
     @classmethod
     def decode(cls, data: bytes) -> Self:
-        if not data:
-            raise DecodeError(
-                "discover_attributes_response.discovery_complete", 0, "needs 1 byte(s), 0 left"
-            )
-        n, rem = divmod(len(data) - 1, 3)
-        if rem:
-            raise DecodeError(
-                "discover_attributes_response.record", 1 + 3 * n, f"needs 3 byte(s), {rem} left"
-            )
+        n = "discover_attributes_response"
+        complete = _discovery_complete(data, f"{n}.discovery_complete")
+        recs = _unpack_records(data, _HB, f"{n}.record", start=1)
         return cls(
-            bool(data[0]),
-            tuple(
-                DiscoveredAttribute(aid, data_type_or_int(dt))
-                for aid, dt in _HB.iter_unpack(data[1:])
-            ),
+            complete, tuple(DiscoveredAttribute(aid, data_type_or_int(dt)) for aid, dt in recs)
         )
 
 
@@ -891,36 +891,22 @@ class DiscoverAttributesExtendedResponse:
     records: tuple[DiscoveredAttributeExtended, ...] = ()
 
     def encode(self) -> bytes:
-        try:
-            return bytes((int(self.discovery_complete),)) + b"".join(
-                [
-                    _HBB.pack(rec.attribute_id, rec.data_type, rec.access_control)
-                    for rec in self.records
-                ]
-            )
-        except ENCODE_ERRORS as e:
-            raise _bad_encode("Discover Attributes Extended Response", e) from None
+        return bytes((int(self.discovery_complete),)) + _pack_records(
+            "Discover Attributes Extended Response",
+            self.records,
+            lambda rec: _HBB.pack(rec.attribute_id, rec.data_type, rec.access_control),
+        )
 
     @classmethod
     def decode(cls, data: bytes) -> Self:
-        if not data:
-            raise DecodeError(
-                "discover_attributes_extended_response.discovery_complete",
-                0,
-                "needs 1 byte(s), 0 left",
-            )
-        n, rem = divmod(len(data) - 1, 4)
-        if rem:
-            raise DecodeError(
-                "discover_attributes_extended_response.record",
-                1 + 4 * n,
-                f"needs 4 byte(s), {rem} left",
-            )
+        n = "discover_attributes_extended_response"
+        complete = _discovery_complete(data, f"{n}.discovery_complete")
+        recs = _unpack_records(data, _HBB, f"{n}.record", start=1)
         return cls(
-            bool(data[0]),
+            complete,
             tuple(
                 DiscoveredAttributeExtended(aid, data_type_or_int(dt), AttributeAccess(acc))
-                for aid, dt, acc in _HBB.iter_unpack(data[1:])
+                for aid, dt, acc in recs
             ),
         )
 
@@ -976,11 +962,8 @@ class _DiscoverCommandsResponse:
 
     @classmethod
     def decode(cls, data: bytes) -> Self:
-        if not data:
-            raise DecodeError(
-                "discover_commands_response.discovery_complete", 0, "needs 1 byte(s), 0 left"
-            )
-        return cls(bool(data[0]), tuple(data[1:]))
+        complete = _discovery_complete(data, "discover_commands_response.discovery_complete")
+        return cls(complete, tuple(data[1:]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -1006,12 +989,11 @@ class ReadAttributesStructured:
     records: tuple[ReadStructuredRecord, ...] = ()
 
     def encode(self) -> bytes:
-        try:
-            return b"".join(
-                [_H.pack(rec.attribute_id) + rec.selector.encode() for rec in self.records]
-            )
-        except ENCODE_ERRORS as e:
-            raise _bad_encode("Read Attributes Structured", e) from None
+        return _pack_records(
+            "Read Attributes Structured",
+            self.records,
+            lambda rec: _H.pack(rec.attribute_id) + rec.selector.encode(),
+        )
 
     @classmethod
     def decode(cls, data: bytes) -> Self:
@@ -1056,7 +1038,7 @@ class WriteAttributesStructured:
 
 
 @dataclass(frozen=True, slots=True)
-class WriteAttributesStructuredResponse:
+class WriteAttributesStructuredResponse(_ShortFormResponse):
     """Write Attributes Structured Response (ZCL 2.5.17). No records = all written (the single
     SUCCESS status octet); otherwise one record per attribute not written."""
 
@@ -1064,30 +1046,16 @@ class WriteAttributesStructuredResponse:
 
     records: tuple[WriteStructuredStatusRecord, ...] = ()
 
-    @property
-    def all_success(self) -> bool:
-        return not self.records
-
     def encode(self) -> bytes:
-        if not self.records:
-            return _SUCCESS_ONLY
-        try:
-            return b"".join(
-                [
-                    _BH.pack(rec.status, rec.attribute_id) + rec.selector.encode()
-                    for rec in self.records
-                ]
-            )
-        except ENCODE_ERRORS as e:
-            raise _bad_encode("Write Attributes Structured Response", e) from None
+        return _pack_status_records(
+            "Write Attributes Structured Response",
+            self.records,
+            lambda rec: _BH.pack(rec.status, rec.attribute_id) + rec.selector.encode(),
+        )
 
     @classmethod
     def decode(cls, data: bytes) -> Self:
-        if len(data) == 1:
-            if data[0] != 0:
-                raise DecodeError(
-                    "write_attributes_structured_response.status", 0, "short form must be SUCCESS"
-                )
+        if _success_only(data, "write_attributes_structured_response.status"):
             return cls()
         if not data:
             raise DecodeError(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Self
 
-from zigmesh.codec import Reader, fast_init
+from zigmesh.codec import Reader, enum_table, fast_init, read_whole
 from zigmesh.errors import DecodeError, LocalProtocolError
 from zigmesh.zcl.types import _slot_setter
 
@@ -47,7 +47,7 @@ MANUFACTURER_SPECIFIC = 0x04
 DIRECTION_SERVER_TO_CLIENT = 0x08
 DISABLE_DEFAULT_RESPONSE = 0x10
 
-_FRAME_TYPES: tuple[FrameType | int, ...] = (FrameType.GLOBAL, FrameType.CLUSTER_SPECIFIC, 2, 3)
+_FRAME_TYPES = enum_table(FrameType, 4)
 _HBB = struct.Struct("<HBB")
 _BBB = struct.Struct("<BBB")
 _BHBB = struct.Struct("<BHBB")
@@ -109,10 +109,7 @@ class ZclHeader:
 
     @classmethod
     def decode(cls, data: bytes) -> Self:
-        r = Reader(data)
-        h = cls.read(r)
-        r.expect_end("zcl.header")
-        return h
+        return read_whole(data, cls.read, "zcl.header")
 
 
 # Decode fast path: frozen dataclasses refuse ``setattr``, so the hot decoders fill the slots

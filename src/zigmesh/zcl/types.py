@@ -28,7 +28,7 @@ from enum import IntEnum
 from operator import getitem
 from typing import Any, Self, TypeAlias
 
-from zigmesh.codec import Reader
+from zigmesh.codec import Reader, enum_or_int, read_whole
 from zigmesh.errors import DecodeError, LocalProtocolError
 from zigmesh.types import EUI64
 
@@ -189,10 +189,7 @@ class TypedValue:
 
     @classmethod
     def decode(cls, data: bytes) -> Self:
-        r = Reader(data)
-        t, v = read_typed(r)
-        r.expect_end("zcl.typed_value")
-        return cls(t, v)
+        return read_whole(data, cls.read, "zcl.typed_value")
 
 
 ZclValue: TypeAlias = int | float | bytes | str | TimeOfDay | Date | ZclArray | ZclStruct | None
@@ -595,8 +592,7 @@ ENCODE_ERRORS = (struct.error, OverflowError, TypeError, ValueError, AttributeEr
 
 def data_type_or_int(v: int) -> DataType | int:
     """The :class:`DataType` for ``v``, or ``v`` itself if the id is reserved."""
-    t = _DTYPE[v]
-    return v if t is None else t
+    return enum_or_int(DataType, v)
 
 
 def encode_value(dtype: DataType | int, value: ZclValue) -> bytes:
@@ -637,10 +633,7 @@ def read_value(dtype: DataType | int, r: Reader) -> ZclValue:
 
 def decode_value(dtype: DataType | int, data: bytes) -> ZclValue:
     """Decode exactly one value of ``dtype`` from ``data`` (trailing bytes are an error)."""
-    r = Reader(data)
-    v = read_value(dtype, r)
-    r.expect_end("zcl.value")
-    return v
+    return read_whole(data, lambda r: read_value(dtype, r), "zcl.value")
 
 
 def _read_typed(r: Reader, depth: int) -> tuple[DataType, ZclValue]:

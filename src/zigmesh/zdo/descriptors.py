@@ -7,13 +7,13 @@ node to the rest of the network. Each is a frozen dataclass with ``encode()`` an
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum, IntFlag
-from typing import Self, TypeVar
+from typing import Self
 
-from zigmesh.codec import Reader, Writer
+from zigmesh.codec import Reader, Writer, enum_or_int, read_whole
 from zigmesh.errors import DecodeError, LocalProtocolError
+from zigmesh.mac.commands import CapabilityFlags
 
 __all__ = [
     "DescriptorCapability",
@@ -33,12 +33,6 @@ __all__ = [
     "write_cluster_list",
 ]
 
-_E = TypeVar("_E", bound=IntEnum)
-
-
-def _table(enum: type[_E]) -> Mapping[int, _E]:
-    return {int(m): m for m in enum}
-
 
 class LogicalType(IntEnum):
     """Node descriptor logical type, bits 0-2 (2.3.2.3.1)."""
@@ -57,15 +51,9 @@ class FrequencyBand(IntFlag):
     EU_SUB_GHZ = 0x10  # European FSK sub-GHz bands (863-876 and 915-921 MHz)
 
 
-class MacCapability(IntFlag):
-    """MAC capability flags (2.3.2.3.6; IEEE 802.15.4-2006 7.3.1.2 capability information)."""
-
-    ALTERNATE_PAN_COORDINATOR = 0x01
-    DEVICE_TYPE_FFD = 0x02  # 1 = full-function device (router)
-    MAINS_POWERED = 0x04  # power source
-    RX_ON_WHEN_IDLE = 0x08
-    SECURITY_CAPABLE = 0x40
-    ALLOCATE_ADDRESS = 0x80
+#: MAC capability flags (2.3.2.3.6; IEEE 802.15.4-2006 7.3.1.2 capability information): the
+#: MAC's flags for the byte, with the ZDO names ``MAINS_POWERED`` and ``SECURITY_CAPABLE``.
+MacCapability = CapabilityFlags
 
 
 class ServerMask(IntFlag):
@@ -111,10 +99,6 @@ class PowerLevel(IntEnum):
     PERCENT_66 = 0b1000
     PERCENT_100 = 0b1100
 
-
-_LOGICAL_TYPE = _table(LogicalType)
-_POWER_MODE = _table(PowerMode)
-_POWER_LEVEL = _table(PowerLevel)
 
 # Node descriptor bit layout (Figure 2-20)
 _LOGICAL_TYPE_MASK = 0x07
@@ -205,7 +189,7 @@ class NodeDescriptor:
         dcf = r.u8("NodeDescriptor.descriptor_capability_field")
         lt = b0 & _LOGICAL_TYPE_MASK
         return cls(
-            _LOGICAL_TYPE.get(lt, lt),
+            enum_or_int(LogicalType, lt),
             bool(b0 & _COMPLEX_DESC_AVAILABLE),
             bool(b0 & _USER_DESC_AVAILABLE),
             FrequencyBand(b1 >> _FREQ_BAND_SHIFT),
@@ -221,10 +205,7 @@ class NodeDescriptor:
 
     @classmethod
     def decode(cls, data: bytes) -> Self:
-        r = Reader(data)
-        d = cls.read(r)
-        r.expect_end("NodeDescriptor")
-        return d
+        return read_whole(data, cls.read, "NodeDescriptor")
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,18 +239,15 @@ class PowerDescriptor:
         mode = b0 & 0x0F
         level = b1 >> 4
         return cls(
-            _POWER_MODE.get(mode, mode),
+            enum_or_int(PowerMode, mode),
             PowerSource(b0 >> 4),
             PowerSource(b1 & 0x0F),
-            _POWER_LEVEL.get(level, level),
+            enum_or_int(PowerLevel, level),
         )
 
     @classmethod
     def decode(cls, data: bytes) -> Self:
-        r = Reader(data)
-        d = cls.read(r)
-        r.expect_end("PowerDescriptor")
-        return d
+        return read_whole(data, cls.read, "PowerDescriptor")
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,7 +288,4 @@ class SimpleDescriptor:
 
     @classmethod
     def decode(cls, data: bytes) -> Self:
-        r = Reader(data)
-        d = cls.read(r)
-        r.expect_end("SimpleDescriptor")
-        return d
+        return read_whole(data, cls.read, "SimpleDescriptor")

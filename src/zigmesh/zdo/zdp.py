@@ -11,12 +11,12 @@ Additional octets after the last known field are ignored, as later revisions app
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import ClassVar, Final, Self, TypeAlias, TypeVar
+from typing import ClassVar, Final, Protocol, Self, TypeAlias, TypeVar
 
-from zigmesh.codec import Reader, Writer
+from zigmesh.codec import Reader, Writer, enum_or_int
 from zigmesh.errors import DecodeError, LocalProtocolError
 from zigmesh.types import EUI64, ShortAddr
 from zigmesh.zdo.descriptors import (
@@ -273,30 +273,13 @@ class RouteStatus(IntEnum):
     VALIDATION_UNDERWAY = 0x4
 
 
-_E = TypeVar("_E", bound=IntEnum)
-
-
-def _table(enum: type[_E]) -> Mapping[int, _E]:
-    return {int(m): m for m in enum}
-
-
-_STATUS = _table(ZdoStatus)
-_REQUEST_TYPE = _table(RequestType)
-_NEIGHBOR_DEVICE_TYPE = _table(NeighborDeviceType)
-_RX_ON_WHEN_IDLE = _table(RxOnWhenIdle)
-_RELATIONSHIP = _table(Relationship)
-_PERMIT_JOINING = _table(PermitJoining)
-_ROUTE_STATUS = _table(RouteStatus)
-
-
 def _check(value: int, limit: int, name: str) -> None:
     if not 0 <= value <= limit:
         raise LocalProtocolError(f"{name} out of range 0..{limit}: {value}")
 
 
 def _status(r: Reader, field: str) -> ZdoStatus | int:
-    v = r.u8(field)
-    return _STATUS.get(v, v)
+    return enum_or_int(ZdoStatus, r.u8(field))
 
 
 def _count(r: Reader, field: str, size: int) -> int:
@@ -311,6 +294,29 @@ def _count(r: Reader, field: str, size: int) -> int:
 def _write_count(w: Writer, items: tuple[object, ...], name: str) -> None:
     _check(len(items), 0xFF, f"{name} count")
     w.u8(len(items))
+
+
+def _read_byte_list(r: Reader, count_field: str, list_field: str) -> tuple[int, ...]:
+    """A 1-byte count then that many 1-byte items."""
+    n = _count(r, count_field, 1)
+    return tuple(r.bytes(n, list_field))
+
+
+def _write_byte_list(w: Writer, items: tuple[int, ...], name: str) -> None:
+    _write_count(w, items, name)
+    w.raw(bytes(items))
+
+
+def _rsp_writer(tsn: int, status: int, nwk_addr_of_interest: int) -> Writer:
+    """A writer holding the TSN, Status and NWKAddrOfInterest that start many responses."""
+    return Writer().u8(tsn).u8(int(status)).u16(nwk_addr_of_interest)
+
+
+def _read_rsp_head(r: Reader, name: str) -> tuple[int, ZdoStatus | int, ShortAddr]:
+    """TSN, Status and NWKAddrOfInterest of response ``name``."""
+    tsn = r.u8(f"{name}.tsn")
+    status = _status(r, f"{name}.Status")
+    return tsn, status, ShortAddr(r.u16(f"{name}.NWKAddrOfInterest"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -338,7 +344,7 @@ class NwkAddrReq:
         tsn = r.u8("NWK_addr_req.tsn")
         ieee = EUI64(r.u64("NWK_addr_req.IEEEAddr"))
         rt = r.u8("NWK_addr_req.RequestType")
-        return cls(tsn, ieee, _REQUEST_TYPE.get(rt, rt), r.u8("NWK_addr_req.StartIndex"))
+        return cls(tsn, ieee, enum_or_int(RequestType, rt), r.u8("NWK_addr_req.StartIndex"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,7 +367,7 @@ class IeeeAddrReq:
         tsn = r.u8("IEEE_addr_req.tsn")
         nwk = ShortAddr(r.u16("IEEE_addr_req.NWKAddrOfInterest"))
         rt = r.u8("IEEE_addr_req.RequestType")
-        return cls(tsn, nwk, _REQUEST_TYPE.get(rt, rt), r.u8("IEEE_addr_req.StartIndex"))
+        return cls(tsn, nwk, enum_or_int(RequestType, rt), r.u8("IEEE_addr_req.StartIndex"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -484,7 +490,7 @@ class NodeDescRsp:
     node_descriptor: NodeDescriptor | None = None
 
     def encode(self) -> bytes:
-        w = Writer().u8(self.tsn).u8(int(self.status)).u16(self.nwk_addr_of_interest)
+        w = _rsp_writer(self.tsn, self.status, self.nwk_addr_of_interest)
         if self.node_descriptor is not None:
             w.raw(self.node_descriptor.encode())
         return w.getvalue()
@@ -492,11 +498,8 @@ class NodeDescRsp:
     @classmethod
     def decode(cls, data: bytes) -> Self:
         r = Reader(data)
-        tsn = r.u8("Node_Desc_rsp.tsn")
-        status = _status(r, "Node_Desc_rsp.Status")
-        nwk = ShortAddr(r.u16("Node_Desc_rsp.NWKAddrOfInterest"))
-        desc = None if r.at_end() else NodeDescriptor.read(r)
-        return cls(tsn, status, nwk, desc)
+        head = _read_rsp_head(r, "Node_Desc_rsp")
+        return cls(*head, None if r.at_end() else NodeDescriptor.read(r))
 
 
 @dataclass(frozen=True, slots=True)
@@ -510,7 +513,7 @@ class PowerDescRsp:
     power_descriptor: PowerDescriptor | None = None
 
     def encode(self) -> bytes:
-        w = Writer().u8(self.tsn).u8(int(self.status)).u16(self.nwk_addr_of_interest)
+        w = _rsp_writer(self.tsn, self.status, self.nwk_addr_of_interest)
         if self.power_descriptor is not None:
             w.raw(self.power_descriptor.encode())
         return w.getvalue()
@@ -518,11 +521,8 @@ class PowerDescRsp:
     @classmethod
     def decode(cls, data: bytes) -> Self:
         r = Reader(data)
-        tsn = r.u8("Power_Desc_rsp.tsn")
-        status = _status(r, "Power_Desc_rsp.Status")
-        nwk = ShortAddr(r.u16("Power_Desc_rsp.NWKAddrOfInterest"))
-        desc = None if r.at_end() else PowerDescriptor.read(r)
-        return cls(tsn, status, nwk, desc)
+        head = _read_rsp_head(r, "Power_Desc_rsp")
+        return cls(*head, None if r.at_end() else PowerDescriptor.read(r))
 
 
 @dataclass(frozen=True, slots=True)
@@ -556,7 +556,7 @@ class SimpleDescRsp:
     simple_descriptor: SimpleDescriptor | None = None
 
     def encode(self) -> bytes:
-        w = Writer().u8(self.tsn).u8(int(self.status)).u16(self.nwk_addr_of_interest)
+        w = _rsp_writer(self.tsn, self.status, self.nwk_addr_of_interest)
         if self.simple_descriptor is None:
             return w.u8(0).getvalue()
         desc = self.simple_descriptor.encode()
@@ -566,9 +566,7 @@ class SimpleDescRsp:
     @classmethod
     def decode(cls, data: bytes) -> Self:
         r = Reader(data)
-        tsn = r.u8("Simple_Desc_rsp.tsn")
-        status = _status(r, "Simple_Desc_rsp.Status")
-        nwk = ShortAddr(r.u16("Simple_Desc_rsp.NWKAddrOfInterest"))
+        tsn, status, nwk = _read_rsp_head(r, "Simple_Desc_rsp")
         at = r.offset()
         length = r.u8("Simple_Desc_rsp.Length")
         if length == 0:
@@ -594,18 +592,16 @@ class ActiveEpRsp:
     active_ep_list: tuple[int, ...] = ()
 
     def encode(self) -> bytes:
-        w = Writer().u8(self.tsn).u8(int(self.status)).u16(self.nwk_addr_of_interest)
-        _write_count(w, self.active_ep_list, "active_ep_list")
-        return w.raw(bytes(self.active_ep_list)).getvalue()
+        w = _rsp_writer(self.tsn, self.status, self.nwk_addr_of_interest)
+        _write_byte_list(w, self.active_ep_list, "active_ep_list")
+        return w.getvalue()
 
     @classmethod
     def decode(cls, data: bytes) -> Self:
         r = Reader(data)
-        tsn = r.u8("Active_EP_rsp.tsn")
-        status = _status(r, "Active_EP_rsp.Status")
-        nwk = ShortAddr(r.u16("Active_EP_rsp.NWKAddrOfInterest"))
-        n = _count(r, "Active_EP_rsp.ActiveEPCount", 1)
-        return cls(tsn, status, nwk, tuple(r.bytes(n, "Active_EP_rsp.ActiveEPList")))
+        head = _read_rsp_head(r, "Active_EP_rsp")
+        eps = _read_byte_list(r, "Active_EP_rsp.ActiveEPCount", "Active_EP_rsp.ActiveEPList")
+        return cls(*head, eps)
 
 
 @dataclass(frozen=True, slots=True)
@@ -649,18 +645,16 @@ class MatchDescRsp:
     match_list: tuple[int, ...] = ()
 
     def encode(self) -> bytes:
-        w = Writer().u8(self.tsn).u8(int(self.status)).u16(self.nwk_addr_of_interest)
-        _write_count(w, self.match_list, "match_list")
-        return w.raw(bytes(self.match_list)).getvalue()
+        w = _rsp_writer(self.tsn, self.status, self.nwk_addr_of_interest)
+        _write_byte_list(w, self.match_list, "match_list")
+        return w.getvalue()
 
     @classmethod
     def decode(cls, data: bytes) -> Self:
         r = Reader(data)
-        tsn = r.u8("Match_Desc_rsp.tsn")
-        status = _status(r, "Match_Desc_rsp.Status")
-        nwk = ShortAddr(r.u16("Match_Desc_rsp.NWKAddrOfInterest"))
-        n = _count(r, "Match_Desc_rsp.MatchLength", 1)
-        return cls(tsn, status, nwk, tuple(r.bytes(n, "Match_Desc_rsp.MatchList")))
+        head = _read_rsp_head(r, "Match_Desc_rsp")
+        matches = _read_byte_list(r, "Match_Desc_rsp.MatchLength", "Match_Desc_rsp.MatchList")
+        return cls(*head, matches)
 
 
 @dataclass(frozen=True, slots=True)
@@ -902,6 +896,17 @@ class UnbindRsp(_StatusRsp):
 # Network management (2.4.3.3, 2.4.4.4)
 # ---------------------------------------------------------------------------------------------
 
+
+class _TableRecord(Protocol):
+    def write(self, w: Writer) -> None: ...
+
+
+def _encoded(rec: _TableRecord) -> bytes:
+    w = Writer()
+    rec.write(w)
+    return w.getvalue()
+
+
 _NEIGHBOR = struct.Struct("<QQHBBBB")
 _DEVICE_TYPE_MASK = 0x03
 _RX_ON_SHIFT = 2
@@ -948,9 +953,7 @@ class NeighborTableRecord:
         )
 
     def encode(self) -> bytes:
-        w = Writer()
-        self.write(w)
-        return w.getvalue()
+        return _encoded(self)
 
     @classmethod
     def read(cls, r: Reader) -> Self:
@@ -964,10 +967,10 @@ class NeighborTableRecord:
             EUI64(epid),
             EUI64(ieee),
             ShortAddr(nwk),
-            _NEIGHBOR_DEVICE_TYPE.get(dt, dt),
-            _RX_ON_WHEN_IDLE.get(rx, rx),
-            _RELATIONSHIP.get(rel, rel),
-            _PERMIT_JOINING.get(pj, pj),
+            enum_or_int(NeighborDeviceType, dt),
+            enum_or_int(RxOnWhenIdle, rx),
+            enum_or_int(Relationship, rel),
+            enum_or_int(PermitJoining, pj),
             depth,
             lqi,
         )
@@ -1005,9 +1008,7 @@ class RoutingTableRecord:
         w.raw(_ROUTE.pack(self.destination_address, bits, self.next_hop_address))
 
     def encode(self) -> bytes:
-        w = Writer()
-        self.write(w)
-        return w.getvalue()
+        return _encoded(self)
 
     @classmethod
     def read(cls, r: Reader) -> Self:
@@ -1015,7 +1016,7 @@ class RoutingTableRecord:
         st = bits & _ROUTE_STATUS_MASK
         return cls(
             ShortAddr(dst),
-            _ROUTE_STATUS.get(st, st),
+            enum_or_int(RouteStatus, st),
             ShortAddr(nxt),
             bool(bits & _MEMORY_CONSTRAINED),
             bool(bits & _MANY_TO_ONE),
@@ -1046,30 +1047,50 @@ class BindingTableRecord:
         )
 
     def encode(self) -> bytes:
-        w = Writer()
-        self.write(w)
-        return w.getvalue()
+        return _encoded(self)
 
     @classmethod
     def read(cls, r: Reader) -> Self:
         return cls(*_read_binding(r, "BindingTableRecord"))
 
 
-def _write_table_head(
-    w: Writer, status: int, total: int, start: int, records: tuple[object, ...], name: str
-) -> bool:
-    """Status, then table entries, start index and list count (derived from ``records``).
+_R = TypeVar("_R")
+
+
+def _encode_table_rsp(
+    tsn: int, status: int, total: int, start: int, records: tuple[_TableRecord, ...], name: str
+) -> bytes:
+    """Mgmt_Lqi_rsp / Mgmt_Rtg_rsp / Mgmt_Bind_rsp (2.4.4.4.2-2.4.4.4.4): TSN, Status, table
+    entries, start index, list count (derived from ``records``) and the records.
 
     A failure with an empty table is Status alone: "all parameter fields after the Status
-    field shall be omitted" (2.4.4.4.2-2.4.4.4.4, e.g. NOT_SUPPORTED). Returns whether the
-    table follows. (Wireshark 4.0 flags such bare responses as malformed.)
+    field shall be omitted" (e.g. NOT_SUPPORTED). (Wireshark 4.0 flags such bare responses as
+    malformed.)
     """
-    w.u8(status)
+    w = Writer().u8(tsn).u8(int(status))
     if status != ZdoStatus.SUCCESS and not (total or start or records):
-        return False
+        return w.getvalue()
     w.u8(total).u8(start)
     _write_count(w, records, name)
-    return True
+    for rec in records:
+        rec.write(w)
+    return w.getvalue()
+
+
+def _decode_table_rsp(
+    data: bytes, name: str, table: str, read: Callable[[Reader], _R], min_size: int
+) -> tuple[int, ZdoStatus | int, int, int, tuple[_R, ...]]:
+    """The fields of :func:`_encode_table_rsp`, named ``{name}.{table}Entries`` etc.;
+    ``min_size`` bytes per record at least."""
+    r = Reader(data)
+    tsn = r.u8(f"{name}.tsn")
+    status = _status(r, f"{name}.Status")
+    if r.at_end():
+        return tsn, status, 0, 0, ()
+    total = r.u8(f"{name}.{table}Entries")
+    start = r.u8(f"{name}.StartIndex")
+    n = _count(r, f"{name}.{table}ListCount", min_size)
+    return tsn, status, total, start, tuple(read(r) for _ in range(n))
 
 
 @dataclass(frozen=True, slots=True)
@@ -1126,27 +1147,13 @@ class MgmtLqiRsp:
     neighbor_table_list: tuple[NeighborTableRecord, ...] = ()
 
     def encode(self) -> bytes:
-        w = Writer().u8(self.tsn)
-        recs = self.neighbor_table_list
-        if _write_table_head(
-            w, int(self.status), self.neighbor_table_entries, self.start_index, recs, "neighbors"
-        ):
-            for rec in recs:
-                rec.write(w)
-        return w.getvalue()
+        total, recs = self.neighbor_table_entries, self.neighbor_table_list
+        return _encode_table_rsp(self.tsn, self.status, total, self.start_index, recs, "neighbors")
 
     @classmethod
     def decode(cls, data: bytes) -> Self:
-        r = Reader(data)
-        tsn = r.u8("Mgmt_Lqi_rsp.tsn")
-        status = _status(r, "Mgmt_Lqi_rsp.Status")
-        if r.at_end():
-            return cls(tsn, status)
-        total = r.u8("Mgmt_Lqi_rsp.NeighborTableEntries")
-        start = r.u8("Mgmt_Lqi_rsp.StartIndex")
-        n = _count(r, "Mgmt_Lqi_rsp.NeighborTableListCount", NeighborTableRecord.SIZE)
-        recs = tuple(NeighborTableRecord.read(r) for _ in range(n))
-        return cls(tsn, status, total, start, recs)
+        read, size = NeighborTableRecord.read, NeighborTableRecord.SIZE
+        return cls(*_decode_table_rsp(data, "Mgmt_Lqi_rsp", "NeighborTable", read, size))
 
 
 @dataclass(frozen=True, slots=True)
@@ -1161,27 +1168,13 @@ class MgmtRtgRsp:
     routing_table_list: tuple[RoutingTableRecord, ...] = ()
 
     def encode(self) -> bytes:
-        w = Writer().u8(self.tsn)
-        recs = self.routing_table_list
-        if _write_table_head(
-            w, int(self.status), self.routing_table_entries, self.start_index, recs, "routes"
-        ):
-            for rec in recs:
-                rec.write(w)
-        return w.getvalue()
+        total, recs = self.routing_table_entries, self.routing_table_list
+        return _encode_table_rsp(self.tsn, self.status, total, self.start_index, recs, "routes")
 
     @classmethod
     def decode(cls, data: bytes) -> Self:
-        r = Reader(data)
-        tsn = r.u8("Mgmt_Rtg_rsp.tsn")
-        status = _status(r, "Mgmt_Rtg_rsp.Status")
-        if r.at_end():
-            return cls(tsn, status)
-        total = r.u8("Mgmt_Rtg_rsp.RoutingTableEntries")
-        start = r.u8("Mgmt_Rtg_rsp.StartIndex")
-        n = _count(r, "Mgmt_Rtg_rsp.RoutingTableListCount", RoutingTableRecord.SIZE)
-        recs = tuple(RoutingTableRecord.read(r) for _ in range(n))
-        return cls(tsn, status, total, start, recs)
+        read, size = RoutingTableRecord.read, RoutingTableRecord.SIZE
+        return cls(*_decode_table_rsp(data, "Mgmt_Rtg_rsp", "RoutingTable", read, size))
 
 
 @dataclass(frozen=True, slots=True)
@@ -1196,27 +1189,13 @@ class MgmtBindRsp:
     binding_table_list: tuple[BindingTableRecord, ...] = ()
 
     def encode(self) -> bytes:
-        w = Writer().u8(self.tsn)
-        recs = self.binding_table_list
-        if _write_table_head(
-            w, int(self.status), self.binding_table_entries, self.start_index, recs, "bindings"
-        ):
-            for rec in recs:
-                rec.write(w)
-        return w.getvalue()
+        total, recs = self.binding_table_entries, self.binding_table_list
+        return _encode_table_rsp(self.tsn, self.status, total, self.start_index, recs, "bindings")
 
     @classmethod
     def decode(cls, data: bytes) -> Self:
-        r = Reader(data)
-        tsn = r.u8("Mgmt_Bind_rsp.tsn")
-        status = _status(r, "Mgmt_Bind_rsp.Status")
-        if r.at_end():
-            return cls(tsn, status)
-        total = r.u8("Mgmt_Bind_rsp.BindingTableEntries")
-        start = r.u8("Mgmt_Bind_rsp.StartIndex")
-        n = _count(r, "Mgmt_Bind_rsp.BindingTableListCount", BindingTableRecord.MIN_SIZE)
-        recs = tuple(BindingTableRecord.read(r) for _ in range(n))
-        return cls(tsn, status, total, start, recs)
+        read, size = BindingTableRecord.read, BindingTableRecord.MIN_SIZE
+        return cls(*_decode_table_rsp(data, "Mgmt_Bind_rsp", "BindingTable", read, size))
 
 
 _LEAVE_REMOVE_CHILDREN = 0x40
@@ -1385,8 +1364,8 @@ class MgmtNwkUpdateNotify:
     def encode(self) -> bytes:
         w = Writer().u8(self.tsn).u8(int(self.status)).u32(self.scanned_channels)
         w.u16(self.total_transmissions).u16(self.transmission_failures)
-        _write_count(w, self.energy_values, "energy_values")
-        return w.raw(bytes(self.energy_values)).getvalue()
+        _write_byte_list(w, self.energy_values, "energy_values")
+        return w.getvalue()
 
     @classmethod
     def decode(cls, data: bytes) -> Self:
@@ -1397,8 +1376,7 @@ class MgmtNwkUpdateNotify:
         channels = r.u32(f"{n}.ScannedChannels")
         total = r.u16(f"{n}.TotalTransmissions")
         failures = r.u16(f"{n}.TransmissionFailures")
-        count = _count(r, f"{n}.ScannedChannelsListCount", 1)
-        energy = tuple(r.bytes(count, f"{n}.EnergyValues"))
+        energy = _read_byte_list(r, f"{n}.ScannedChannelsListCount", f"{n}.EnergyValues")
         return cls(tsn, status, channels, total, failures, energy)
 
 
