@@ -34,6 +34,10 @@ def _cmd_decode(args: argparse.Namespace) -> int:
 
     dis = Dissector(args.network_key, args.link_key)
     out = sys.stdout
+    # decoded ZCL strings may hold surrogate escapes of non-UTF-8 octets: print them escaped
+    reconfigure = getattr(out, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="backslashreplace")
     n = errors = 0
     try:
         for i, rec in enumerate(read_pcap(args.capture), 1):

@@ -266,12 +266,18 @@ def test_string_length_beyond_payload_regression() -> None:
         read_typed(Reader(b"\x42\xfeshort"))
 
 
-def test_invalid_utf8() -> None:
-    with pytest.raises(DecodeError) as ei:
-        decode_value(T.STRING, b"\x03a\xff\xfe")
-    assert ei.value.offset == 2
-    with pytest.raises(DecodeError):
-        decode_value(T.STRING16, b"\x01\x00\x80")
+def test_non_utf8_strings_decode_and_round_trip_byte_exact() -> None:
+    # ZCL character strings from deployed devices are not always UTF-8 (Latin-1 names):
+    # they decode (undecodable octets as surrogate escapes) and re-encode to the same bytes
+    for dtype, raw in (
+        (T.STRING, b"\x03a\xff\xfe"),
+        (T.STRING16, b"\x01\x00\x80"),
+        (T.STRING, b"\x04Caf\xe9"),
+    ):
+        v = decode_value(dtype, raw)
+        assert isinstance(v, str)
+        assert encode_value(dtype, v) == raw
+    assert decode_value(T.STRING, b"\x04Caf\xe9") == "Caf\udce9"
 
 
 @pytest.mark.parametrize(

@@ -383,14 +383,12 @@ def _str_reader(width: int, name: str, text: bool) -> Read:
         n = r.u8(len_field) if width == 1 else r.u16(len_field)
         if n == invalid:
             return None
-        p = r.pos
         raw = r.bytes(n, data_field)
         if not text:
             return raw
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise DecodeError(data_field, r.base + p + e.start, "invalid UTF-8") from None
+        # Deployed devices send Latin-1 and other non-UTF-8 names: undecodable bytes become
+        # lone surrogates (PEP 383), so any string decodes and re-encodes to the same octets.
+        return raw.decode("utf-8", "surrogateescape")
 
     return read
 
@@ -404,7 +402,7 @@ def _str_packer(width: int, name: str, text: bool) -> Pack:
         if text:
             if not isinstance(v, str):
                 raise LocalProtocolError(f"{name} value must be str or None")
-            raw = v.encode("utf-8")
+            raw = v.encode("utf-8", "surrogateescape")
         else:
             if not isinstance(v, (bytes, bytearray)):
                 raise LocalProtocolError(f"{name} value must be bytes or None")
