@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from zigmesh import __version__
 
@@ -25,6 +26,18 @@ def _key(text: str) -> bytes:
     return key
 
 
+def _dissector(args: argparse.Namespace, dissector: Any, read_pcap: Any) -> Any:
+    """The Dissector with the keys given; with ``--two-pass``, also every key a first pass
+    over the whole capture learned (so frames sent before their key went over the air, such as
+    a trust center's first Link Status, decrypt too)."""
+    dis = dissector(args.network_key, args.link_key)
+    if not args.two_pass:
+        return dis
+    for i, rec in enumerate(read_pcap(args.capture), 1):
+        dis.dissect(i, rec.time_us, rec.data)
+    return dissector(dis.network_keys, dis.link_keys)
+
+
 def _cmd_decode(args: argparse.Namespace) -> int:
     from zigmesh.capture.dissect import Dissector
     from zigmesh.capture.pcap import read_pcap
@@ -32,8 +45,15 @@ def _cmd_decode(args: argparse.Namespace) -> int:
     from zigmesh.capture.summary import summary_line
     from zigmesh.errors import DecodeError
 
-    dis = Dissector(args.network_key, args.link_key)
     out = sys.stdout
+    try:
+        dis = _dissector(args, Dissector, read_pcap)
+    except DecodeError as exc:
+        print(f"zigmesh decode: {args.capture}: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"zigmesh decode: {exc}", file=sys.stderr)
+        return 2
     # decoded ZCL strings may hold surrogate escapes of non-UTF-8 octets: print them escaped
     reconfigure = getattr(out, "reconfigure", None)
     if reconfigure is not None:
@@ -52,6 +72,7 @@ def _cmd_decode(args: argparse.Namespace) -> int:
                     "layers": {k: jsonable(v) for k, v in f.layers.items()},
                     "notes": f.notes,
                     "error": f.error,
+                    "encrypted": f.encrypted,
                 }
                 out.write(json.dumps(obj) + "\n")
                 continue
@@ -97,8 +118,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
             f"[bold]zigmesh run[/bold] {scenario.name or scenario.source}: {len(scenario.nodes)} nodes, "
             f"{len(scenario.traffic)} flows, seed {scenario.seed}"
         )
-    result = run_scenario(scenario, args.out, console=err, progress=not args.quiet)
-    print_run(result, Console())
+    from zigmesh.persist.store import StoreError
+
+    try:
+        result = run_scenario(
+            scenario, args.out, console=err, progress=not args.quiet, state=args.state
+        )
+    except StoreError as exc:
+        print(f"zigmesh run: state store: {exc}", file=sys.stderr)
+        return 2
+    out = Console()
+    if not out.is_terminal:
+        out = Console(width=140)  # a pipe or file: no terminal width to fit the tables into
+    print_run(result, out)
     return 0
 
 
@@ -126,6 +158,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="HEX",
         help="APS link key (repeatable)",
     )
+    d.add_argument(
+        "-2",
+        "--two-pass",
+        action="store_true",
+        help="read the capture twice: learn every key first, then decode (frames sent before"
+        " their key was transported decrypt too)",
+    )
     d.add_argument("--json", action="store_true", help="JSON Lines output, one object per frame")
     d.add_argument("-v", "--verbose", action="store_true", help="layer-by-layer tree per frame")
     d.set_defaults(func=_cmd_decode)
@@ -138,6 +177,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="output directory (default ./zigmesh-out)",
     )
     r.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
+    r.add_argument(
+        "--state",
+        default=None,
+        metavar="FILE",
+        help="SQLite state store (keys, frame counters, network parameters), relative to the"
+        " working directory; overrides the scenario's state. Nodes saved there rejoin the saved"
+        " network",
+    )
     r.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     r.set_defaults(func=_cmd_run)
     return p

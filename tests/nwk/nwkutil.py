@@ -88,7 +88,7 @@ def big_world(
 ) -> tuple[World, list[Node], list[Node]]:
     """1 coordinator (centre), 70 routers and 29 end devices (poll 2 s) at random over
     150 x 150 m; returns the world, the routers and the end devices (not yet run)."""
-    w = World(seed=seed, medium=BIG_MEDIUM, capture=capture, **kw)  # type: ignore[arg-type]
+    w = World(seed=seed, security=False, medium=BIG_MEDIUM, capture=capture, **kw)  # type: ignore[arg-type]
     rng = random.Random(seed)
     w.add_node("c", "coordinator", (75.0, 75.0))
     routers = [
@@ -116,7 +116,7 @@ def line_world(
 ) -> World:
     """A coordinator at x = 0 and routers r1..rn every ``spacing`` metres on a line (each
     hears only its direct neighbours at 25 m with :data:`SMALL_MEDIUM`)."""
-    w = World(seed=seed, medium=SMALL_MEDIUM, capture=capture, **kw)  # type: ignore[arg-type]
+    w = World(seed=seed, security=False, medium=SMALL_MEDIUM, capture=capture, **kw)  # type: ignore[arg-type]
     w.add_node("c", "coordinator", (0.0, 0.0))
     for i in range(1, n_routers + 1):
         w.add_node(f"r{i}", "router", (i * spacing, 0.0), join_at_us=i * S)

@@ -53,7 +53,7 @@ def test_conflict_detected_from_source_ieee_is_broadcast() -> None:
 
 
 def _conflict_world() -> World:
-    w = World(seed=11, medium=SMALL_MEDIUM)
+    w = World(seed=11, security=False, medium=SMALL_MEDIUM)
     w.add_node("c", "coordinator", (0.0, 0.0))
     w.add_node("r1", "router", (15.0, 0.0), join_at_us=1 * S)
     w.add_node("r2", "router", (-15.0, 0.0), join_at_us=2 * S)

@@ -124,7 +124,7 @@ def test_child_polls_at_interval_and_detects_parent_loss() -> None:
 
 
 def _ed_world(poll_us: int) -> tuple[World, Recorder]:
-    w = World(seed=2, medium=SMALL_MEDIUM)
+    w = World(seed=2, security=False, medium=SMALL_MEDIUM)
     w.add_node("c", "coordinator", (0.0, 0.0))
     w.add_node("e", "end_device", (15.0, 0.0), poll_interval_us=poll_us, join_at_us=1 * S)
     w.run(4 * S)
@@ -172,7 +172,7 @@ def test_indirect_frame_expires_after_7_68_s(poll_s: int, delivered: bool) -> No
 
 
 def test_parent_loss_rejoins_another_parent_and_traffic_resumes() -> None:
-    w = World(seed=3, medium=SMALL_MEDIUM)
+    w = World(seed=3, security=False, medium=SMALL_MEDIUM)
     w.add_node("c", "coordinator", (0.0, 0.0))
     w.add_node("r1", "router", (20.0, 10.0), join_at_us=1 * S)
     w.add_node("r2", "router", (20.0, -10.0), join_at_us=1_500 * MS)
@@ -218,7 +218,7 @@ def test_parent_loss_rejoins_another_parent_and_traffic_resumes() -> None:
 def test_parent_ages_out_powered_off_child_in_a_network() -> None:
     from zigmesh.nwk.nwk import NwkConfig
 
-    w = World(seed=4, medium=SMALL_MEDIUM)
+    w = World(seed=4, security=False, medium=SMALL_MEDIUM)
     w.add_node("c", "coordinator", (0.0, 0.0))
     e = w.add_node(
         "e",
@@ -399,7 +399,7 @@ def test_polling_child_stays_with_its_parent_without_timeout_requests_in_a_netwo
     it stays a child for a minute. Switched off, it is aged out after its timeout."""
     from zigmesh.nwk.nwk import NwkConfig
 
-    w = World(seed=5, medium=SMALL_MEDIUM)
+    w = World(seed=5, security=False, medium=SMALL_MEDIUM)
     w.add_node("c", "coordinator", (0.0, 0.0))
     e = w.add_node(
         "e",

@@ -37,7 +37,7 @@ def _jam(w: World, radio: Radio) -> None:
 
 
 def test_formation_picks_quietest_channel_without_a_network() -> None:
-    w = World(seed=8, medium=SMALL_MEDIUM, channel=12)
+    w = World(seed=8, security=False, medium=SMALL_MEDIUM, channel=12)
     other = w.add_node("other", "coordinator", (10.0, 0.0))
     jammer = w.medium.add_radio(0xBAD, (5.0, 5.0), 0.0, 11, RadioState.IDLE)
     w.kernel.call_at(0, _jam, w, jammer)
@@ -56,7 +56,7 @@ def test_formation_picks_quietest_channel_without_a_network() -> None:
 
 
 def test_formation_refused_when_already_in_a_network() -> None:
-    w = World(seed=9, medium=SMALL_MEDIUM)
+    w = World(seed=9, security=False, medium=SMALL_MEDIUM)
     c = w.add_node("c", "coordinator", (0.0, 0.0))
     w.add_node("r", "router", (10.0, 0.0), join_at_us=1 * S)
     rec = Recorder().attach(w)

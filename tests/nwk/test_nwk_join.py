@@ -63,7 +63,7 @@ def test_select_parent_filters() -> None:
 
 
 def test_discovery_join_and_indication_at_parent() -> None:
-    w = World(seed=4, medium=SMALL_MEDIUM)
+    w = World(seed=4, security=False, medium=SMALL_MEDIUM)
     c = w.add_node("c", "coordinator", (0.0, 0.0))
     r = w.add_node("r", "router", (10.0, 0.0), join_at_us=1 * S)
     e = w.add_node("e", "end_device", (0.0, 10.0), join_at_us=3 * S)
@@ -96,7 +96,7 @@ def test_discovery_join_and_indication_at_parent() -> None:
 
 def test_router_capacity_refusal_makes_joiner_pick_another_parent() -> None:
     cfg = NwkConfig(max_routers=1)
-    w = World(seed=5, medium=SMALL_MEDIUM, nwk=cfg)
+    w = World(seed=5, security=False, medium=SMALL_MEDIUM, nwk=cfg)
     c = w.add_node("c", "coordinator", (0.0, 0.0))
     w.add_node("r1", "router", (10.0, 0.0), join_at_us=1 * S)
     r2 = w.add_node("r2", "router", (5.0, 8.0), join_at_us=3 * S)
@@ -109,7 +109,7 @@ def test_router_capacity_refusal_makes_joiner_pick_another_parent() -> None:
 
 
 def test_join_fails_without_permit_and_retries_later() -> None:
-    w = World(seed=6, medium=SMALL_MEDIUM)
+    w = World(seed=6, security=False, medium=SMALL_MEDIUM)
     c = w.add_node("c", "coordinator", (0.0, 0.0), permit_joining=False)
     r = w.add_node("r", "router", (10.0, 0.0), join_at_us=1 * S)
     w.run(6 * S)
@@ -123,7 +123,7 @@ def test_join_fails_without_permit_and_retries_later() -> None:
 
 
 def test_rejoin_request_keeps_address() -> None:
-    w = World(seed=7, medium=SMALL_MEDIUM)
+    w = World(seed=7, security=False, medium=SMALL_MEDIUM)
     w.add_node("c", "coordinator", (0.0, 0.0))
     w.add_node("r", "router", (10.0, 0.0), join_at_us=1 * S)
     e = w.add_node("e", "end_device", (10.0, 10.0), join_at_us=3 * S, poll_interval_us=S)

@@ -11,7 +11,7 @@ from zigmesh.sim.world import World
 
 def _tree() -> World:
     """c <- r1 <- (r2 <- e2, e1); r3 beside c."""
-    w = World(seed=12, medium=SMALL_MEDIUM)
+    w = World(seed=12, security=False, medium=SMALL_MEDIUM)
     w.add_node("c", "coordinator", (0.0, 0.0))
     w.add_node("r1", "router", (30.0, 0.0), join_at_us=1 * S)
     w.add_node("r2", "router", (60.0, 0.0), join_at_us=2 * S)

@@ -45,7 +45,7 @@ def test_request_checks() -> None:
 
 
 def test_not_joined_refuses_data() -> None:
-    w = World(seed=1, medium=SMALL_MEDIUM)
+    w = World(seed=1, security=False, medium=SMALL_MEDIUM)
     e = w.add_node("e", "end_device", (0.0, 0.0))
     rec = Recorder().attach(w)
     e.nwk.nlde_data_request(NwkAddrMode.NWK, 0, aps_payload(), 1)
@@ -64,7 +64,7 @@ def test_secured_frames_dropped_without_security_hook() -> None:
 
 
 def test_reset_ed_scan_and_sync_in_a_network() -> None:
-    w = World(seed=2, medium=SMALL_MEDIUM)
+    w = World(seed=2, security=False, medium=SMALL_MEDIUM)
     c = w.add_node("c", "coordinator", (0.0, 0.0))
     e = w.add_node("e", "end_device", (10.0, 0.0), join_at_us=S, poll_interval_us=30 * S)
     w.run(4 * S)

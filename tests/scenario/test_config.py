@@ -103,17 +103,24 @@ def _append(key: str, table: Doc) -> Callable[[Doc], None]:
     return apply
 
 
+#: install codes with their CRC: the spec's 16-byte example (security-vectors.md V11) and
+#: 6/8/12-byte codes 01 02 03 ... with the CRC-16/X.25 appended
+IC16 = "83FED3407A939723A5C639B26916D505C3B5"
+IC6 = "0102030405060eb8"
+IC8 = "0102030405060708d46d"
+IC12 = "0102030405060708090a0b0ca528"
+
 ERRORS: list[tuple[str, Callable[[Doc], object], str | None]] = [
     # top level
     (
         "unknown top key",
         _set("colour", "red"),
-        "colour: unknown key (allowed: channel, description, duration, name, nodes, radio, seed, traffic)",
+        "colour: unknown key (allowed: channel, description, duration, name, nodes, radio, require_install_codes, security, seed, state, traffic)",
     ),
     (
         "typo top key",
         _set("seeds", 1),
-        "seeds: unknown key (allowed: channel, description, duration, name, nodes, radio, seed, traffic); did you mean 'seed'?",
+        "seeds: unknown key (allowed: channel, description, duration, name, nodes, radio, require_install_codes, security, seed, state, traffic); did you mean 'seed'?",
     ),
     ("negative seed", _set("seed", -1), "seed: must be a non-negative integer, got -1"),
     ("string seed", _set("seed", "1"), "seed: must be a non-negative integer, got '1'"),
@@ -222,12 +229,12 @@ ERRORS: list[tuple[str, Callable[[Doc], object], str | None]] = [
     (
         "node unknown key",
         _set("nodes.1.colour", "red"),
-        "nodes[1].colour: unknown key (allowed: count, grid, join_at, name, poll_interval, position, positions, random, role)",
+        "nodes[1].colour: unknown key (allowed: count, grid, install_code, join_at, manufacturer_code, name, poll_interval, position, positions, random, registered_install_code, role)",
     ),
     (
         "node typo key",
         _set("nodes.0.postion", [1, 1]),
-        "nodes[0].postion: unknown key (allowed: count, grid, join_at, name, poll_interval, position, positions, random, role); did you mean 'position'?",
+        "nodes[0].postion: unknown key (allowed: count, grid, install_code, join_at, manufacturer_code, name, poll_interval, position, positions, random, registered_install_code, role); did you mean 'position'?",
     ),
     (
         "no placement",
@@ -480,7 +487,7 @@ ERRORS: list[tuple[str, Callable[[Doc], object], str | None]] = [
     (
         "traffic unknown",
         _set("traffic.0.rate", 5),
-        "traffic[0].rate: unknown key (allowed: every, from, name, size, start, stop, to)",
+        "traffic[0].rate: unknown key (allowed: ack, every, from, name, size, start, stop, to)",
     ),
     (
         "traffic missing every",
@@ -605,6 +612,114 @@ ERRORS: list[tuple[str, Callable[[Doc], object], str | None]] = [
         "traffic[2].name: 'a' is already the name of another flow",
     ),
     ("flow name empty", _set("traffic.0.name", ""), "traffic[0].name: must not be empty"),
+    ("flow ack int", _set("traffic.0.ack", 1), "traffic[0].ack: must be true or false, got 1"),
+    (
+        "flow ack str",
+        _set("traffic.0.ack", "no"),
+        "traffic[0].ack: must be true or false, got 'no'",
+    ),
+    ("flow ack false", _set("traffic.0.ack", False), None),
+    (
+        "too many flows",
+        _set("traffic", [{"from": "s", "to": "coordinator", "every": "1s", "size": 3}] * 1025),
+        "traffic: too many flows: 1025, at most 1024 (flow k uses the manufacturer-specific cluster 0xFC00 + k)",
+    ),
+    # security and state
+    ("security int", _set("security", 0), "security: must be true or false, got 0"),
+    ("security str", _set("security", "on"), "security: must be true or false, got 'on'"),
+    ("security false", _set("security", False), None),
+    (
+        "require codes str",
+        _set("require_install_codes", "yes"),
+        "require_install_codes: must be true or false, got 'yes'",
+    ),
+    (
+        "require codes unsecured",
+        lambda d: (_set("security", False)(d), _set("require_install_codes", True)(d)),
+        "require_install_codes: needs security = true (install codes only matter on a secured network)",
+    ),
+    ("require codes", _set("require_install_codes", True), None),
+    ("state int", _set("state", 1), "state: must be a string, got 1"),
+    ("state empty", _set("state", ""), "state: must be a file path, got ''"),
+    ("state blank", _set("state", "  "), "state: must be a file path, got '  '"),
+    ("state nul", _set("state", "a\x00b"), "state: must be a file path, got 'a\\x00b'"),
+    ("state ok", _set("state", "run/state.db"), None),
+    # install codes and manufacturer code
+    ("install code ok", _set("nodes.1.install_code", IC16), None),
+    ("install code separators", _set("nodes.1.install_code", "01:02:03:04-05 06 0e b8"), None),
+    ("install code list", _set("nodes.2.install_code", [IC6, IC8, IC12]), None),
+    (
+        "install code not hex",
+        _set("nodes.1.install_code", "zz"),
+        "nodes[1].install_code: must be hex digits (':', '-' and spaces allowed between bytes), got 'zz'",
+    ),
+    (
+        "install code odd digits",
+        _set("nodes.1.install_code", "123"),
+        "nodes[1].install_code: must be hex digits (':', '-' and spaces allowed between bytes), got '123'",
+    ),
+    (
+        "install code int",
+        _set("nodes.1.install_code", 1234),
+        "nodes[1].install_code: must be a string, got 1234",
+    ),
+    (
+        "install code length",
+        _set("nodes.1.install_code", "010203040506070809"),
+        "nodes[1].install_code: must be a 6, 8, 12 or 16-byte install code followed by its 2-byte CRC (16, 20, 28 or 36 hex digits), got 9 bytes: '010203040506070809'",
+    ),
+    (
+        "install code without crc",
+        _set("nodes.1.install_code", IC16[:-4]),
+        f"nodes[1].install_code: must be a 6, 8, 12 or 16-byte install code followed by its 2-byte CRC (16, 20, 28 or 36 hex digits), got 16 bytes: {IC16[:-4]!r}",
+    ),
+    (
+        "install code crc",
+        _set("nodes.1.install_code", IC16[:-4] + "C3B6"),
+        f"nodes[1].install_code: bad CRC: the last 2 bytes are c3b6 but the CRC-16/X.25 of the 16-byte code is c3b5 (little-endian), got {IC16[:-4] + 'C3B6'!r}",
+    ),
+    (
+        "install code list length",
+        _set("nodes.2.install_code", [IC6, IC8]),
+        "nodes[2].install_code: an array needs one install code per node of the table (3), got 2",
+    ),
+    (
+        "install code list item",
+        _set("nodes.2.install_code", [IC6, IC8, "0102"]),
+        "nodes[2].install_code[2]: must be a 6, 8, 12 or 16-byte install code followed by its 2-byte CRC (16, 20, 28 or 36 hex digits), got 2 bytes: '0102'",
+    ),
+    (
+        "install code coordinator",
+        _set("nodes.0.install_code", IC16),
+        "nodes[0].install_code: the coordinator is the trust center and does not join; install codes are for routers and end devices",
+    ),
+    ("registered code ok", _set("nodes.1.registered_install_code", IC8), None),
+    (
+        "registered code crc",
+        _set("nodes.1.registered_install_code", "0102030405060eb9"),
+        "nodes[1].registered_install_code: bad CRC: the last 2 bytes are 0eb9 but the CRC-16/X.25 of the 6-byte code is 0eb8 (little-endian), got '0102030405060eb9'",
+    ),
+    (
+        "registered code coordinator",
+        _set("nodes.0.registered_install_code", IC16),
+        "nodes[0].registered_install_code: the coordinator is the trust center and does not join; install codes are for routers and end devices",
+    ),
+    ("manufacturer code", _set("nodes.0.manufacturer_code", 0x115F), None),
+    (
+        "manufacturer code big",
+        _set("nodes.1.manufacturer_code", 0x10000),
+        "nodes[1].manufacturer_code: must be an integer from 0 to 0xFFFF (65535), got 65536",
+    ),
+    (
+        "manufacturer code str",
+        _set("nodes.1.manufacturer_code", "0x115F"),
+        "nodes[1].manufacturer_code: must be an integer from 0 to 0xFFFF (65535), got '0x115F'",
+    ),
+    (
+        "manufacturer code negative",
+        _set("nodes.1.manufacturer_code", -1),
+        "nodes[1].manufacturer_code: must be an integer from 0 to 0xFFFF (65535), got -1",
+    ),
 ]
 
 
@@ -908,6 +1023,58 @@ def test_no_traffic_is_fine() -> None:
     doc = base()
     del doc["traffic"]
     assert parse(doc).traffic == ()
+
+
+# --- security, install codes, state ---------------------------------------------------------
+
+
+def test_security_defaults() -> None:
+    s = parse(base())
+    assert (s.security, s.require_install_codes, s.state) == (True, False, None)
+    assert all(n.install_code is None and n.registered_install_code is None for n in s.nodes)
+    assert all(n.manufacturer_code == 0 for n in s.nodes)
+    assert all(f.ack for f in s.traffic)
+
+
+def test_security_keys_parsed() -> None:
+    doc = base()
+    doc["security"] = True
+    doc["require_install_codes"] = True
+    doc["state"] = "net.db"
+    doc["nodes"][1]["install_code"] = IC16  # one string: every node of the table
+    doc["nodes"][1]["manufacturer_code"] = 0x115F
+    doc["nodes"][2]["install_code"] = [IC6, IC8, IC12]
+    doc["nodes"][2]["registered_install_code"] = [IC6, IC6, IC12]
+    doc["traffic"][0]["ack"] = False
+    s = parse(doc)
+    assert (s.security, s.require_install_codes, s.state) == (True, True, "net.db")
+    routers = s.by_role("router")
+    assert {n.install_code for n in routers} == {bytes.fromhex(IC16)}
+    assert {n.registered_install_code for n in routers} == {None}
+    assert {n.manufacturer_code for n in routers} == {0x115F}
+    assert s.coordinator.manufacturer_code == 0
+    eds = s.by_role("end_device")
+    assert [n.install_code for n in eds] == [bytes.fromhex(c) for c in (IC6, IC8, IC12)]
+    assert [n.registered_install_code for n in eds] == [bytes.fromhex(c) for c in (IC6, IC6, IC12)]
+    assert s.traffic[0].ack is False
+    doc["security"] = False
+    doc["require_install_codes"] = False
+    assert parse(doc).security is False
+
+
+def test_state_path_relative_to_the_scenario_file(tmp_path: Path) -> None:
+    sub = tmp_path / "scn"
+    sub.mkdir()
+    head = 'duration = "1m"\n'
+    body = '[[nodes]]\nrole = "coordinator"\nposition = [0, 0]\n'
+    (sub / "rel.toml").write_text(head + 'state = "state/run.db"\n' + body)
+    (sub / "abs.toml").write_text(head + f"state = {str(tmp_path / 'x.db')!r}\n" + body)
+    (sub / "none.toml").write_text(head + body)
+    assert load_scenario(sub / "rel.toml").state == str(sub / "state" / "run.db")
+    assert load_scenario(sub / "abs.toml").state == str(tmp_path / "x.db")
+    assert load_scenario(sub / "none.toml").state is None
+    # parse_scenario has no file: the path stays as written (relative to the working directory)
+    assert parse_scenario({**base(), "state": "state/run.db"}, "t").state == "state/run.db"
 
 
 # --- radio -------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from zigmesh.scenario.config import default_scenario
 from zigmesh.scenario.metrics import (
     FlowStats,
     NodeRow,
+    NodeSecurity,
     build_summary,
     percentile,
     percentiles,
@@ -80,7 +82,11 @@ def test_flow_stats_counts_and_duplicates() -> None:
     f.record_delivered(1, 1_012_000, 1)
     f.record_delivered(2, 2_030_500, 3)
     f.record_delivered(1, 1_050_000, 2)  # duplicate: not double counted
+    f.record_confirm("SUCCESS")
+    f.record_confirm("NO_ACK")
+    f.record_confirm("SUCCESS")
     assert (f.sent, f.delivered, f.duplicates, f.skipped) == (3, 2, 1, 1)
+    assert f.confirms == {"SUCCESS": 2, "NO_ACK": 1}
     assert f.latencies_us == [12_000, 30_500]
     assert f.hops == [1, 3]
     assert f.delivery_ratio == pytest.approx(2 / 3)
@@ -91,11 +97,13 @@ def test_flow_stats_counts_and_duplicates() -> None:
         "to": "hub",
         "size": 10,
         "period_s": 60.0,
+        "ack": True,
         "sent": 3,
         "delivered": 2,
         "duplicates": 1,
         "skipped": 1,
         "delivery_ratio": 0.6667,
+        "aps_confirms": {"NO_ACK": 1, "SUCCESS": 2},
         "latency_ms": {"p50": 12.0, "p90": 30.5, "p99": 30.5, "mean": 21.25, "max": 30.5},
         "hops": {"mean": 2.0, "max": 3},
     }
@@ -108,6 +116,7 @@ def test_flow_stats_empty() -> None:
     assert d["delivery_ratio"] is None
     assert d["latency_ms"] == {"p50": None, "p90": None, "p99": None, "mean": None, "max": None}
     assert d["hops"] == {"mean": None, "max": None}
+    assert d["aps_confirms"] == {} and d["ack"] is True
 
 
 def test_flow_stats_misuse() -> None:
@@ -122,13 +131,15 @@ def test_flow_stats_misuse() -> None:
 def test_flow_stats_from_spec() -> None:
     spec = default_scenario().traffic[0]
     f = FlowStats.from_spec(spec)
-    assert (f.name, f.sources, f.destination, f.size, f.period_us) == (
+    assert (f.name, f.sources, f.destination, f.size, f.period_us, f.ack) == (
         spec.name,
         spec.sources,
         spec.destination,
         spec.size,
         spec.period_us,
+        True,
     )
+    assert FlowStats.from_spec(replace(spec, ack=False)).to_dict()["ack"] is False
 
 
 # --- summary -----------------------------------------------------------------------------
@@ -140,16 +151,39 @@ def _inputs() -> dict[str, object]:
         flow.record_sent(seq, seq * 30_000_000)
     for seq, lat, hops in ((0, 12_345, 1), (1, 9_000, 1), (3, 40_001, 2)):
         flow.record_delivered(seq, seq * 30_000_000 + lat, hops)
-    flow2 = FlowStats("down", ("hub",), "r-1", 5, 20_000_000)
+    for status in ("SUCCESS", "SUCCESS", "SUCCESS", "NO_ACK"):
+        flow.record_confirm(status)
+    flow2 = FlowStats("down", ("hub",), "r-1", 5, 20_000_000, ack=False)
     flow2.record_sent(0, 0)
     flow2.record_delivered(0, 4_000, 1)
+    flow2.record_confirm("SUCCESS")
     times = {RadioState.SLEEP: 290_000_000, RadioState.RX: 9_000_000, RadioState.TX: 1_000_000}
     sleeper = energy_report(times)
     mains = energy_report({}, RadioCurrents())  # no time: infinite battery life
     return {
         "nodes": [
-            NodeRow("hub", "coordinator", 0x0000, None, 0, 0, 0x00124B0001020304),
-            NodeRow("r-1", "router", 0x1A2B, "hub", 1, 1_500_000),
+            NodeRow(
+                "hub",
+                "coordinator",
+                0x0000,
+                None,
+                0,
+                0,
+                0x00124B0001020304,
+                security=NodeSecurity(True, 0, False, 1234),
+                drops={"nwk_rx_sec_mic": 2, "aps_security_counter": 0, "mac_rx_duplicate": 1},
+                aps_confirms={"SUCCESS": 40},
+                zdo_answered={"NODE_DESC_REQ": 3, "ACTIVE_EP_REQ": 0},
+            ),
+            NodeRow(
+                "r-1",
+                "router",
+                0x1A2B,
+                "hub",
+                1,
+                1_500_000,
+                security=NodeSecurity(True, 0, True, 77),
+            ),
             NodeRow("s-1", "end_device", 0x9F01, "r-1", 2, 4_250_001),
         ],
         "flows": [flow, flow2],
@@ -171,6 +205,7 @@ def test_build_summary_structure() -> None:
         "nodes",
         "joined",
         "formation_time_s",
+        "security",
         "per_node",
         "flows",
         "delivery",
@@ -194,6 +229,28 @@ def test_build_summary_structure() -> None:
         "parent": None,
         "depth": 0,
         "joined_at_s": 0.0,
+        "security": {
+            "network_key": True,
+            "key_seq": 0,
+            "unique_tclk": False,
+            "nwk_frame_counter": 1234,
+        },
+        "drops": {"mac_rx_duplicate": 1, "nwk_rx_sec_mic": 2},
+        "aps_confirms": {"SUCCESS": 40},
+        "zdo_answered": {"NODE_DESC_REQ": 3},
+    }
+    assert s["per_node"][2]["security"] == {
+        "network_key": False,
+        "key_seq": None,
+        "unique_tclk": False,
+        "nwk_frame_counter": None,
+    }
+    assert (s["per_node"][2]["drops"], s["per_node"][2]["aps_confirms"]) == ({}, {})
+    assert s["security"] == {
+        "enabled": True,
+        "require_install_codes": False,
+        "authenticated": 2,
+        "unique_tclk": 1,
     }
     assert s["per_node"][2]["short_address"] == "0x9f01"
     assert s["per_node"][2]["eui64"] is None
@@ -207,7 +264,15 @@ def test_build_summary_structure() -> None:
         "max": 40.001,
     }
     assert f0["hops"] == {"mean": 1.333, "max": 2}
-    assert s["delivery"] == {"sent": 5, "delivered": 4, "delivery_ratio": 0.8}
+    assert f0["aps_confirms"] == {"NO_ACK": 1, "SUCCESS": 3} and f0["ack"] is True
+    assert s["flows"][1]["ack"] is False
+    assert s["delivery"] == {
+        "sent": 5,
+        "delivered": 4,
+        "delivery_ratio": 0.8,
+        "duplicates": 0,
+        "aps_confirms": {"NO_ACK": 1, "SUCCESS": 4},
+    }
     assert list(s["totals"]) == ["mac_frames_sent", "mac_retries", "route_discoveries"]
     assert s["drops"] == {"mac_no_ack": 3, "no_route": 1}
     e = s["energy"][0]
@@ -225,8 +290,27 @@ def test_formation_time_null_unless_all_joined() -> None:
     s = build_summary(nodes=nodes, flows=[])
     assert (s["nodes"], s["joined"], s["formation_time_s"]) == (2, 1, None)
     assert s["per_node"][1]["short_address"] is None
-    assert s["delivery"] == {"sent": 0, "delivered": 0, "delivery_ratio": None}
+    assert s["delivery"] == {
+        "sent": 0,
+        "delivered": 0,
+        "delivery_ratio": None,
+        "duplicates": 0,
+        "aps_confirms": {},
+    }
     assert (s["totals"], s["drops"], s["energy"]) == ({}, {}, [])
+    assert s["security"] == {
+        "enabled": True,
+        "require_install_codes": False,
+        "authenticated": 0,
+        "unique_tclk": 0,
+    }
+    off = build_summary(nodes=nodes, flows=[], security=False, authenticated=1)
+    assert off["security"] == {
+        "enabled": False,
+        "require_install_codes": False,
+        "authenticated": 1,
+        "unique_tclk": 0,
+    }
 
 
 def test_summary_json_is_deterministic(tmp_path: Path) -> None:
@@ -267,6 +351,13 @@ def test_print_summary_table() -> None:
         "75.0%",
         "12.3",
         "40.0",
+        "APS confirms",
+        "SUCCESS 3",
+        "NO_ACK 1",
+        "(no APS ACK)",
+        "security",
+        "authenticated",
+        "2 / 3",
     ):
         assert text in out, text
     assert "mac frames sent" in out and "dropped: mac no ack" in out

@@ -15,7 +15,7 @@ from zigmesh.sim.world import EUI64_BASE, NodeClock, World
 
 
 def _small(capture: Path | None = None, seed: int = 1) -> World:
-    w = World(seed=seed, medium=SMALL_MEDIUM, capture=capture)
+    w = World(seed=seed, security=False, medium=SMALL_MEDIUM, capture=capture)
     w.add_node("c", Role.COORDINATOR, (0.0, 0.0))
     w.add_node("r1", "router", (20.0, 0.0))
     w.add_node("r2", "router", (45.0, 0.0))

@@ -86,6 +86,8 @@ def summary_line(f: DecodedFrame) -> str:
         h = L["zcl"].header
         cmd = type(L["zcl_command"]).__name__ if "zcl_command" in L else f"cmd 0x{h.command_id:02x}"
         parts.append(f"ZCL {cmd} tsn={h.tsn}")
+    if f.encrypted is not None:
+        parts.append(f"{f.encrypted.upper()} payload encrypted (no key verified it)")
     line = " | ".join(parts)
     if f.error:
         line += f"  !! {f.error}"

@@ -127,7 +127,11 @@ class EndDeviceChild:
             self._rejoin_timer = None
         self.state = ChildState.ATTACHED
         self.failures = 0
-        self.send_timeout_request()
+        sec = nwk.security
+        if sec is None or sec.active:
+            # a secured network's joining child waits for its network key first
+            # (the node sends the request once authenticated)
+            self.send_timeout_request()
         if not nwk.rx_on_when_idle:
             self._poll_timer = nwk.clock.call_later(_FIRST_POLL_US, self._poll_tick)
 

@@ -648,6 +648,7 @@ class JoinParent:
         nwk.routes.remove(addr)
         nwk.parent.schedule_ageing()
         nwk.update_beacon()
+        nwk.child_joined(addr, dev)
         nwk.emit(NlmeJoinIndication(addr, dev, cap, JoinMethod.ASSOCIATION))
 
     # -- rejoin ----------------------------------------------------------------------------

@@ -15,20 +15,25 @@ its own module: :mod:`~zigmesh.nwk.formation`, :mod:`~zigmesh.nwk.join`,
 :mod:`~zigmesh.nwk.link_status`, :mod:`~zigmesh.nwk.many_to_one`, :mod:`~zigmesh.nwk.leave`
 and :mod:`~zigmesh.nwk.end_device`.
 
-Security hook: NWK security arrives with a later issue. Frames are sent unsecured; an
-installed :class:`NwkSecurity` (``Nwk.security``) would seal outgoing frames and open incoming
-secured ones. Without it, secured frames from the air are dropped (``rx_security_dropped``).
+Security (Zigbee spec 4.3.1): with a :class:`NwkSecurity` installed (``Nwk.security``, a
+:class:`~zigmesh.nwk.security.NwkSecurityContext` on a secured node) and active (a network key
+held), every outgoing frame is sealed as it is encoded (relays re-seal with their own counter),
+except the NLDE-DATA requests made with ``security_enable=False`` (the parent's Transport-Key
+to a joining child). Incoming secured frames are opened and dropped by reason
+(``rx_sec_*``); unsecured frames are dropped while security is active (``rx_unsecured``) and
+accepted before (a joined device waiting for its network key). An unauthenticated child that
+sends no secured frame within ``unauthenticated_child_timeout_us`` is removed.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Protocol
 
 from zigmesh.clock import Clock, TimerHandle
-from zigmesh.errors import DecodeError, LocalProtocolError
+from zigmesh.errors import DecodeError, LocalProtocolError, SecurityError
 from zigmesh.mac.frames import AddrMode
 from zigmesh.mac.mac import Mac
 from zigmesh.mac.primitives import (
@@ -96,6 +101,7 @@ from zigmesh.nwk.primitives import (
     NldeDataConfirm,
     NldeDataIndication,
     NlmeEdScanConfirm,
+    NlmeLeaveIndication,
     NlmePermitJoiningConfirm,
     NlmeResetConfirm,
     NwkAddrMode,
@@ -104,11 +110,13 @@ from zigmesh.nwk.primitives import (
     mac_to_nwk_status,
 )
 from zigmesh.nwk.routing import Routing
+from zigmesh.nwk.security import NWK_SECURITY_OVERHEAD, NwkSecurityDrop
 from zigmesh.nwk.tables import (
     AddressMap,
     BroadcastTransactionTable,
     DeviceType,
     NeighborTable,
+    Relationship,
     RouteDiscoveryTable,
     RouteRecordTable,
     RoutingTable,
@@ -132,19 +140,32 @@ _DATA = NwkFrameType.DATA
 _COMMAND = NwkFrameType.COMMAND
 _SUCCESS = MacStatus.SUCCESS
 _RETRYABLE = (MacStatus.NO_ACK, MacStatus.CHANNEL_ACCESS_FAILURE)
+_UNAUTH_CHILD = Relationship.UNAUTHENTICATED_CHILD
 #: unsecured NWK frame room under aMaxPHYPacketSize: 127 - MAC header/FCS
 _MAX_NWK_FRAME = 127 - NWKC_MAC_FRAME_OVERHEAD
 
 
 class NwkSecurity(Protocol):
-    """NWK frame security (Zigbee spec 4.3.1), installed by the security layer later."""
+    """NWK frame security (Zigbee spec 4.3.1): :class:`~zigmesh.nwk.security.NwkSecurityContext`."""
 
-    def secure(self, frame: NwkFrame) -> bytes:
-        """The frame as on the air, auxiliary header and MIC included."""
+    @property
+    def active(self) -> bool:
+        """Outgoing frames are sealed (security on and a network key held)."""
         ...
 
-    def unsecure(self, data: bytes) -> NwkFrame:
-        """Open a secured frame; raises :class:`~zigmesh.errors.SecurityError` on failure."""
+    @property
+    def exhausted(self) -> bool:
+        """The outgoing frame counter is spent: nothing may be sent."""
+        ...
+
+    def secure(self, frame: NwkFrame) -> bytes:
+        """The frame as on the air, auxiliary header and MIC included; raises
+        :class:`~zigmesh.errors.SecurityError` when it cannot be sealed."""
+        ...
+
+    def unsecure(self, data: bytes, frame: NwkFrame) -> NwkFrame:
+        """Open a secured frame (``frame`` is ``data`` decoded); raises
+        :class:`~zigmesh.nwk.security.NwkSecurityDrop` (with a ``reason``) on failure."""
         ...
 
 
@@ -197,6 +218,9 @@ class NwkConfig:
     src_ieee_in_data: bool = False
     #: scan duration exponent of the rejoin's active scan
     rejoin_scan_duration: int = 3
+    #: secured network: a child that joined by association and sends no NWK-secured frame
+    #: this long after joining (it never got the network key) is removed by its parent
+    unauthenticated_child_timeout_us: int = 15 * S
 
     def __post_init__(self) -> None:
         if not 0 <= self.end_device_timeout_index <= 14:
@@ -252,6 +276,15 @@ class NwkStats:
     rx_frames: int = 0
     rx_decode_error: int = 0
     rx_security_dropped: int = 0
+    rx_sec_no_key: int = 0
+    rx_sec_key_seq: int = 0
+    rx_sec_counter: int = 0
+    rx_sec_duplicate: int = 0
+    rx_sec_mic: int = 0
+    rx_sec_header: int = 0
+    rx_unsecured: int = 0
+    tx_security_failures: int = 0
+    unauthenticated_children_removed: int = 0
     rx_bad_version: int = 0
     rx_not_joined: int = 0
     drop_radius: int = 0
@@ -360,6 +393,8 @@ class Nwk:
         #: the router is started (answers beacon requests, sends link status)
         self.router_started = False
         self._tx: dict[int, TxRecord] = {}
+        #: sequence numbers of our frames that NLDE-DATA asked to send unsecured
+        self._unsecured: dict[int, int] = {}
         self._next_handle = 0
         self._permit_timer: TimerHandle | None = None
         #: whom an MLME-SCAN.confirm / MLME-START.confirm belongs to
@@ -443,6 +478,17 @@ class Nwk:
     def next_seq(self) -> int:
         return self.nib.next_sequence_number()
 
+    def max_nsdu_length(self, secured: bool | None = None) -> int:
+        """Largest NSDU one NLDE-DATA.request may carry with a plain data header (8 bytes, no
+        IEEE addresses, multicast control or source route): 127 - MAC overhead - header, less
+        the NWK auxiliary header (14) and MIC (4) when secured (None: as this device sends
+        now, i.e. secured once NWK security is active)."""
+        if secured is None:
+            sec = self.security
+            secured = sec is not None and sec.active
+        room = _MAX_NWK_FRAME - 8
+        return room - NWK_SECURITY_OVERHEAD if secured else room
+
     def default_radius(self) -> int:
         return 2 * self.nib.nwk_max_depth if self.nib.nwk_max_depth else NWK_DEFAULT_RADIUS
 
@@ -487,14 +533,14 @@ class Nwk:
         radius: int = 0,
         non_member_radius: int = 0,
         discover_route: bool = True,
-        security_enable: bool = False,
+        security_enable: bool = True,
     ) -> None:
         """NLDE-DATA.request (Zigbee spec 3.2.1.1): send ``nsdu`` (an APS frame) to a network
         address (unicast or a broadcast address) or, with ``MULTICAST``, to a group (sent as
         a broadcast to 0xFFFD: nwkUseMulticast is FALSE in Zigbee PRO). ``radius`` 0 means
-        2 x nwkMaxDepth. ``security_enable`` is honoured once a :class:`NwkSecurity` is
-        installed; frames are sent unsecured until then. The outcome comes as
-        :class:`NldeDataConfirm` with ``nsdu_handle``.
+        2 x nwkMaxDepth. With NWK security active the frame is secured unless
+        ``security_enable`` is False. The outcome comes as :class:`NldeDataConfirm` with
+        ``nsdu_handle`` (MAX_FRM_COUNTER when the outgoing frame counter is spent).
         """
         if not isinstance(nsdu, bytes | bytearray):
             raise LocalProtocolError("nsdu must be bytes")
@@ -529,9 +575,21 @@ class Nwk:
             None,
             self.ieee if self.config.src_ieee_in_data else None,
         )
-        if len(nsdu) + frame.header_length > _MAX_NWK_FRAME:
+        sec = self.security
+        secured = sec is not None and sec.active and security_enable
+        overhead = NWK_SECURITY_OVERHEAD if secured else 0
+        if len(nsdu) + frame.header_length + overhead > _MAX_NWK_FRAME:
             self._data_confirm_soon(nsdu_handle, NwkStatus.FRAME_TOO_LONG, dst_addr)
             return
+        if secured and sec is not None and sec.exhausted:
+            self.stats.tx_security_failures += 1
+            self._data_confirm_soon(nsdu_handle, NwkStatus.MAX_FRM_COUNTER, dst_addr)
+            return
+        if not security_enable and sec is not None and sec.active:
+            unsecured = self._unsecured
+            for seq in [q for q, t in unsecured.items() if now - t > 10 * S]:
+                del unsecured[seq]
+            unsecured[frame.seq] = now
         if dst_addr == me:
             self.clock.call_later(0, self._loopback, frame, nsdu_handle, now)
             return
@@ -760,6 +818,31 @@ class Nwk:
         ):
             table.clear()
 
+    def child_joined(self, address: int, ieee: int) -> None:
+        """A child joined by association (join procedure): with NWK security active it is an
+        unauthenticated child until its first NWK-secured frame, and is removed if that does
+        not come within ``unauthenticated_child_timeout_us`` (it never got the network key)."""
+        sec = self.security
+        e = self.neighbors.get(address)
+        if sec is None or not sec.active or e is None or e.extended_address != ieee:
+            return
+        e.relationship = _UNAUTH_CHILD
+        self.clock.call_later(
+            self.config.unauthenticated_child_timeout_us, self._check_authenticated, address, ieee
+        )
+
+    def _check_authenticated(self, address: int, ieee: int) -> None:
+        e = self.neighbors.get(address)
+        if e is None or e.extended_address != ieee or e.relationship != _UNAUTH_CHILD:
+            return
+        self.stats.unauthenticated_children_removed += 1
+        self.purge_indirect(address)
+        self.neighbors.remove(address)
+        if self.address_map.ieee_of(address) == ieee:
+            self.address_map.remove_short(address)
+        self.update_beacon()
+        self.emit(NlmeLeaveIndication(ieee, False, address))
+
     def set_network_address(self, address: int) -> None:
         """This device's network address (NIB and MAC)."""
         self.nib.nwk_network_address = address
@@ -770,10 +853,25 @@ class Nwk:
     # ==========================================================================================
 
     def encode(self, frame: NwkFrame) -> bytes:
+        """The frame as on the air: sealed when NWK security is active (b"" when it cannot
+        be: the transmit engine then fails it without sending)."""
         sec = self.security
-        if sec is not None and frame.aux is not None:
+        if sec is None or not sec.active:
+            if frame.aux is not None:
+                return b""  # a secured frame we can no longer seal: never send it in clear
+            return frame.encode()
+        unsecured = self._unsecured
+        if (
+            unsecured
+            and frame.src == self.nib.nwk_network_address
+            and unsecured.pop(frame.seq, None) is not None
+        ):
+            return (replace(frame, aux=None) if frame.aux is not None else frame).encode()
+        try:
             return sec.secure(frame)
-        return frame.encode()
+        except SecurityError:
+            self.stats.tx_security_failures += 1
+            return b""
 
     def transmit(
         self,
@@ -800,6 +898,9 @@ class Nwk:
         return rec
 
     def _send(self, rec: TxRecord) -> None:
+        if not rec.data:
+            self.clock.call_later(0, self._finish, rec, MacStatus.COUNTER_ERROR)
+            return
         handle = self._alloc_handle()
         if handle < 0:
             self.clock.call_later(0, self._finish, rec, MacStatus.TRANSACTION_OVERFLOW)
@@ -977,16 +1078,26 @@ class Nwk:
         if frame.protocol_version != NWKC_PROTOCOL_VERSION:
             stats.rx_bad_version += 1
             return
+        sec = self.security
         if frame.aux is not None:
-            sec = self.security
             if sec is None:
                 stats.rx_security_dropped += 1
                 return
             try:
-                frame = sec.unsecure(data)
+                frame = sec.unsecure(data, frame)
+            except NwkSecurityDrop as e:
+                stats.rx_security_dropped += 1
+                reason = "rx_sec_" + e.reason
+                if hasattr(stats, reason):
+                    setattr(stats, reason, getattr(stats, reason) + 1)
+                return
             except Exception:  # noqa: BLE001 - any failure of the hook drops the frame
                 stats.rx_security_dropped += 1
                 return
+        elif sec is not None and sec.active:
+            # NWK security is on: unsecured frames are not accepted (4.3.1.2)
+            stats.rx_unsecured += 1
+            return
         stats.rx_frames += 1
         now = ind.timestamp
         lqi = ind.mpdu_link_quality
@@ -1005,6 +1116,9 @@ class Nwk:
             self.child.frame_pending()
         nbr = self.neighbors.get(prev_hop) if prev_hop != UNASSIGNED_ADDRESS else None
         if nbr is not None:
+            if nbr.relationship == _UNAUTH_CHILD and frame.aux is not None:
+                # its first NWK-secured frame: the child holds the network key
+                nbr.relationship = Relationship.CHILD
             # exponentially smoothed LQI (weight 1/4 to the new frame)
             nbr.lqi = (3 * nbr.lqi + lqi + 2) >> 2 if nbr.lqi else lqi
             nbr.last_heard_us = now

@@ -209,10 +209,11 @@ class Routing:
         nbrs = nwk.neighbors
         e = nbrs.get(dst)
         if e is not None:
-            if e.device_type == _END_DEVICE:
-                if e.is_child:
-                    return (dst, not e.rx_on_when_idle, None, None)
-            elif e.age < nbrs.router_age_limit and e.lqi > 0:
+            if e.is_child:
+                # a child is one hop away, even before we heard a NWK frame from it (a
+                # router child waiting for its network key has sent none yet)
+                return (dst, not e.rx_on_when_idle, None, None)
+            if e.device_type != _END_DEVICE and e.age < nbrs.router_age_limit and e.lqi > 0:
                 return (dst, False, None, None)
         if nwk.nib.nwk_is_concentrator:
             relays = nwk.route_records.relays(dst, nwk.clock.now())

@@ -22,6 +22,7 @@ from zigmesh.scenario.durations import ScenarioError, format_duration, parse_dur
 from zigmesh.scenario.metrics import (
     FlowStats,
     NodeRow,
+    NodeSecurity,
     build_summary,
     percentile,
     percentiles,
@@ -33,6 +34,7 @@ __all__ = [
     "MAX_PAYLOAD_BYTES",
     "FlowStats",
     "NodeRow",
+    "NodeSecurity",
     "NodeSpec",
     "RadioSpec",
     "Scenario",

@@ -1,8 +1,9 @@
 """Scenario files: TOML in, validated frozen plain data out (issue #4).
 
 A scenario (see ``examples/house.toml`` for a documented one) has top-level keys ``seed``,
-``duration``, optional ``channel``, ``name``, ``description``, an optional ``[radio]`` table,
-``[[nodes]]`` tables and ``[[traffic]]`` tables. :func:`parse_scenario` checks everything before a
+``duration``, optional ``channel``, ``name``, ``description``, ``security``,
+``require_install_codes``, ``state``, an optional ``[radio]`` table, ``[[nodes]]`` tables and
+``[[traffic]]`` tables. :func:`parse_scenario` checks everything before a
 run and raises :class:`ScenarioError` naming the table, key and problem
 (``nodes[2].grid.rows: must be a positive integer, got -1``).
 
@@ -33,6 +34,17 @@ Expansion rules (all deterministic):
 * **Reachability.** Using the ``[radio]`` link budget without shadowing (the *nominal range*),
   every router must reach the coordinator over routers, and every end device must be in range
   of a coordinator or router that does; otherwise the layout is rejected.
+* **Security.** ``security`` (default true) makes a secured Zigbee 3.0 network with the
+  coordinator as trust center; ``require_install_codes`` (default false, needs security) makes
+  the trust center admit only devices whose install code it was given. A router or end device
+  table may set ``install_code`` (hex: a 6/8/12/16-byte code and its CRC-16/X.25, checked
+  here) and ``registered_install_code`` (what the trust center is told; default the same),
+  each one string for every node of the table or an array with one per node, and any table
+  ``manufacturer_code`` (0-0xFFFF, the node descriptor's).
+* **State.** ``state`` names the SQLite state store; :func:`load_scenario` resolves a relative
+  path against the scenario file's directory (``zigmesh run --state`` overrides it, relative to
+  the working directory).
+* **Flows** are APS acknowledged unless they set ``ack = false``; at most :data:`MAX_FLOWS`.
 """
 
 from __future__ import annotations
@@ -49,12 +61,15 @@ from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import Literal, cast
 
+from zigmesh.errors import DecodeError
 from zigmesh.phy import CHANNELS
 from zigmesh.scenario.durations import ScenarioError, format_duration, parse_duration
+from zigmesh.security.hashing import install_code_crc, validate_install_code
 from zigmesh.sim.medium import MediumConfig
 
 __all__ = [
     "DEFAULT_POLL_INTERVAL_US",
+    "MAX_FLOWS",
     "MAX_NODES",
     "MAX_PAYLOAD_BYTES",
     "MIN_PAYLOAD_BYTES",
@@ -89,6 +104,8 @@ MIN_POLL_INTERVAL_US = 100_000
 DEFAULT_POLL_INTERVAL_US = 7_500_000
 #: Most nodes one scenario may declare.
 MAX_NODES = 10_000
+#: Most traffic flows: flow k uses the manufacturer-specific cluster 0xFC00 + k (up to 0xFFFF).
+MAX_FLOWS = 0x400
 #: Largest coordinate magnitude accepted (metres).
 MAX_COORDINATE_M = 1_000_000.0
 
@@ -111,22 +128,37 @@ _ROUTER_WORDS = ("all_routers", "router", "routers")
 _END_DEVICE_WORDS = ("all_end_devices", "end_device", "end_devices")
 _RESERVED = frozenset(("coordinator", *_ROUTER_WORDS, *_END_DEVICE_WORDS))
 
-_TOP_KEYS = ("channel", "description", "duration", "name", "nodes", "radio", "seed", "traffic")
+_TOP_KEYS = (
+    "channel",
+    "description",
+    "duration",
+    "name",
+    "nodes",
+    "radio",
+    "require_install_codes",
+    "security",
+    "seed",
+    "state",
+    "traffic",
+)
 _NODE_KEYS = (
     "count",
     "grid",
+    "install_code",
     "join_at",
+    "manufacturer_code",
     "name",
     "poll_interval",
     "position",
     "positions",
     "random",
+    "registered_install_code",
     "role",
 )
 _PLACEMENTS = ("position", "positions", "grid", "random")
 _GRID_KEYS = ("cols", "origin", "rows", "spacing")
 _RANDOM_KEYS = ("height", "origin", "seed", "width")
-_TRAFFIC_KEYS = ("every", "from", "name", "size", "start", "stop", "to")
+_TRAFFIC_KEYS = ("ack", "every", "from", "name", "size", "start", "stop", "to")
 _RADIO_KEYS = ("path_loss_exponent", "sensitivity_dbm", "shadowing_sigma_db", "tx_power_dbm")
 
 _MC = MediumConfig()
@@ -172,7 +204,9 @@ class NodeSpec:
     """One node after expansion of ``count``/``grid``/``random``.
 
     ``table`` is the index of the ``[[nodes]]`` table it came from, ``group`` that table's name
-    when it yields several nodes (else None).
+    when it yields several nodes (else None). ``install_code`` is the device's install code
+    with its CRC (None: it joins with the default TC link key); ``registered_install_code`` the
+    one the trust center is told for it (None: the same as ``install_code``).
     """
 
     name: str
@@ -182,6 +216,9 @@ class NodeSpec:
     join_at_us: int
     table: int = 0
     group: str | None = None
+    install_code: bytes | None = None
+    registered_install_code: bytes | None = None
+    manufacturer_code: int = 0x0000
 
     @property
     def is_end_device(self) -> bool:
@@ -192,7 +229,8 @@ class NodeSpec:
 @dataclass(frozen=True, slots=True)
 class TrafficSpec:
     """One ``[[traffic]]`` flow: each source sends ``size`` bytes to ``destination`` every
-    ``period_us`` from its first send time while the time is before ``stop_us``."""
+    ``period_us`` from its first send time while the time is before ``stop_us``; ``ack``: APS
+    acknowledged (with retries) or not."""
 
     name: str
     sources: tuple[str, ...]
@@ -201,6 +239,7 @@ class TrafficSpec:
     size: int
     start_us: int
     stop_us: int
+    ack: bool = True
 
     def first_send_us(self, source_index: int) -> int:
         """First send of ``sources[source_index]``: sources are spread evenly over a period."""
@@ -213,7 +252,14 @@ class TrafficSpec:
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
-    """A validated scenario: plain data a runner turns into a network."""
+    """A validated scenario: plain data a runner turns into a network.
+
+    ``security``: a secured Zigbee 3.0 network (the coordinator is the trust center);
+    ``require_install_codes``: the trust center only admits devices whose install code it was
+    given. ``state``: path of the SQLite state store (None: nodes keep their state in memory
+    for the run only); :func:`load_scenario` makes a relative path relative to the scenario
+    file's directory.
+    """
 
     seed: int
     duration_us: int
@@ -224,6 +270,9 @@ class Scenario:
     name: str = ""
     description: str = ""
     source: str = ""
+    security: bool = True
+    require_install_codes: bool = False
+    state: str | None = None
 
     @property
     def coordinator(self) -> NodeSpec:
@@ -249,14 +298,23 @@ class Scenario:
 
 
 def load_scenario(path: str | os.PathLike[str], seed: int | None = None) -> Scenario:
-    """Read and validate a scenario file; ``seed`` (e.g. ``--seed``) overrides the file's."""
+    """Read and validate a scenario file; ``seed`` (e.g. ``--seed``) overrides the file's.
+
+    A relative ``state`` path is taken relative to the directory of the scenario file (so a
+    scenario and its state store travel together, whatever the working directory).
+    """
     source = os.fspath(path)
     try:
         with open(source, "rb") as fh:
             raw = fh.read()
     except OSError as exc:
         raise ScenarioError("", f"cannot read scenario: {exc.strerror or exc}", source) from None
-    return _parse_bytes(raw, source, seed)
+    scenario = _parse_bytes(raw, source, seed)
+    if scenario.state is not None and not os.path.isabs(scenario.state):
+        base = os.path.dirname(source)
+        if base:
+            scenario = replace(scenario, state=os.path.join(base, scenario.state))
+    return scenario
 
 
 def default_scenario(seed: int | None = None) -> Scenario:
@@ -268,7 +326,10 @@ def default_scenario(seed: int | None = None) -> Scenario:
 def parse_scenario(
     data: Mapping[str, object], source_name: str = "<scenario>", seed: int | None = None
 ) -> Scenario:
-    """Validate a parsed TOML document (``tomllib`` output); ``seed`` overrides ``data['seed']``."""
+    """Validate a parsed TOML document (``tomllib`` output); ``seed`` overrides ``data['seed']``.
+
+    ``state`` is kept as written (a relative path is then relative to the working directory).
+    """
     try:
         return _Parser(data, source_name, seed).scenario()
     except ScenarioError as exc:
@@ -352,6 +413,49 @@ def _str(value: object, where: str) -> str:
     return value
 
 
+def _bool(value: object, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ScenarioError(where, f"must be true or false, {_got(value)}")
+    return value
+
+
+def _path(value: object, where: str) -> str:
+    text = _str(value, where)
+    if not text.strip() or "\x00" in text:
+        raise ScenarioError(where, f"must be a file path, {_got(value)}")
+    return text
+
+
+_HEX_SEPARATORS = str.maketrans("", "", ":- ")
+
+
+def _install_code(value: object, where: str) -> bytes:
+    """An install code with its CRC, as hex (``:``, ``-`` and spaces between digits allowed)."""
+    text = _str(value, where)
+    try:
+        code = bytes.fromhex(text.translate(_HEX_SEPARATORS))
+    except ValueError:
+        raise ScenarioError(
+            where, f"must be hex digits (':', '-' and spaces allowed between bytes), {_got(value)}"
+        ) from None
+    try:
+        validate_install_code(code)
+    except DecodeError as exc:
+        if exc.field == "install_code.crc":
+            crc = install_code_crc(code[:-2]).to_bytes(2, "little")
+            raise ScenarioError(
+                where,
+                f"bad CRC: the last 2 bytes are {code[-2:].hex()} but the CRC-16/X.25 of the"
+                f" {len(code) - 2}-byte code is {crc.hex()} (little-endian), {_got(value)}",
+            ) from None
+        raise ScenarioError(
+            where,
+            "must be a 6, 8, 12 or 16-byte install code followed by its 2-byte CRC (16, 20, 28"
+            f" or 36 hex digits), got {len(code)} bytes: {value!r}",
+        ) from None
+    return code
+
+
 def _point(value: object, where: str) -> Point:
     if isinstance(value, str) or not isinstance(value, Sequence) or len(value) not in (2, 3):
         raise ScenarioError(where, f"must be [x, y] or [x, y, z] in metres, {_got(value)}")
@@ -386,6 +490,10 @@ class _Table:
     points: list[Point]
     poll_interval_us: int | None
     join_at_us: int | None
+    #: per node of the table: install code, registered install code (None: none / the same)
+    install_codes: list[bytes | None] = field(default_factory=list)
+    registered_codes: list[bytes | None] = field(default_factory=list)
+    manufacturer_code: int = 0x0000
 
 
 class _Parser:
@@ -419,6 +527,18 @@ class _Parser:
             )
         name = _str(d["name"], "name") if "name" in d else ""
         description = _str(d["description"], "description") if "description" in d else ""
+        security = _bool(d["security"], "security") if "security" in d else True
+        require_codes = (
+            _bool(d["require_install_codes"], "require_install_codes")
+            if "require_install_codes" in d
+            else False
+        )
+        if require_codes and not security:
+            raise ScenarioError(
+                "require_install_codes",
+                "needs security = true (install codes only matter on a secured network)",
+            )
+        state = _path(d["state"], "state") if "state" in d else None
         radio = self._radio(d.get("radio"))
         nodes = self._nodes(d.get("nodes"))
         self._check_reachable(nodes, radio)
@@ -433,6 +553,9 @@ class _Parser:
             name=name,
             description=description,
             source=self.source,
+            security=security,
+            require_install_codes=require_codes,
+            state=state,
         )
 
     # [radio] ---------------------------------------------------------------------------
@@ -577,7 +700,46 @@ class _Parser:
                 if last != join_at:
                     what += f"; staggered by {format_duration(_JOIN_STEP_US[role])} the last joins at {format_duration(last)}"
                 raise ScenarioError(f"{where}.join_at", f"{what}, {_got(t['join_at'])}")
-        return _Table(i, role, name, placement, points, poll, join_at)
+        codes = self._codes(t, "install_code", where, role, len(points))
+        registered = self._codes(t, "registered_install_code", where, role, len(points))
+        manufacturer = 0x0000
+        if "manufacturer_code" in t:
+            manufacturer = _int(
+                t["manufacturer_code"],
+                f"{where}.manufacturer_code",
+                0,
+                0xFFFF,
+                "an integer from 0 to 0xFFFF (65535)",
+            )
+        return _Table(
+            i, role, name, placement, points, poll, join_at, codes, registered, manufacturer
+        )
+
+    @staticmethod
+    def _codes(
+        t: Mapping[str, object], key: str, where: str, role: Role, n: int
+    ) -> list[bytes | None]:
+        """``install_code`` / ``registered_install_code``: one hex string for every node of the
+        table, or an array of them, one per node."""
+        if key not in t:
+            return [None] * n
+        kw = f"{where}.{key}"
+        if role == "coordinator":
+            raise ScenarioError(
+                kw,
+                "the coordinator is the trust center and does not join; install codes are for"
+                " routers and end devices",
+            )
+        value = t[key]
+        if isinstance(value, list):
+            if len(value) != n:
+                raise ScenarioError(
+                    kw,
+                    f"an array needs one install code per node of the table ({n}), got"
+                    f" {len(value)}",
+                )
+            return [_install_code(v, f"{kw}[{k}]") for k, v in enumerate(value)]
+        return [_install_code(value, kw)] * n
 
     def _placement(
         self, t: Mapping[str, object], placement: str, where: str, index: int, count: int | None
@@ -700,7 +862,20 @@ class _Parser:
                             f"default join time of {name} ({format_duration(join_at)}) is after the end of "
                             f"the run ({format_duration(self.duration_us)}); set join_at or a longer duration",
                         )
-                out.append(NodeSpec(name, t.role, pos, t.poll_interval_us, join_at, t.index, group))
+                out.append(
+                    NodeSpec(
+                        name,
+                        t.role,
+                        pos,
+                        t.poll_interval_us,
+                        join_at,
+                        t.index,
+                        group,
+                        t.install_codes[k] if t.install_codes else None,
+                        t.registered_codes[k] if t.registered_codes else None,
+                        t.manufacturer_code,
+                    )
+                )
         return tuple(out)
 
     @staticmethod
@@ -788,6 +963,12 @@ class _Parser:
         for n in nodes:
             if n.group is not None:
                 groups.setdefault(n.group, []).append(n.name)
+        if len(value) > MAX_FLOWS:
+            raise ScenarioError(
+                "traffic",
+                f"too many flows: {len(value)}, at most {MAX_FLOWS} (flow k uses the"
+                " manufacturer-specific cluster 0xFC00 + k)",
+            )
         flows: list[TrafficSpec] = []
         used: set[str] = set()
         for i, item in enumerate(value):
@@ -832,7 +1013,8 @@ class _Parser:
                 while name in used:
                     name, k = f"{base}#{k}", k + 1
             used.add(name)
-            flows.append(TrafficSpec(name, sources, dest, period, size, start, stop))
+            ack = _bool(t["ack"], f"{where}.ack") if "ack" in t else True
+            flows.append(TrafficSpec(name, sources, dest, period, size, start, stop, ack))
         return tuple(flows)
 
     def _window(self, t: Mapping[str, object], where: str, last_join: int) -> tuple[int, int]:

@@ -14,15 +14,30 @@ Percentiles are *nearest-rank*: the p-th percentile of ``n`` sorted values is th
     scenario           {name, source, seed, duration_s, channel}
     nodes, joined      total node count, nodes that joined (the coordinator counts once formed)
     formation_time_s   when the last node joined (null unless all did)
-    per_node           [{name, role, eui64, short_address, parent, depth, joined_at_s}, ...]
-    flows              [{name, from, to, size, period_s, sent, delivered, duplicates, skipped,
-                         delivery_ratio, latency_ms {p50, p90, p99, mean, max},
-                         hops {mean, max}}, ...]
-    delivery           {sent, delivered, delivery_ratio} over every flow
-    totals             runner counters (MAC/NWK frames, retries, route discoveries, ...)
-    drops              frames dropped, by reason
+    security           {enabled, require_install_codes, authenticated, unique_tclk}: whether
+                       the network is secured, how many nodes are authenticated (hold the
+                       network key, the coordinator included; unsecured: joined) and how many
+                       hold a unique trust center link key
+    per_node           [{name, role, eui64, short_address, parent, depth, joined_at_s,
+                         security {network_key, key_seq, unique_tclk, nwk_frame_counter},
+                         drops {reason: count}, aps_confirms {status: count},
+                         zdo_answered {request cluster: count}}, ...]
+    flows              [{name, from, to, size, period_s, ack, sent, delivered, duplicates,
+                         skipped, delivery_ratio, aps_confirms {status: count},
+                         latency_ms {p50, p90, p99, mean, max}, hops {mean, max}}, ...]
+    delivery           {sent, delivered, delivery_ratio, duplicates, aps_confirms} over every
+                       flow
+    totals             runner counters (MAC/NWK/APS frames, retries, route discoveries, ...)
+    drops              frames dropped, by reason, summed over the nodes
     energy             [{name, elapsed_s, charge_mah, average_current_ma, energy_j,
                          battery_mah, battery_life_days}, ...] for battery devices
+
+Per node, ``security.key_seq`` is the active network key's sequence number and
+``nwk_frame_counter`` the next outgoing NWK frame counter under it (both null without a network
+key); ``unique_tclk`` is false for the coordinator (it is the trust center). Counter maps
+(``drops``, ``aps_confirms``, ``zdo_answered``, ``totals``) list only their non-zero entries
+(``totals`` every key), sorted by key. Confirm statuses are APS status names (``SUCCESS``,
+``NO_ACK``...), NWK statuses passed up prefixed ``NWK_`` (``NWK_ROUTE_ERROR``).
 """
 
 from __future__ import annotations
@@ -41,6 +56,7 @@ from zigmesh.sim.energy import EnergyReport
 __all__ = [
     "FlowStats",
     "NodeRow",
+    "NodeSecurity",
     "build_summary",
     "percentile",
     "percentiles",
@@ -79,7 +95,8 @@ class FlowStats:
     ``record_sent`` when a source hands a message to the stack, ``record_delivered`` when the
     destination's application receives it; a second delivery of the same ``seq`` counts in
     ``duplicates`` only. ``record_skipped`` counts send times that passed while the source could
-    not send (not joined yet): those are not in ``sent``.
+    not send (not joined yet): those are not in ``sent``. ``record_confirm`` counts the
+    sources' APSDE-DATA.confirms by status name.
     """
 
     name: str
@@ -87,6 +104,7 @@ class FlowStats:
     destination: str = ""
     size: int = 0
     period_us: int = 0
+    ack: bool = True
     sent: int = 0
     delivered: int = 0
     duplicates: int = 0
@@ -95,13 +113,15 @@ class FlowStats:
     latencies_us: list[int] = field(default_factory=list)
     #: hop count of each delivered message, in delivery order
     hops: list[int] = field(default_factory=list)
+    #: APSDE-DATA.confirms of the sent messages, by status name
+    confirms: dict[str, int] = field(default_factory=dict)
     _sent_at: dict[int, int] = field(default_factory=dict)
     _delivered: set[int] = field(default_factory=set)
 
     @classmethod
     def from_spec(cls, spec: TrafficSpec) -> FlowStats:
         """Empty stats for the flow ``spec`` describes."""
-        return cls(spec.name, spec.sources, spec.destination, spec.size, spec.period_us)
+        return cls(spec.name, spec.sources, spec.destination, spec.size, spec.period_us, spec.ack)
 
     def record_sent(self, seq: int, t_us: int) -> None:
         """Message ``seq`` handed to the stack at ``t_us``."""
@@ -122,6 +142,10 @@ class FlowStats:
         self.delivered += 1
         self.latencies_us.append(t_us - sent_at)
         self.hops.append(hops)
+
+    def record_confirm(self, status: str) -> None:
+        """The stack confirmed a message of this flow with ``status`` (``SUCCESS``...)."""
+        self.confirms[status] = self.confirms.get(status, 0) + 1
 
     def record_skipped(self) -> None:
         """A send time passed while the source could not send."""
@@ -148,11 +172,13 @@ class FlowStats:
             "to": self.destination,
             "size": self.size,
             "period_s": _s(self.period_us),
+            "ack": self.ack,
             "sent": self.sent,
             "delivered": self.delivered,
             "duplicates": self.duplicates,
             "skipped": self.skipped,
             "delivery_ratio": _ratio(self.delivery_ratio),
+            "aps_confirms": _sorted_counts(self.confirms),
             "latency_ms": latency,
             "hops": {
                 "mean": round(sum(self.hops) / len(self.hops), 3) if self.hops else None,
@@ -162,9 +188,33 @@ class FlowStats:
 
 
 @dataclass(frozen=True, slots=True)
+class NodeSecurity:
+    """A node's security state at the end of a run (``summary.json`` ``per_node[].security``).
+
+    ``key_seq`` and ``nwk_frame_counter`` (the next outgoing NWK frame counter of the active
+    network key) are None without a network key.
+    """
+
+    network_key: bool = False
+    key_seq: int | None = None
+    unique_tclk: bool = False
+    nwk_frame_counter: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "network_key": self.network_key,
+            "key_seq": self.key_seq,
+            "unique_tclk": self.unique_tclk,
+            "nwk_frame_counter": self.nwk_frame_counter,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class NodeRow:
     """One node's outcome. ``joined_at_us`` None: never joined (``short_address`` and the
-    rest may then be None too). ``parent`` is the parent's name (None for the coordinator)."""
+    rest may then be None too). ``parent`` is the parent's name (None for the coordinator).
+    ``drops``, ``aps_confirms`` and ``zdo_answered`` are counters by reason / status / ZDP
+    request cluster name (zero entries are left out of the JSON)."""
 
     name: str
     role: str
@@ -173,6 +223,10 @@ class NodeRow:
     depth: int | None = None
     joined_at_us: int | None = None
     eui64: int | None = None
+    security: NodeSecurity = field(default_factory=NodeSecurity)
+    drops: Mapping[str, int] = field(default_factory=dict)
+    aps_confirms: Mapping[str, int] = field(default_factory=dict)
+    zdo_answered: Mapping[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """This node's entry in ``summary.json`` (addresses as hex strings)."""
@@ -184,6 +238,10 @@ class NodeRow:
             "parent": self.parent,
             "depth": self.depth,
             "joined_at_s": None if self.joined_at_us is None else _s(self.joined_at_us),
+            "security": self.security.to_dict(),
+            "drops": _nonzero(self.drops),
+            "aps_confirms": _nonzero(self.aps_confirms),
+            "zdo_answered": _nonzero(self.zdo_answered),
         }
 
 
@@ -199,13 +257,19 @@ def build_summary(
     seed: int | None = None,
     duration_us: int | None = None,
     channel: int | None = None,
+    security: bool = True,
+    require_install_codes: bool = False,
+    authenticated: int | None = None,
 ) -> dict[str, Any]:
     """The ``summary.json`` structure (see the module docstring) from plain inputs.
 
     ``totals`` and ``drops`` are written with their keys sorted; ``nodes``, ``flows`` and
     ``energy`` keep the order given. Suggested ``totals`` keys: ``mac_frames_sent``,
     ``mac_retries``, ``mac_acks``, ``nwk_frames_sent``, ``nwk_frames_relayed``,
-    ``route_discoveries``, ``broadcasts``.
+    ``route_discoveries``, ``broadcasts``. ``security`` / ``require_install_codes``: the
+    network's settings; ``authenticated`` the number of authenticated nodes (default: the rows
+    holding a network key; on an unsecured network a runner passes the joined ones).
+    ``unique_tclk`` is counted from the rows.
     """
     joined_at = [n.joined_at_us for n in nodes]
     joined = sum(t is not None for t in joined_at)
@@ -214,6 +278,10 @@ def build_summary(
         formation = _s(max(t for t in joined_at if t is not None))
     sent = sum(f.sent for f in flows)
     delivered = sum(f.delivered for f in flows)
+    confirms: dict[str, int] = {}
+    for f in flows:
+        for k, v in f.confirms.items():
+            confirms[k] = confirms.get(k, 0) + v
     return {
         "scenario": {
             "name": name,
@@ -225,12 +293,24 @@ def build_summary(
         "nodes": len(nodes),
         "joined": joined,
         "formation_time_s": formation,
+        "security": {
+            "enabled": security,
+            "require_install_codes": require_install_codes,
+            "authenticated": (
+                sum(n.security.network_key for n in nodes)
+                if authenticated is None
+                else authenticated
+            ),
+            "unique_tclk": sum(n.security.unique_tclk for n in nodes),
+        },
         "per_node": [n.to_dict() for n in nodes],
         "flows": [f.to_dict() for f in flows],
         "delivery": {
             "sent": sent,
             "delivered": delivered,
             "delivery_ratio": _ratio(delivered / sent) if sent else None,
+            "duplicates": sum(f.duplicates for f in flows),
+            "aps_confirms": _sorted_counts(confirms),
         },
         "totals": _sorted_counts(totals),
         "drops": _sorted_counts(drops),
@@ -242,6 +322,10 @@ def _sorted_counts(counts: Mapping[str, int] | None) -> dict[str, int]:
     if not counts:
         return {}
     return {k: int(counts[k]) for k in sorted(counts)}
+
+
+def _nonzero(counts: Mapping[str, int]) -> dict[str, int]:
+    return {k: int(counts[k]) for k in sorted(counts) if counts[k]}
 
 
 def _energy_row(name: str, r: EnergyReport) -> dict[str, Any]:

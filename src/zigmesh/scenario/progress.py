@@ -139,6 +139,24 @@ def _ratio_text(r: object) -> Text:
     return Text(f"{100.0 * r:.1f}%", style=style)
 
 
+def _confirms_text(confirms: object, *, acked: bool = True) -> Text:
+    """APS confirms by status, one ``STATUS count`` per line (SUCCESS green, others red);
+    a flow sent without APS ACK says so (its SUCCESS only means the NWK layer sent it)."""
+    text = Text()
+    if not acked:
+        text.append("(no APS ACK)", style="dim")
+    if not isinstance(confirms, Mapping) or not confirms:
+        return text if not acked else Text("-")
+    ordered = sorted(confirms.items(), key=lambda kv: (kv[0] != "SUCCESS", kv[0]))
+    first = acked
+    for status, count in ordered:
+        if not first:
+            text.append("\n")
+        first = False
+        text.append(f"{status} {count}", style="green" if status == "SUCCESS" else "red")
+    return text
+
+
 def _endpoints(flow: Mapping[str, Any]) -> str:
     sources = flow.get("from") or []
     src = sources[0] if len(sources) == 1 else f"{len(sources)} nodes"
@@ -187,6 +205,17 @@ def _network_table(summary: Mapping[str, Any]) -> Table:
         t.add_row(f"  {role.replace('_', ' ')}s", f"{j} / {n}")
     formation = summary.get("formation_time_s")
     t.add_row("formation time", "-" if formation is None else f"{formation:.2f} s")
+    sec: Mapping[str, Any] = summary.get("security") or {}
+    if sec:
+        if sec.get("enabled"):
+            auth = sec.get("authenticated", 0)
+            style = "green" if auth == nodes else "red"
+            codes = ", install codes required" if sec.get("require_install_codes") else ""
+            t.add_row("security", f"on{codes}")
+            t.add_row("  authenticated", Text(f"{auth} / {nodes}", style=style))
+            t.add_row("  unique TC link keys", f"{sec.get('unique_tclk', 0)} / {max(nodes - 1, 0)}")
+        else:
+            t.add_row("security", Text("off", style="yellow"))
     depths = [row["depth"] for row in per_node if isinstance(row.get("depth"), int)]
     if depths:
         t.add_row("depth", f"max {max(depths)}, mean {statistics.fmean(depths):.2f}")
@@ -201,7 +230,10 @@ def _flows_table(summary: Mapping[str, Any], flows: Sequence[Mapping[str, Any]])
     t = Table(title="Traffic", title_justify="left")
     t.add_column("flow")
     t.add_column("from \u2192 to")
-    for name in ("sent", "delivered", "ratio", "p50 ms", "p90 ms", "p99 ms", "hops"):
+    for name in ("sent", "delivered", "ratio"):
+        t.add_column(name, justify="right")
+    t.add_column("APS confirms", no_wrap=True)
+    for name in ("p50 ms", "p90 ms", "p99 ms", "hops"):
         t.add_column(name, justify="right")
     for f in flows:
         lat: Mapping[str, Any] = f.get("latency_ms") or {}
@@ -213,6 +245,7 @@ def _flows_table(summary: Mapping[str, Any], flows: Sequence[Mapping[str, Any]])
             str(f.get("sent", 0)),
             str(f.get("delivered", 0)),
             _ratio_text(f.get("delivery_ratio")),
+            _confirms_text(f.get("aps_confirms"), acked=f.get("ack", True) is not False),
             _num(lat.get("p50")),
             _num(lat.get("p90")),
             _num(lat.get("p99")),
@@ -227,6 +260,7 @@ def _flows_table(summary: Mapping[str, Any], flows: Sequence[Mapping[str, Any]])
             str(d.get("sent", 0)),
             str(d.get("delivered", 0)),
             _ratio_text(d.get("delivery_ratio")),
+            _confirms_text(d.get("aps_confirms")),
             "",
             "",
             "",

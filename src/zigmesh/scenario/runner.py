@@ -1,14 +1,21 @@
 """Run a scenario on the simulator: the engine of ``zigmesh run`` (issue #4).
 
-Builds a :class:`~zigmesh.sim.world.World` from a :class:`Scenario`, schedules the traffic
-flows, runs virtual time with a progress bar, and writes ``capture.pcap``, ``summary.json`` and
-``network.png`` into the output directory.
+Builds a :class:`~zigmesh.sim.world.World` from a :class:`Scenario` (secured unless
+``security = false``; install codes given to the trust center; a SQLite state store when the
+scenario has ``state``), schedules the traffic flows, runs virtual time with a progress bar, and
+writes ``capture.pcap``, ``summary.json`` and ``network.png`` into the output directory.
 
-Traffic until the APS layer lands: each message is an APS data frame (profile 0x0104, endpoints
-1 -> 1, cluster ``0xFC00 + flow index``) whose payload is a ``size``-byte cluster-specific ZCL
-frame, handed to NLDE-DATA. A message is identified at its destination by (NWK source, APS
-counter); the APS counter runs per source node, so a message is matched even after counters
-wrap (a key re-used 256 messages later means the earlier message was lost).
+Traffic goes through APSDE, as an application would send it. Every node that sends or receives
+a flow gets application endpoint 1 (:data:`TRAFFIC_ENDPOINT`): Home Automation profile
+(0x0104), a device id by role (:data:`DEVICE_IDS`), cluster ``0xFC00 + k`` for flow ``k``
+(manufacturer-specific range) among its output clusters where it sends the flow and its input
+clusters where it receives it. A message is ``APSDE-DATA.request(SHORT, destination, 1, 0x0104,
+0xFC00 + k, 1, payload, tx_options=ACK)`` (no ACK for a flow with ``ack = false``), the payload
+a ``size``-byte cluster-specific ZCL frame (see :func:`traffic_payload`) carrying the flow's
+message sequence number. The destination endpoint's APSDE-DATA.indication delivers it (matched
+by flow and sequence number, and checked against the source); a second delivery of a message
+counts as an application duplicate (none expected: APS rejects duplicates). Each
+APSDE-DATA.confirm at the source counts in the flow by status.
 """
 
 from __future__ import annotations
@@ -19,25 +26,95 @@ from typing import Any
 
 from rich.console import Console
 
-from zigmesh.aps.frames import ApsFrame, ApsFrameType
-from zigmesh.errors import DecodeError
+from zigmesh.aps.primitives import (
+    ApsAddrMode,
+    ApsConfirmStatus,
+    ApsdeDataConfirm,
+    ApsdeDataIndication,
+    ApsdeEvent,
+    TxOptions,
+)
 from zigmesh.node import Node, Role
-from zigmesh.nwk.primitives import NldeDataIndication, NwkAddrMode, NwkEvent
+from zigmesh.nwk.primitives import NwkStatus
+from zigmesh.persist.store import StateStore, open_store
 from zigmesh.phy import CHANNELS
 from zigmesh.scenario.config import Scenario, TrafficSpec
-from zigmesh.scenario.metrics import FlowStats, NodeRow, build_summary, write_summary
+from zigmesh.scenario.metrics import (
+    FlowStats,
+    NodeRow,
+    NodeSecurity,
+    build_summary,
+    write_summary,
+)
 from zigmesh.scenario.plot import PlotNode, plot_network
 from zigmesh.scenario.progress import SimProgress, print_summary_table
 from zigmesh.sim.energy import EnergyReport, energy_report
 from zigmesh.sim.world import World
+from zigmesh.zdo.descriptors import SimpleDescriptor
 
-__all__ = ["RunResult", "run_scenario", "trace_route", "FLOW_CLUSTER_BASE", "TRAFFIC_PROFILE"]
+__all__ = [
+    "DEVICE_IDS",
+    "FLOW_CLUSTER_BASE",
+    "RunResult",
+    "TRAFFIC_ENDPOINT",
+    "TRAFFIC_PROFILE",
+    "message_sequence",
+    "run_scenario",
+    "trace_route",
+    "traffic_payload",
+]
 
 #: traffic messages use cluster FLOW_CLUSTER_BASE + flow index (manufacturer-specific range)
 FLOW_CLUSTER_BASE = 0xFC00
+#: Home Automation profile
 TRAFFIC_PROFILE = 0x0104
+#: the application endpoint of the traffic, on every node that sends or receives some
+TRAFFIC_ENDPOINT = 1
+#: HA device id of the traffic endpoint by role: Combined Interface (a hub), Mains Power Outlet
+#: (mains powered, routing), Simple Sensor (sleepy, battery powered)
+DEVICE_IDS: dict[Role, int] = {
+    Role.COORDINATOR: 0x0007,
+    Role.ROUTER: 0x0009,
+    Role.END_DEVICE: 0x000C,
+}
 _ZCL_HEADER = 3  # frame control (cluster-specific), TSN, command id
+_ZCL_CLUSTER_SPECIFIC = 0x01  # frame type 01, client to server, no manufacturer code
+_ZCL_FRAME_TYPE = 0x03
+_SEQ_EXTRA = 3  # payload bytes carrying sequence bits 8-31
 _MAX_ROUTE_HOPS = 30
+
+
+def status_name(status: ApsConfirmStatus | int) -> str:
+    """A confirm status as the APS layer's stats name it: the APS status name, an NWK status
+    passed up prefixed ``NWK_`` (both have e.g. NO_ACK), an unknown value in hex."""
+    if isinstance(status, NwkStatus):
+        return "NWK_" + status.name
+    name = getattr(status, "name", None)
+    return name if isinstance(name, str) else f"0x{int(status):02x}"
+
+
+def traffic_payload(seq: int, size: int) -> bytes:
+    """The ``size``-byte ZCL frame of message ``seq``: a cluster-specific frame (client to
+    server, command 0x00) whose TSN is bits 0-7 of ``seq``; the payload starts with bits 8-31
+    little-endian, as many bytes of them as fit (up to 3), then zeros."""
+    extra = min(max(size - _ZCL_HEADER, 0), _SEQ_EXTRA)
+    head = bytes((_ZCL_CLUSTER_SPECIFIC, seq & 0xFF, 0x00))
+    tail = ((seq >> 8) & ((1 << (8 * extra)) - 1)).to_bytes(extra, "little")
+    return head + tail + bytes(max(size - _ZCL_HEADER - extra, 0))
+
+
+def message_sequence(payload: bytes, last_sent: int) -> int | None:
+    """The sequence number a :func:`traffic_payload` carries, given the flow's latest sent one:
+    the largest sequence number up to ``last_sent`` with the payload's low bits (8 bits for a
+    3-byte frame, 16 for 4 bytes, 24 for 5, 32 from 6 bytes on). None if the payload is not
+    such a frame or no such number was sent."""
+    if len(payload) < _ZCL_HEADER or payload[0] & _ZCL_FRAME_TYPE != _ZCL_CLUSTER_SPECIFIC:
+        return None
+    extra = min(len(payload) - _ZCL_HEADER, _SEQ_EXTRA)
+    bits = 8 * (1 + extra)
+    value = payload[1] | int.from_bytes(payload[_ZCL_HEADER : _ZCL_HEADER + extra], "little") << 8
+    seq = last_sent - ((last_sent - value) % (1 << bits))
+    return seq if seq >= 0 else None
 
 
 @dataclass(slots=True)
@@ -51,17 +128,52 @@ class RunResult:
 
 
 class _Traffic:
-    """Sends the scenario's flows and matches deliveries (plain state, driven by the kernel)."""
+    """Sends the scenario's flows through APSDE and matches deliveries (plain state, driven by
+    the kernel)."""
 
     def __init__(self, world: World, scenario: Scenario) -> None:
         self.world = world
         self.flows = [FlowStats.from_spec(t) for t in scenario.traffic]
         self.specs = list(scenario.traffic)
-        self._seq = [0] * len(self.flows)
-        #: per source node: next APS counter
-        self._counter: dict[str, int] = {}
-        #: (source NWK address, APS counter) -> (flow index, flow seq)
-        self._in_flight: dict[tuple[int, int], tuple[int, int]] = {}
+        #: per flow: the node that sent each sequence number
+        self._senders: list[list[Node]] = [[] for _ in self.flows]
+        #: (source node name, ASDU handle) -> flow index, for the confirms
+        self._pending: dict[tuple[str, int], int] = {}
+        #: indications on the traffic endpoint that match no message sent (should stay 0)
+        self.unmatched = 0
+
+    def add_endpoints(self) -> None:
+        """Endpoint 1 on every node taking part in a flow (see the module docstring)."""
+        ins: dict[str, set[int]] = {}
+        outs: dict[str, set[int]] = {}
+        for fi, spec in enumerate(self.specs):
+            cluster = FLOW_CLUSTER_BASE + fi
+            ins.setdefault(spec.destination, set()).add(cluster)
+            for src in spec.sources:
+                outs.setdefault(src, set()).add(cluster)
+        for name, node in self.world.nodes.items():
+            if name not in ins and name not in outs:
+                continue
+            desc = SimpleDescriptor(
+                TRAFFIC_ENDPOINT,
+                TRAFFIC_PROFILE,
+                DEVICE_IDS[node.role],
+                0,
+                tuple(sorted(ins.get(name, ()))),
+                tuple(sorted(outs.get(name, ()))),
+            )
+            node.add_endpoint(desc, self._handler(node))
+
+    def _handler(self, node: Node) -> Any:
+        def on_event(ev: ApsdeEvent) -> None:
+            if isinstance(ev, ApsdeDataIndication):
+                self._delivered(ev)
+            elif isinstance(ev, ApsdeDataConfirm):
+                fi = self._pending.pop((node.name, ev.asdu_handle), None)
+                if fi is not None:
+                    self.flows[fi].record_confirm(status_name(ev.status))
+
+        return on_event
 
     def schedule(self) -> None:
         clock = self.world.kernel
@@ -73,8 +185,7 @@ class _Traffic:
     def _send(self, fi: int, si: int, src_name: str, t_us: int) -> None:
         spec: TrafficSpec = self.specs[fi]
         nxt = t_us + spec.period_us
-        stop = spec.stop_us
-        if stop is None or nxt <= stop:
+        if nxt < spec.stop_us:
             self.world.kernel.call_at(nxt, self._send, fi, si, src_name, nxt)
         src = self.world.nodes[src_name]
         dst = self.world.nodes[spec.destination]
@@ -82,43 +193,38 @@ class _Traffic:
         if not (src.joined and dst.joined and self.world.is_powered(src)):
             flow.record_skipped()
             return
-        counter = self._counter.get(src_name, 0)
-        self._counter[src_name] = (counter + 1) & 0xFF
-        seq = self._seq[fi]
-        self._seq[fi] = seq + 1
-        zcl = bytes((0x01, seq & 0xFF, 0x00)) + bytes(max(spec.size - _ZCL_HEADER, 0))
-        asdu = ApsFrame(
-            ApsFrameType.DATA,
-            dst_endpoint=1,
-            cluster_id=FLOW_CLUSTER_BASE + fi,
-            profile_id=TRAFFIC_PROFILE,
-            src_endpoint=1,
-            counter=counter,
-            payload=zcl,
-        ).encode()
-        self._in_flight[(src.network_address, counter)] = (fi, seq)
+        senders = self._senders[fi]
+        seq = len(senders)
+        senders.append(src)
         flow.record_sent(seq, t_us)
-        src.nwk.nlde_data_request(NwkAddrMode.NWK, dst.network_address, asdu, seq & 0xFF)
+        handle = src.aps.apsde_data_request(
+            ApsAddrMode.SHORT,
+            dst.network_address,
+            TRAFFIC_ENDPOINT,
+            TRAFFIC_PROFILE,
+            FLOW_CLUSTER_BASE + fi,
+            TRAFFIC_ENDPOINT,
+            traffic_payload(seq, spec.size),
+            tx_options=TxOptions.ACK if spec.ack else TxOptions.NONE,
+        )
+        self._pending[(src_name, handle)] = fi
 
-    def upper_for(self, node: Node) -> Any:
-        def on_event(ev: NwkEvent) -> None:
-            if isinstance(ev, NldeDataIndication) and ev.dst_addr == node.network_address:
-                self._delivered(ev)
-
-        return on_event
-
-    def _delivered(self, ev: NldeDataIndication) -> None:
-        try:
-            aps = ApsFrame.decode(ev.nsdu)
-        except DecodeError:
+    def _delivered(self, ev: ApsdeDataIndication) -> None:
+        fi = ev.cluster_id - FLOW_CLUSTER_BASE
+        if ev.profile_id != TRAFFIC_PROFILE or not 0 <= fi < len(self.flows):
+            self.unmatched += 1
             return
-        if aps.profile_id != TRAFFIC_PROFILE or aps.cluster_id is None:
+        senders = self._senders[fi]
+        seq = message_sequence(ev.asdu, len(senders) - 1)
+        if seq is None:
+            self.unmatched += 1
             return
-        key = (ev.src_addr, aps.counter or 0)
-        hit = self._in_flight.get(key)
-        if hit is None or hit[0] != aps.cluster_id - FLOW_CLUSTER_BASE:
+        sender = senders[seq]
+        if (ev.src_ieee is not None and ev.src_ieee != sender.eui64) or (
+            ev.src_ieee is None and ev.src_address != sender.network_address
+        ):
+            self.unmatched += 1
             return
-        fi, seq = hit
         self.flows[fi].record_delivered(seq, ev.rx_time, ev.hops)
 
 
@@ -156,6 +262,61 @@ def trace_route(world: World, src: str, dst: str) -> list[str]:
     return path
 
 
+#: MAC counters of frames dropped on reception or expiry
+_MAC_DROPS = (
+    "rx_bad_fcs",
+    "rx_decode_error",
+    "rx_duplicate",
+    "indirect_expired",
+    "indirect_overflow",
+)
+#: NWK security drop reasons with their own counter (the rest of rx_security_dropped is "other")
+_NWK_SEC_DROPS = (
+    "rx_sec_no_key",
+    "rx_sec_key_seq",
+    "rx_sec_counter",
+    "rx_sec_mic",
+    "rx_sec_header",
+)
+
+
+def _node_drops(node: Node) -> dict[str, int]:
+    """Frames the node dropped, by layer and reason (zero counts included)."""
+    drops: dict[str, int] = {}
+    m = node.mac.stats
+    for key in _MAC_DROPS:
+        drops[f"mac_{key}"] = getattr(m, key)
+    n = node.nwk.stats
+    for key, value in n.as_dict().items():
+        if key.startswith(("drop_", "rx_decode", "rx_bad")) or key == "rx_unsecured":
+            drops[f"nwk_{key}"] = value
+    sec = 0
+    for key in _NWK_SEC_DROPS:
+        value = getattr(n, key)
+        drops[f"nwk_{key}"] = value
+        sec += value
+    drops["nwk_rx_sec_other"] = max(n.rx_security_dropped - sec, 0)
+    a = node.aps.stats
+    for reason, value in a.drops.items():
+        drops[f"aps_{reason}"] = value
+    drops["aps_duplicates_rejected"] = a.duplicates_rejected
+    return drops
+
+
+def _node_security(node: Node) -> NodeSecurity:
+    if not node.config.security:
+        return NodeSecurity()
+    key = node.keys.active_network_key
+    if key is None:
+        return NodeSecurity(unique_tclk=node.has_unique_link_key)
+    return NodeSecurity(
+        network_key=True,
+        key_seq=key.seq,
+        unique_tclk=node.has_unique_link_key,
+        nwk_frame_counter=node.keys.network_outgoing_counter(key.seq),
+    )
+
+
 def _node_rows(world: World) -> list[NodeRow]:
     rows = []
     for node in world:
@@ -170,6 +331,10 @@ def _node_rows(world: World) -> list[NodeRow]:
                 world.depth(node) if node.joined else None,
                 joined_at,
                 node.config.eui64,
+                security=_node_security(node),
+                drops=_node_drops(node),
+                aps_confirms=dict(node.aps.stats.confirms),
+                zdo_answered=dict(node.zdo.stats.answered),
             )
         )
     return rows
@@ -194,11 +359,17 @@ def _counters(world: World) -> tuple[dict[str, int], dict[str, int]]:
         "link_status_sent": 0,
         "passive_ack_retries": 0,
         "rejoins": 0,
+        "aps_data_requests": 0,
+        "aps_frames_sent": 0,
+        "aps_retries": 0,
+        "aps_acks_sent": 0,
+        "aps_commands_sent": 0,
     }
     drops: dict[str, int] = {}
     for node in world:
         m = node.mac.stats
         n = node.nwk.stats
+        a = node.aps.stats
         totals["mac_frames_sent"] += m.tx_frames
         totals["mac_retries"] += m.tx_retries
         totals["mac_acks_sent"] += m.tx_acks
@@ -216,19 +387,14 @@ def _counters(world: World) -> tuple[dict[str, int], dict[str, int]]:
         totals["link_status_sent"] += n.link_status_sent
         totals["passive_ack_retries"] += n.broadcast_retries
         totals["rejoins"] += n.rejoins
-        for key, value in n.as_dict().items():
-            if key.startswith(("drop_", "rx_decode", "rx_security", "rx_bad")) and value:
-                drops[f"nwk_{key}"] = drops.get(f"nwk_{key}", 0) + value
-        for key in (
-            "rx_bad_fcs",
-            "rx_decode_error",
-            "rx_duplicate",
-            "indirect_expired",
-            "indirect_overflow",
-        ):
-            v = getattr(m, key)
-            if v:
-                drops[f"mac_{key}"] = drops.get(f"mac_{key}", 0) + v
+        totals["aps_data_requests"] += a.data_requests
+        totals["aps_frames_sent"] += a.frames_sent
+        totals["aps_retries"] += a.retries
+        totals["aps_acks_sent"] += a.acks_sent
+        totals["aps_commands_sent"] += sum(a.commands_sent.values())
+        for key, value in _node_drops(node).items():
+            if value:
+                drops[key] = drops.get(key, 0) + value
     return totals, drops
 
 
@@ -285,47 +451,71 @@ def run_scenario(
     console: Console | None = None,
     progress: bool = True,
     plot: bool = True,
+    state: str | Path | None = None,
 ) -> RunResult:
-    """Run ``scenario`` and write its outputs into ``out_dir`` (created if missing)."""
+    """Run ``scenario`` and write its outputs into ``out_dir`` (created if missing).
+
+    ``state`` (e.g. ``--state``) overrides the scenario's ``state``: the SQLite file where
+    nodes keep keys, frame counters and network parameters. A node with a saved state there
+    reloads it and rejoins the saved network (frame counters jumped forward) instead of
+    joining afresh, so a second run on the same file continues the first one's network.
+    """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    path = state if state is not None else scenario.state
+    store: StateStore | None = None
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        store = open_store(path)  # first: a file that is not a state store stops the run here
     console = console if console is not None else Console(stderr=True)
     channels = (scenario.channel,) if scenario.channel is not None else tuple(CHANNELS)
     pcap = out / "capture.pcap"
     radio = scenario.radio
-    world = World(
-        scenario.seed,
-        medium=radio.medium_config(),
-        channel=channels[0],
-        capture=pcap,
-        tx_power_dbm=radio.tx_power_dbm,
-    )
-    traffic = _Traffic(world, scenario)
     try:
-        for spec in scenario.nodes:
-            node = world.add_node(
-                spec.name,
-                spec.role,
-                spec.position,
-                poll_interval_us=spec.poll_interval_us,
-                join_at_us=spec.join_at_us,
-                channels=channels,
-            )
-            node.set_upper(traffic.upper_for(node))
-        traffic.schedule()
-        end = scenario.duration_us
-        with SimProgress(end, console=console, enabled=progress) as bar:
-            step = max(end // 200, 1)
-            t = 0
-            while t < end:
-                t = min(t + step, end)
-                world.run(t)
-                bar.update(t)
+        out.mkdir(parents=True, exist_ok=True)
+        world = World(
+            scenario.seed,
+            medium=radio.medium_config(),
+            channel=channels[0],
+            capture=pcap,
+            tx_power_dbm=radio.tx_power_dbm,
+            security=scenario.security,
+            require_install_codes=scenario.require_install_codes,
+            store=store,
+        )
+        traffic = _Traffic(world, scenario)
+        try:
+            for spec in scenario.nodes:
+                world.add_node(
+                    spec.name,
+                    spec.role,
+                    spec.position,
+                    poll_interval_us=spec.poll_interval_us,
+                    join_at_us=spec.join_at_us,
+                    channels=channels,
+                    install_code=spec.install_code,
+                    registered_install_code=spec.registered_install_code,
+                    manufacturer_code=spec.manufacturer_code,
+                )
+            traffic.add_endpoints()
+            traffic.schedule()
+            end = scenario.duration_us
+            with SimProgress(end, console=console, enabled=progress) as bar:
+                step = max(end // 200, 1)
+                t = 0
+                while t < end:
+                    t = min(t + step, end)
+                    world.run(t)
+                    bar.update(t)
+        finally:
+            world.close()
     finally:
-        world.close()
+        if store is not None:
+            store.close()
     totals, drops = _counters(world)
+    totals["app_unmatched"] = traffic.unmatched
+    rows = _node_rows(world)
     summary = build_summary(
-        nodes=_node_rows(world),
+        nodes=rows,
         flows=traffic.flows,
         totals=totals,
         drops=drops,
@@ -335,6 +525,9 @@ def run_scenario(
         seed=scenario.seed,
         duration_us=scenario.duration_us,
         channel=world.coordinator.nwk.nib.nwk_logical_channel if world.coordinator.joined else None,
+        security=scenario.security,
+        require_install_codes=scenario.require_install_codes,
+        authenticated=sum(node.authenticated for node in world),
     )
     files = {"capture": pcap, "summary": out / "summary.json"}
     write_summary(files["summary"], summary)

@@ -25,6 +25,7 @@ see a counter go backwards after a reboot.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from zigmesh.errors import SecurityError
@@ -95,6 +96,7 @@ class KeyStore:
         "_out",
         "_incoming",
         "_capacity",
+        "on_counter",
     )
 
     def __init__(
@@ -112,6 +114,9 @@ class KeyStore:
         self._out: dict[bytes, int] = {}
         self._incoming: OrderedDict[tuple[int, int | None], int] = OrderedDict()
         self._capacity = incoming_capacity
+        #: called with (key material, next counter) after every outgoing counter used; a node
+        #: persists its counters from it (every N frames, see zigmesh.persist.counters)
+        self.on_counter: Callable[[bytes, int], None] | None = None
 
     # -- network keys -----------------------------------------------------------------------
 
@@ -166,10 +171,12 @@ class KeyStore:
             for k in [k for k in table if k[1] == seq]:
                 del table[k]
 
-    def switch_key(self, seq: int) -> None:
+    def switch_key(self, seq: int, *, keep_previous_counters: bool = False) -> None:
         """APSME-SWITCH-KEY (Zigbee spec 4.6.3.5): make the alternate with ``seq`` active.
 
-        The previous key is discarded and incoming counters of other sequence numbers reset.
+        The previous key is discarded and incoming counters of other sequence numbers reset
+        (``keep_previous_counters``: those of the previous key stay, for a caller that still
+        accepts it for a grace period; :meth:`purge_network_counters` drops them later).
         Switching to the already active key is a no-op (the command may arrive twice); an
         unknown sequence number raises :class:`SecurityError`.
         """
@@ -179,9 +186,17 @@ class KeyStore:
         alt = self._alternate
         if alt is None or alt.seq != seq:
             raise SecurityError(f"Switch-Key to key sequence {seq}, which is not held")
+        previous = active.seq if active is not None else None
         self._active = alt
         self._alternate = None
-        self._purge_network_counters(seq)
+        table = self._incoming
+        for k in [k for k in table if k[1] is not None and k[1] != seq]:
+            if not (keep_previous_counters and k[1] == previous):
+                del table[k]
+
+    def purge_network_counters(self, keep_seq: int) -> None:
+        """Drop the incoming counters of every network key sequence number but ``keep_seq``."""
+        self._purge_network_counters(keep_seq)
 
     def next_network_frame_counter(self) -> tuple[NetworkKeyEntry, int]:
         """Active network key and the outgoing frame counter to secure one frame with.
@@ -207,6 +222,9 @@ class KeyStore:
         if fc >= MAX_FRAME_COUNTER:
             raise SecurityError(f"outgoing frame counter of {what} exhausted")
         self._out[key] = fc + 1
+        cb = self.on_counter
+        if cb is not None:
+            cb(key, fc + 1)
         return fc
 
     # -- link keys --------------------------------------------------------------------------
@@ -238,6 +256,10 @@ class KeyStore:
         old = self._link_keys.pop(partner, None)
         if old is not None and old != self._tc_link_key:
             self._incoming.pop((partner, None), None)
+
+    def link_key_partners(self) -> tuple[int, ...]:
+        """IEEE addresses holding a unique link key with us, in installation order."""
+        return tuple(self._link_keys)
 
     def has_unique_link_key(self, partner: int) -> bool:
         return partner in self._link_keys

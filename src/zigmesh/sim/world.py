@@ -9,8 +9,17 @@ joining. ``run(until_us)`` advances virtual time. Everything is deterministic fr
 each node's ``random.Random`` comes from :func:`~zigmesh.sim.kernel.node_rng` (seed, EUI-64),
 the medium's shadowing from the seed.
 
+Security (``security=True``, the default): every network is a secured Zigbee 3.0 network with
+the coordinator as trust center; ``require_install_codes`` makes the trust center accept only
+devices whose install code it was given (``add_node(install_code=...)`` registers it, or
+``registered_install_code`` to register another one: a device with a wrong code). ``store``
+(a :class:`~zigmesh.persist.store.StateStore`, default an in-memory one) keeps each node's
+keys, frame counters and network parameters.
+
 ``power_off`` silences a node at once (its timers stop firing, its radio sleeps and hears
-nothing); ``power_on`` restarts it from scratch (a device without memory), joining again.
+nothing); ``power_on`` restarts it: with what the store kept (a SQLite store survives a power
+cycle and the node rejoins secured; the in-memory store models RAM and is lost with the power,
+so the node joins afresh).
 
 Topology accessors (``parent_of``, ``depth``, ``neighbor_lqis``, ``routing_table``...) read the
 nodes' NWK tables; ``node_stats`` gives per-node counters.
@@ -27,9 +36,12 @@ from zigmesh.errors import LocalProtocolError
 from zigmesh.mac.mac import MacConfig
 from zigmesh.node import Node, NodeConfig, NodeState, Role
 from zigmesh.nwk.nwk import NwkConfig
+from zigmesh.pending import Pending
+from zigmesh.persist.store import MemoryStore, StateStore
 from zigmesh.phy import RadioState
 from zigmesh.sim.kernel import Kernel, Timer, node_rng
 from zigmesh.sim.medium import CaptureSink, Medium, MediumConfig, Position, Radio
+from zigmesh.zdo.trust_center import TrustCenterConfig
 
 __all__ = ["World", "NodeClock", "EUI64_BASE", "DEFAULT_STAGGER_US"]
 
@@ -89,6 +101,9 @@ class World:
         tx_power_dbm: float = 0.0,
         nwk: NwkConfig | None = None,
         mac: MacConfig | None = None,
+        security: bool = True,
+        require_install_codes: bool = False,
+        store: StateStore | None = None,
     ) -> None:
         if not 11 <= channel <= 26:
             raise LocalProtocolError(f"channel {channel} not in 11-26")
@@ -111,6 +126,11 @@ class World:
         self._clocks: dict[str, NodeClock] = {}
         self._powered: dict[str, bool] = {}
         self._joiners = 0
+        self.security = security
+        self.require_install_codes = require_install_codes
+        self.store: StateStore = store if store is not None else MemoryStore()
+        #: install codes the trust center is given: (EUI-64, code with CRC)
+        self._install_codes: list[tuple[int, bytes]] = []
 
     # -- building --------------------------------------------------------------------------
 
@@ -129,10 +149,15 @@ class World:
         concentrator: bool | None = None,
         permit_joining: bool = True,
         channels: tuple[int, ...] | None = None,
+        install_code: bytes | None = None,
+        registered_install_code: bytes | None = None,
+        manufacturer_code: int = 0x0000,
     ) -> Node:
         """Place a node and schedule its start-up at ``join_at_us`` (default: the coordinator
         at once, other nodes 1 s + 250 ms x their rank among joiners). ``channels`` (default:
-        the world's channel) is the mask it forms on or scans."""
+        the world's channel) is the mask it forms on or scans. ``install_code`` (with CRC)
+        is the device's own; the trust center is given ``registered_install_code`` (default:
+        the same code) for it."""
         if name in self.nodes:
             raise LocalProtocolError(f"node {name!r} already exists")
         r = Role(role)
@@ -166,8 +191,19 @@ class World:
             permit_joining=permit_joining,
             nwk=nwk if nwk is not None else self.nwk_config,
             mac=self.mac_config,
+            security=self.security,
+            install_code=install_code,
+            trust_center=TrustCenterConfig(require_install_codes=self.require_install_codes),
+            install_codes=tuple(self._install_codes) if r == Role.COORDINATOR else (),
+            manufacturer_code=manufacturer_code,
         )
-        node = Node(radio, clock, node_rng(self.seed, eui64), config)
+        node = Node(radio, clock, node_rng(self.seed, eui64), config, self.store)
+        registered = registered_install_code if registered_install_code else install_code
+        if registered is not None and r != Role.COORDINATOR:
+            self._install_codes.append((eui64, registered))
+            for n in self.nodes.values():
+                if n.trust_center is not None:
+                    n.trust_center.add_install_code(eui64, registered)
         self.nodes[name] = node
         self.radios[name] = radio
         self._clocks[name] = clock
@@ -192,6 +228,30 @@ class World:
 
     def run_for(self, duration_us: int) -> int:
         return self.kernel.run(self.kernel.now() + duration_us)
+
+    def run_until(
+        self, pending: Pending[Any] | Callable[[], bool], timeout_us: int = 60_000_000
+    ) -> bool:
+        """Advance virtual time until ``pending`` is resolved (a :class:`Pending`) or the
+        condition returns True (checked after every event), at most ``timeout_us``; returns
+        whether it happened. The clock stops at that event, or at now + ``timeout_us``.
+        """
+        kernel = self.kernel
+        deadline = kernel.now() + timeout_us
+        if isinstance(pending, Pending):
+            if pending.done():
+                return True
+            pending.add_done_callback(lambda _p: kernel.stop())
+            kernel.run(deadline)
+            return pending.done()
+        cond = pending
+        while not cond():
+            t = kernel.next_time()
+            if t is None or t > deadline:
+                kernel.run(deadline)
+                return cond()
+            kernel.run(t)
+        return True
 
     def close(self) -> None:
         """Flush and close the capture file the world opened."""
@@ -218,6 +278,8 @@ class World:
         radio.set_user(None)
         self._sleep(radio)
         self.nodes[name].state = NodeState.OFF
+        if self.store.volatile:
+            self.store.delete(name)  # RAM is lost with the power
 
     def _sleep(self, radio: Radio) -> None:
         if radio.state == RadioState.TX:
@@ -228,7 +290,8 @@ class World:
             radio.set_state(RadioState.SLEEP)
 
     def power_on(self, node: Node | str) -> None:
-        """Switch a node back on: it starts afresh (no memory of the network) and joins."""
+        """Switch a node back on: it reloads what a non-volatile store kept and rejoins
+        secured, or (nothing kept) starts afresh and joins."""
         name = self._name(node)
         if self._powered[name]:
             return

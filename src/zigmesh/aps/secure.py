@@ -1,0 +1,138 @@
+"""APS frame security in the data path (Zigbee spec R22 4.4.1): seal and open APS frames with
+the key store's keys and frame counters.
+
+* Outgoing (4.4.1.1): the link key shared with the partner (its unique key, else the trust
+  center link key), or its key-transport / key-load derivative for those key identifiers, or
+  the active network key for ``KeyId.NETWORK_KEY``. Each sealed frame takes a fresh outgoing
+  frame counter, so an APS retransmission is sealed again (same APS counter, new security
+  counter): a receiver's replay check would otherwise drop it and never acknowledge it.
+* Incoming (4.4.1.2): the counter is checked before decrypting and committed only after the
+  MIC verified, so a forged or replayed frame never moves it. APS frames secured with the
+  network key share the NWK layer's counter space (the NWK frame around them was checked and
+  committed with a later counter), so their freshness is left to the NWK layer.
+
+Derived keys (HMAC over the link key) are cached per key material: the key store derives them
+on every call, too slow for the receive path.
+"""
+
+from __future__ import annotations
+
+from zigmesh.errors import DecodeError, SecurityError
+from zigmesh.security.aux import AuxHeader, KeyId
+from zigmesh.security.ccm import secure_frame, unsecure_frame
+from zigmesh.security.hashing import key_load_key, key_transport_key
+from zigmesh.security.keys import KeyStore
+
+__all__ = ["RxDrop", "ApsSecurity", "aps_security_overhead"]
+
+_DATA_KEY = KeyId.DATA_KEY
+_NETWORK_KEY = KeyId.NETWORK_KEY
+_KEY_TRANSPORT_KEY = KeyId.KEY_TRANSPORT_KEY
+_KEY_IDS = tuple(KeyId)
+_MIC = 4
+_DERIVED_CACHE = 256
+
+
+def aps_security_overhead(key_id: int, extended_nonce: bool) -> int:
+    """Bytes APS security adds to a frame: aux header (5, + 8 with the extended nonce, + 1 key
+    sequence number with the network key) and the 4-byte MIC."""
+    return 5 + (8 if extended_nonce else 0) + (1 if key_id == _NETWORK_KEY else 0) + _MIC
+
+
+class RxDrop(Exception):
+    """A received frame to drop; ``reason`` is the :class:`ApsStats` drop key."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ApsSecurity:
+    """Seals and opens APS frames for one device (``ieee`` is its own address)."""
+
+    __slots__ = ("keys", "ieee", "_derived")
+
+    def __init__(self, keys: KeyStore, ieee: int) -> None:
+        self.keys = keys
+        self.ieee = ieee
+        self._derived: dict[tuple[bytes, int], bytes] = {}
+
+    def aps_key(self, link_key: bytes, key_id: int) -> bytes:
+        """The key for ``key_id`` from a link key (4.4.1.1 / 4.5.3), derivatives cached."""
+        if key_id == _DATA_KEY:
+            return link_key
+        k = (link_key, key_id)
+        key = self._derived.get(k)
+        if key is None:
+            key = (
+                key_transport_key(link_key)
+                if key_id == _KEY_TRANSPORT_KEY
+                else key_load_key(link_key)
+            )
+            if len(self._derived) >= _DERIVED_CACHE:
+                self._derived.clear()
+            self._derived[k] = key
+        return key
+
+    def has_key(self, key_id: int, partner: int | None) -> bool:
+        if key_id == _NETWORK_KEY:
+            return self.keys.active_network_key is not None
+        return partner is not None and self.keys.link_key(partner) is not None
+
+    def seal(
+        self, header: bytes, payload: bytes, key_id: int, partner: int | None, ext_nonce: bool
+    ) -> bytes:
+        """``header`` (security bit already set) | aux | E(payload) | MIC, with a fresh counter.
+
+        Raises :class:`SecurityError` without a key or when the outgoing counter is exhausted.
+        """
+        keys = self.keys
+        src = self.ieee if ext_nonce else None
+        if key_id == _NETWORK_KEY:
+            entry, fc = keys.next_network_frame_counter()
+            aux = AuxHeader(_NETWORK_KEY, fc, src, entry.seq)
+            key = entry.key
+        else:
+            if partner is None:
+                raise SecurityError("APS link-key security needs the partner's IEEE address")
+            link = keys.link_key(partner)
+            if link is None:
+                raise SecurityError(f"no link key for {partner:016x}")
+            fc = keys.next_link_frame_counter(partner)
+            aux = AuxHeader(_KEY_IDS[key_id], fc, src)
+            key = self.aps_key(link, key_id)
+        return secure_frame(header, aux, payload, key, self.ieee)
+
+    def open(self, data: bytes, aux: AuxHeader, aux_offset: int, src_ieee: int | None) -> bytes:
+        """Verify and decrypt a received APS frame; return the plaintext payload.
+
+        ``src_ieee`` is the sender's IEEE address (the aux header's extended nonce wins).
+        Raises :class:`RxDrop` with the reason; moves the incoming counter only on success.
+        """
+        src = aux.source if aux.source is not None else src_ieee
+        if src is None:
+            raise RxDrop("security_unknown_source")
+        keys = self.keys
+        key_id = aux.key_id
+        fc = aux.frame_counter
+        if key_id == _NETWORK_KEY:
+            entry = keys.network_key(aux.key_seq) if aux.key_seq is not None else None
+            if entry is None:
+                raise RxDrop("security_no_key")
+            key = entry.key
+        else:
+            link = keys.link_key(src)
+            if link is None:
+                raise RxDrop("security_no_key")
+            if not keys.check_incoming(src, None, fc):
+                raise RxDrop("security_counter")
+            key = self.aps_key(link, key_id)
+        try:
+            _, plain = unsecure_frame(data, aux_offset, key, src)
+        except SecurityError:
+            raise RxDrop("security_mic") from None
+        except DecodeError:
+            raise RxDrop("decode_error") from None
+        if key_id != _NETWORK_KEY:
+            keys.commit_incoming(src, None, fc)
+        return plain

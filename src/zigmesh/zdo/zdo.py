@@ -1,0 +1,281 @@
+"""The Zigbee Device Object: the application on endpoint 0 (Zigbee spec R22 2.5).
+
+One :class:`Zdo` per node. It registers endpoint 0 with the APS, installs its
+:meth:`Zdo.resolve_address` as the APS address resolver, answers ZDP requests from the
+node's real state (:class:`~zigmesh.zdo.server.ZdpServer`), sends requests of its own
+(:class:`~zigmesh.zdo.client.ZdoClient`, which it extends: ``zdo.node_desc(0x1234)``...)
+and handles device announcements.
+
+Device_annce received (2.4.3.1.11.2): the APS is told of the device
+(``note_device``), the NWK address map is updated (the announcement is authoritative), a
+neighbour known by IEEE address under another network address gets the new one, and:
+
+    a router that has the announcing device as an **end-device child** removes it (neighbour
+    table entry and the frames the MAC holds for it) when the announcement shows that the
+    child now has another parent: it announces a network address other than the one our
+    table holds, or the announcement did not come straight from the child (its NWK hop
+    count is > 1). An end device's broadcast goes first to its parent as a MAC unicast, so
+    the Device_annce of a child that (re)joined through us reaches us in one hop; one that
+    joined elsewhere reaches us only relayed by its new parent or others.
+
+(``hops`` is the APSDE-DATA.indication extension filled from the NWK indication; 0 means
+unknown and counts as one hop.)
+
+Wiring (what the node does): build the APS over the NWK, then ``Zdo(aps, nwk, clock, rng,
+config, endpoints)``; call :meth:`Zdo.device_annce` after every join and rejoin,
+:meth:`Zdo.parent_annce` on a router that restarted with children; set
+:attr:`Zdo.on_leave` to run the node's leave (and rejoin) when a Mgmt_Leave_req asks, and
+:attr:`Zdo.tc_permit_joining` on the trust center.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+from zigmesh.aps.primitives import ApsdeDataConfirm, ApsdeDataIndication, ApsdeEvent
+from zigmesh.clock import Clock
+from zigmesh.errors import DecodeError, LocalProtocolError
+from zigmesh.nwk.nwk import Nwk
+from zigmesh.nwk.primitives import NlmeLeaveConfirm, NlmeLeaveIndication, NwkEvent
+from zigmesh.nwk.tables import DeviceType
+from zigmesh.pending import Pending
+from zigmesh.zdo.aps_port import ApsPort, ResolvedCallback
+from zigmesh.zdo.client import ZDO_ENDPOINT, ZdoClient, ZdpResult, is_broadcast
+from zigmesh.zdo.config import ZdoConfig
+from zigmesh.zdo.descriptors import MacCapability, SimpleDescriptor
+from zigmesh.zdo.server import ZdpServer, chunks
+from zigmesh.zdo.zdp import (
+    ZDP_PROFILE_ID,
+    DeviceAnnce,
+    IeeeAddrRsp,
+    MgmtNwkUpdateReq,
+    NwkAddrRsp,
+    ParentAnnce,
+    ParentAnnceRsp,
+    ZdoStatus,
+    ZdpMessage,
+    decode_zdp,
+)
+
+__all__ = ["ALL_CHANNELS_MASK", "Zdo", "ZdpListener"]
+
+#: apsChannelMask default: every 2.4 GHz channel (11-26)
+ALL_CHANNELS_MASK: Final = 0x07FF_F800
+_RESPONSE_BIT = 0x8000
+_RX_ON_WHEN_IDLE = 0xFFFD
+_ALL_ROUTERS = 0xFFFC
+#: Parent_annce bytes before the children: TSN, NumberOfChildren
+_PARENT_ANNCE_HEAD = 2
+
+#: observer of every decoded ZDP message reaching endpoint 0
+ZdpListener = Callable[[ApsdeDataIndication, ZdpMessage], None]
+
+
+class Zdo(ZdoClient):
+    """The ZDO of one node: server, client and device announcements (see the module notes).
+
+    ``endpoints()`` returns the node's application endpoints' simple descriptors (endpoint
+    0 excluded), read at each request so endpoints may come and go.
+    """
+
+    def __init__(
+        self,
+        aps: ApsPort,
+        nwk: Nwk,
+        clock: Clock,
+        rng: random.Random,
+        config: ZdoConfig,
+        endpoints: Callable[[], Mapping[int, SimpleDescriptor]],
+    ) -> None:
+        super().__init__(aps, clock, rng, config)
+        self.nwk = nwk
+        self.endpoints = endpoints
+        #: apsChannelMask, as the last Mgmt_NWK_Update_req (0xFF) set it
+        self.channel_mask = ALL_CHANNELS_MASK
+        #: Mgmt_Leave_req asks this device to leave: ``on_leave(remove_children, rejoin)``
+        #: (None: NLME-LEAVE.request straight away; the node should set it to rejoin)
+        self.on_leave: Callable[[bool, bool], None] | None = None
+        #: trust center: Mgmt_Permit_Joining_req with TC_Significance (duration in seconds)
+        self.tc_permit_joining: Callable[[int], None] | None = None
+        #: told after a channel change (Mgmt_NWK_Update_req 0xFE or :meth:`change_channel`)
+        self.channel_changed: Callable[[int], None] | None = None
+        self._listeners: list[ZdpListener] = []
+        self.server = ZdpServer(self)
+        aps.register_endpoint(ZDO_ENDPOINT, self.on_aps_event)
+        aps.set_address_resolver(self.resolve_address)
+
+    def add_listener(self, listener: ZdpListener) -> None:
+        """Observe every decoded ZDP message that reaches endpoint 0 (after its handling)."""
+        self._listeners.append(listener)
+
+    def stop(self) -> None:
+        """Cancel the server's timers (the node is reset or leaves)."""
+        self.server.stop()
+
+    def on_nwk_event(self, ev: NwkEvent) -> None:
+        """The node passes every NWK event: when this device has left the network, the
+        server's pending procedures (end device bind, channel change, leave) stop."""
+        if isinstance(ev, NlmeLeaveConfirm | NlmeLeaveIndication) and ev.device_address is None:
+            self.stop()
+
+    # -- endpoint 0 ----------------------------------------------------------------------------
+
+    def on_aps_event(self, ev: ApsdeEvent) -> None:
+        """The endpoint 0 handler: APSDE-DATA confirms and indications. Bad input from the
+        air is dropped and counted, never raised."""
+        if isinstance(ev, ApsdeDataConfirm):
+            self.on_confirm(ev)
+            return
+        stats = self.stats
+        if ev.profile_id != ZDP_PROFILE_ID:
+            stats.wrong_profile += 1
+            return
+        cluster = ev.cluster_id
+        try:
+            msg = decode_zdp(cluster, ev.asdu)
+        except DecodeError:
+            stats.decode_errors += 1
+            return
+        if cluster & _RESPONSE_BIT:
+            self._on_response(ev, msg)
+        elif isinstance(msg, DeviceAnnce):
+            self._on_device_annce(ev, msg)
+        elif is_broadcast(ev.dst_address) and ev.src_address == self.nwk.address:
+            pass  # our own broadcast
+        else:
+            self.server.handle(ev, msg)
+        for listener in self._listeners:
+            listener(ev, msg)
+
+    def _on_response(self, ind: ApsdeDataIndication, msg: ZdpMessage) -> None:
+        nwk = self.nwk
+        if (
+            isinstance(msg, NwkAddrRsp | IeeeAddrRsp)
+            and msg.status == ZdoStatus.SUCCESS
+            and msg.nwk_addr_remote_dev < 0xFFF8
+            and msg.ieee_addr_remote_dev != nwk.ieee
+        ):
+            nwk.address_map.update(msg.nwk_addr_remote_dev, msg.ieee_addr_remote_dev)
+        answered = self.on_response(ind, msg)
+        if answered and isinstance(msg, ParentAnnceRsp):
+            # another router claims these children: they left us (2.4.3.1.12)
+            for ieee in msg.children:
+                e = nwk.neighbors.get_by_ieee(ieee)
+                if e is not None and e.is_child and e.device_type == DeviceType.END_DEVICE:
+                    self._drop_child(e.network_address)
+
+    # -- device announcement -------------------------------------------------------------------
+
+    def device_annce(self) -> int:
+        """Broadcast Device_annce (to 0xFFFD) with our network and IEEE addresses and MAC
+        capability: the node calls it after joining and after every rejoin. Returns the
+        APS handle."""
+        nwk = self.nwk
+        if not nwk.joined:
+            raise LocalProtocolError("Device_annce before joining a network")
+        self.stats.device_annce_sent += 1
+        msg = DeviceAnnce(self.next_tsn(), nwk.address, nwk.ieee, self.config.mac_capability)
+        return self.send(_RX_ON_WHEN_IDLE, msg)
+
+    def _on_device_annce(self, ind: ApsdeDataIndication, a: DeviceAnnce) -> None:
+        self.stats.device_annce_received += 1
+        nwk = self.nwk
+        short, ieee = a.nwk_addr, a.ieee_addr
+        if ieee == nwk.ieee or short >= 0xFFF8:
+            return  # our own (looped back), or nonsense
+        self.aps.note_device(short, ieee, bool(a.capability & MacCapability.RX_ON_WHEN_IDLE))
+        nwk.address_map.update(short, ieee, overwrite=True)
+        e = nwk.neighbors.get_by_ieee(ieee)
+        if e is None:
+            return
+        if e.is_child and e.device_type == DeviceType.END_DEVICE:
+            if e.network_address != short or ind.hops > 1:
+                self._drop_child(e.network_address)
+        elif e.network_address != short:
+            nwk.neighbors.change_address(ieee, short)
+
+    def _drop_child(self, address: int) -> None:
+        nwk = self.nwk
+        nwk.neighbors.remove(address)
+        nwk.purge_indirect(address)
+        nwk.update_beacon()
+        self.stats.children_removed += 1
+
+    def parent_annce(self, *, timeout_us: int | None = None) -> list[Pending[ZdpResult[Any]]]:
+        """Broadcast Parent_annce (to 0xFFFC) listing our end-device children, in as many
+        messages as needed; the routers answer Parent_annce_rsp with those they have as
+        children, and we drop those. A router calls it after restarting with a child table.
+        Returns one pending per message (none without end-device children)."""
+        nwk = self.nwk
+        if not nwk.is_router:
+            raise LocalProtocolError("Parent_annce is sent by routers")
+        kids = [
+            e.extended_address
+            for e in nwk.neighbors.children(DeviceType.END_DEVICE)
+            if e.extended_address is not None
+        ]
+        if not kids:
+            return []
+        per = (self.config.max_zdp_payload - _PARENT_ANNCE_HEAD) // 8
+        return [
+            self.request(_ALL_ROUTERS, ParentAnnce(0, chunk), timeout_us=timeout_us)
+            for chunk in chunks(kids, per)
+        ]
+
+    # -- address resolution --------------------------------------------------------------------
+
+    def resolve_address(self, ieee: int, callback: ResolvedCallback) -> None:
+        """The APS address resolver: the network address of ``ieee`` (our own, a
+        neighbour's, else a broadcast NWK_addr_req to 0xFFFD), given to ``callback`` from the
+        clock; None when no answer came before the request timeout."""
+        nwk = self.nwk
+        if ieee == nwk.ieee:
+            self.clock.call_later(0, callback, nwk.address)
+            return
+        e = nwk.neighbors.get_by_ieee(ieee)
+        if e is not None:
+            self.clock.call_later(0, callback, e.network_address)
+            return
+
+        def done(p: Pending[ZdpResult[NwkAddrRsp]]) -> None:
+            res = p.result()
+            rsp = res.response
+            callback(rsp.nwk_addr_remote_dev if res.ok and rsp is not None else None)
+
+        self.nwk_addr(ieee).add_done_callback(done)
+
+    # -- network manager -----------------------------------------------------------------------
+
+    def change_channel(self, channel: int, *, dst: int = _RX_ON_WHEN_IDLE) -> int:
+        """As network manager: move the network to ``channel``: nwkUpdateId + 1, a
+        Mgmt_NWK_Update_req (ScanDuration 0xFE) broadcast to ``dst``, and our own switch
+        after the same delay as every receiver's. Returns the APS handle."""
+        if not 11 <= channel <= 26:
+            raise LocalProtocolError(f"channel {channel} not in 11-26")
+        nib = self.nwk.nib
+        nib.nwk_update_id = (nib.nwk_update_id + 1) & 0xFF
+        self.nwk.update_beacon()
+        req = MgmtNwkUpdateReq.change_channel(self.next_tsn(), 1 << channel, nib.nwk_update_id)
+        handle = self.send(dst, req)
+        self.server.mgmt.schedule_channel_change(channel)
+        return handle
+
+    def on_channel_changed(self, channel: int) -> None:
+        """The server moved us to ``channel``."""
+        hook = self.channel_changed
+        if hook is not None:
+            hook(channel)
+
+    # -- leaving -------------------------------------------------------------------------------
+
+    def leave(self, *, remove_children: bool = False, rejoin: bool = False) -> None:
+        """This device leaves the network (a Mgmt_Leave_req asked): :attr:`on_leave` when
+        the node set it, else NLME-LEAVE.request."""
+        self.stop()
+        hook = self.on_leave
+        if hook is not None:
+            hook(remove_children, rejoin)
+        else:
+            self.nwk.nlme_leave_request(None, remove_children, rejoin)

@@ -1,0 +1,107 @@
+"""Binding, group and duplicate tables and the APSME requests on them (Zigbee spec R22
+2.2.4.3, 2.2.4.5, 2.2.8.2, 2.2.8.4.3)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.aps.aps_fakes import make_aps
+from zigmesh.aps.aps import ApsConfig
+from zigmesh.aps.binding import BindingEntry, BindingTable
+from zigmesh.aps.commands import ApsStatus
+from zigmesh.aps.duplicates import DuplicateTable
+from zigmesh.aps.groups import GroupTable
+from zigmesh.aps.primitives import ApsAddrMode
+from zigmesh.errors import LocalProtocolError
+
+ME = 0x00AA_0000_0000_1234
+OTHER = 0x00BB
+
+
+def test_bind_unbind_statuses() -> None:
+    aps, _, _ = make_aps(ieee=ME, config=ApsConfig(binding_table_size=2))
+    bind = aps.apsme_bind_request
+    assert bind(ME, 1, 6, ApsAddrMode.IEEE, OTHER, 1) == ApsStatus.SUCCESS
+    assert bind(ME, 1, 6, ApsAddrMode.IEEE, OTHER, 1) == ApsStatus.SUCCESS  # exists already
+    assert bind(ME, 1, 6, ApsAddrMode.GROUP, 0x0001) == ApsStatus.SUCCESS
+    assert bind(ME, 1, 8, ApsAddrMode.GROUP, 0x0001) == ApsStatus.TABLE_FULL
+    assert bind(OTHER, 1, 6, ApsAddrMode.GROUP, 2) == ApsStatus.ILLEGAL_REQUEST  # not our source
+    assert bind(ME, 1, 6, ApsAddrMode.SHORT, 2, 1) == ApsStatus.ILLEGAL_REQUEST
+    assert bind(ME, 0, 6, ApsAddrMode.GROUP, 2) == ApsStatus.ILLEGAL_REQUEST  # endpoint 0
+    assert bind(ME, 1, 6, ApsAddrMode.IEEE, OTHER, None) == ApsStatus.ILLEGAL_REQUEST
+    assert len(aps.binding_table) == 2
+    entries = list(aps.binding_table)
+    assert [(e.dst_addr_mode, e.dst_addr, e.dst_endpoint) for e in entries] == [
+        (ApsAddrMode.IEEE, OTHER, 1),
+        (ApsAddrMode.GROUP, 0x0001, None),
+    ]
+    unbind = aps.apsme_unbind_request
+    assert unbind(ME, 1, 6, ApsAddrMode.IEEE, OTHER, 1) == ApsStatus.SUCCESS
+    assert unbind(ME, 1, 6, ApsAddrMode.IEEE, OTHER, 1) == ApsStatus.INVALID_BINDING
+    assert unbind(OTHER, 1, 6, ApsAddrMode.IEEE, OTHER, 1) == ApsStatus.ILLEGAL_REQUEST
+    assert len(aps.binding_table) == 1
+
+
+def test_binding_lookup_order_and_endpoint_removal() -> None:
+    t = BindingTable(8)
+    es = [
+        BindingEntry(ME, 1, 6, ApsAddrMode.IEEE, OTHER, 2),
+        BindingEntry(ME, 2, 6, ApsAddrMode.GROUP, 5),
+        BindingEntry(ME, 1, 6, ApsAddrMode.GROUP, 9),
+        BindingEntry(ME, 1, 8, ApsAddrMode.GROUP, 9),
+    ]
+    for e in es:
+        t.add(e)
+    assert t.lookup(ME, 1, 6) == (es[0], es[2])
+    assert t.lookup(ME, 3, 6) == ()
+    assert t.remove_endpoint(1) == 3 and list(t) == [es[1]]
+    with pytest.raises(LocalProtocolError):
+        BindingEntry(ME, 1, 6, ApsAddrMode.GROUP, 5, 1)  # group bindings have no endpoint
+    with pytest.raises(LocalProtocolError):
+        BindingTable(0)
+
+
+def test_group_table() -> None:
+    aps, _, _ = make_aps(config=ApsConfig(group_table_size=3))
+    add = aps.apsme_add_group_request
+    assert add(0x0001, 1) == ApsStatus.SUCCESS
+    assert add(0x0001, 1) == ApsStatus.SUCCESS  # already a member
+    assert add(0x0001, 2) == ApsStatus.SUCCESS
+    assert add(0x0002, 1) == ApsStatus.SUCCESS
+    assert add(0x0003, 1) == ApsStatus.TABLE_FULL
+    assert add(0x10000, 1) == ApsStatus.INVALID_PARAMETER
+    assert add(0x0001, 0) == ApsStatus.INVALID_PARAMETER
+    g = aps.group_table
+    assert g.endpoints(0x0001) == (1, 2) and g.groups_of(1) == (0x0001, 0x0002)
+    assert sorted(g.memberships()) == [(1, 1), (1, 2), (2, 1)]
+    assert aps.apsme_remove_group_request(0x0002, 2) == ApsStatus.INVALID_GROUP
+    assert aps.apsme_remove_group_request(0x0002, 1) == ApsStatus.SUCCESS
+    assert aps.apsme_remove_all_groups_request(1) == ApsStatus.SUCCESS
+    assert aps.apsme_remove_all_groups_request(0xFF) == ApsStatus.INVALID_PARAMETER
+    assert g.memberships() == [(1, 2)] and len(g) == 1
+    assert GroupTable().endpoints(7) == ()
+
+
+def test_duplicate_table_ageing_and_capacity() -> None:
+    d = DuplicateTable(capacity=2, timeout_us=1_000)
+    assert not d.check_and_add(1, 5, 0)
+    assert d.check_and_add(1, 5, 999)
+    assert not d.check_and_add(1, 5, 1_000)  # aged out: new again
+    assert not d.check_and_add(2, 5, 1_001)
+    assert not d.check_and_add(3, 5, 1_002)  # evicts the oldest
+    assert not d.contains(1, 5, 1_003) and d.contains(3, 5, 1_003)
+    assert len(d) == 2
+    d.clear()
+    assert len(d) == 0
+
+
+def test_duplicate_table_counter_wrap() -> None:
+    d = DuplicateTable()
+    assert not d.check_and_add(1, 5, 0)
+    assert not d.check_and_add(1, 6, 1)
+    assert d.check_and_add(1, 5, 2)  # a retransmission: behind the latest (6)
+    for c in (100, 200, 4):  # the sender went round (frames to us now and then)
+        assert not d.check_and_add(1, c, 3)
+    assert not d.check_and_add(1, 5, 4)  # counter 5 again, ahead of 4: a new frame
+    assert d.check_and_add(1, 5, 5)
+    assert d.ahead(2, 0) and not d.ahead(1, 5) and d.ahead(1, 6)
