@@ -102,21 +102,25 @@ def test_aps_layer_frames_through_tshark(tmp_path: Path) -> None:
     assert len(rows) == len(net.log)
     types = [r["zbee_aps.type"] for r in rows]
     # data + ack, secured data + ack, 3 blocks + 1 fragment ack, group, broadcast, Transport-Key,
-    # Tunnel (tshark dissects the tunnelled command inside it too), the relayed Transport-Key
+    # Tunnel (tshark dissects the tunnelled command inside it too) and the parent's command
+    # ACK, the relayed Transport-Key
     assert types == ["0x00", "0x02", "0x00", "0x02"] + ["0x00"] * 3 + ["0x02"] + [
         "0x00",
         "0x00",
         "0x01",
         "0x01,0x01",
+        "0x02",
         "0x01",
     ]
     assert rows[0]["zbee_aps.ack_req"] == "1" and rows[1]["zbee_aps.ack_req"] == "0"
-    # APS security opened with the link key (data) and its key-transport key (commands)
-    for i in (2, 10, 11, 12):
+    assert rows[11]["zbee_aps.ack_req"] == "1,0"  # the parent acknowledges the tunnel
+    # APS security opened with the link key (data) and its key-transport key (commands); the
+    # secured ACK (MIC over an empty payload) shows its aux header only
+    for i in (2, 10, 11, 13):
         assert rows[i]["zbee.sec.decryption_key"] == "link0", rows[i]
     assert rows[2]["zbee_aps.cluster"] == "0x0006"
-    assert [rows[i]["zbee.sec.key_id"] for i in (2, 3, 10, 11, 12)] == ["0x00"] * 2 + ["0x02"] * 3
-    assert [rows[i]["zbee_aps.cmd.id"] for i in (10, 11, 12)] == ["0x05", "0x0e,0x05", "0x05"]
+    assert [rows[i]["zbee.sec.key_id"] for i in (2, 3, 10, 11, 13)] == ["0x00"] * 2 + ["0x02"] * 3
+    assert [rows[i]["zbee_aps.cmd.id"] for i in (10, 11, 13)] == ["0x05", "0x0e,0x05", "0x05"]
     # fragments: FIRST carries the block count, SUBSEQUENT the index; one window ack
     frags = [(rows[i]["zbee_aps.fragmentation"], rows[i]["zbee_aps.block"]) for i in (4, 5, 6)]
     assert frags == [("0x01", "3"), ("0x02", "1"), ("0x02", "2")]

@@ -229,10 +229,13 @@ def test_tunnel_relayed_to_a_joining_child() -> None:
     )
     tc.aps.send_tunnel(0x0001, child_ieee, inner)
     net.run()
-    tunnel_call, relayed_call = (c for _, _, c in net.log)
+    (tunnel_call,) = (c for _, s, c in net.log if s == 0x0000)
     assert tunnel_call.dst == 0x0001 and tunnel_call.security is True
     tunnel = ApsFrame.decode(tunnel_call.nsdu)
     assert tunnel.aux is None and tunnel.payload[0] == 0x0E
+    # the parent acknowledges the tunnel to the trust center and relays its content
+    ack_call, relayed_call = (c for _, s, c in net.log if s == 0x0001)
+    assert ack_call.dst == 0x0000 and ack_call.frame.frame_type == ApsFrameType.ACK
     assert (relayed_call.dst, relayed_call.security, relayed_call.nsdu) == (0x0002, False, inner)
     assert parent.aps.stats.tunnels_forwarded == 1
     (ind,) = got
@@ -250,10 +253,12 @@ def test_tunnel_for_a_stranger_is_dropped() -> None:
         key_id=KeyId.KEY_TRANSPORT_KEY,
         partner_ieee=0x0F,
     )
-    tc.aps.send_tunnel(B, 0x0F, inner)
+    done: list[ApsConfirmStatus] = []
+    tc.aps.send_tunnel(B, 0x0F, inner, on_done=done.append)
     net.run()
-    assert router.aps.stats.drops == {"tunnel_not_child": 1}
-    assert len(net.log) == 1
+    assert router.aps.stats.drops == {"tunnel_not_child": 4}  # unacknowledged: resent
+    assert {s for _, s, _ in net.log} == {A}
+    assert done == [ApsStatus.NO_ACK]
 
 
 def test_exhausted_counter_is_security_fail_and_sends_nothing() -> None:

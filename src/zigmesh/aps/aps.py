@@ -539,6 +539,7 @@ class Aps:
         frame = ApsFrame(
             _COMMAND,
             _UNICAST,
+            ack_request=True,  # acknowledged by the parent: the joiner's key must not be lost
             counter=self.next_counter(),
             payload=bytes((ApsCommandId.TUNNEL,)) + dst_ieee.to_bytes(8, "little") + tunneled_frame,
         )
@@ -547,7 +548,9 @@ class Aps:
             if on_done is not None:
                 on_done(status)
 
-        Transmission(self, frame, dst_address, done).start()
+        Transmission(
+            self, frame, dst_address, done, ack_wait=self.ack_wait_for(dst_address)
+        ).start()
 
     def send_raw(
         self,

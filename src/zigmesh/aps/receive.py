@@ -219,6 +219,11 @@ class Receiver:
         if src_ieee is None:
             src_ieee = aps.nwk.address_map.ieee_of(ind.src_addr)
         aux = frame.aux
+        if src_ieee is None and ft == 2 and aux is not None:
+            # an ACK from a device we address by IEEE only: the pending transmission knows it
+            tx = aps.acks.get((ind.src_addr, frame.counter or 0))
+            if tx is not None and tx.sec is not None:
+                src_ieee = tx.sec.partner
         if aux is None:
             payload = frame.payload
             key_id: int | None = None
@@ -250,7 +255,6 @@ class Receiver:
         key_id: int | None,
         src_ieee: int | None,
     ) -> AckTo:
-        aux = frame.aux
         return AckTo(
             ind.src_addr,
             frame.src_endpoint,
@@ -260,7 +264,9 @@ class Receiver:
             counter,
             key_id,
             src_ieee,
-            aux is not None and aux.source is not None,
+            # a secured ACK always carries our IEEE address: its receiver may not have us in
+            # its address map (ZBOSS puts the extended nonce in every APS-secured frame)
+            True,
             ind.security_use,
         )
 
@@ -384,6 +390,18 @@ class Receiver:
             stats.drop("decode_error")
             return
         src = ind.src_addr
+        bump(stats.commands_received, command_name(command.command_id))
+        # a command nobody here can act on is dropped unacknowledged (its sender learns it)
+        user = aps.apsme_user
+        child = None
+        if isinstance(command, Tunnel):
+            child = aps.nwk.neighbors.get_by_ieee(command.dest)
+            if child is None or not child.is_child:
+                stats.drop("tunnel_not_child")
+                return
+        elif user is None:
+            stats.drop("no_apsme_user")
+            return
         ack = (
             frame.ack_request and frame.delivery_mode == _UNICAST and ind.dst_addr < _BROADCAST_MIN
         )
@@ -394,20 +412,12 @@ class Receiver:
             return
         if ack:
             self.send_ack(self._ack_to(ind, frame, counter, key_id, src_ieee))
-        bump(stats.commands_received, command_name(command.command_id))
-        if isinstance(command, Tunnel):
-            child = aps.nwk.neighbors.get_by_ieee(command.dest)
-            if child is None or not child.is_child:
-                stats.drop("tunnel_not_child")
-                return
+        if child is not None:
             stats.tunnels_forwarded += 1
             # relay the tunnelled bytes verbatim (a re-encode could change reserved bits)
             aps.send_raw(child.network_address, payload[9:], nwk_security=False)
             return
-        user = aps.apsme_user
-        if user is None:
-            stats.drop("no_apsme_user")
-            return
+        assert user is not None
         user(
             ApsmeCommandIndication(
                 command,

@@ -179,7 +179,7 @@ NEIGHBOR_TABLE_DEFAULT_ENTRIES: Final = 36
 #: Routing table (Z-Stack MAX_RTG_ENTRIES)
 ROUTING_TABLE_DEFAULT_ENTRIES: Final = 40
 #: Route discovery table (Z-Stack MAX_RREQ_ENTRIES)
-ROUTE_DISCOVERY_TABLE_DEFAULT_ENTRIES: Final = 8
+ROUTE_DISCOVERY_TABLE_DEFAULT_ENTRIES: Final = 32
 #: Address map (nwkAddressMap)
 ADDRESS_MAP_DEFAULT_ENTRIES: Final = 64
 #: Route record table of a concentrator (nwkRouteRecordTable)

@@ -135,6 +135,8 @@ class SecurityManagerConfig:
     #: wait for each answer of the link key exchange, and how many exchanges to try
     link_key_timeout_us: int = 5_000_000
     link_key_attempts: int = 3
+    #: after a failed round of the exchange, start a new one this much later
+    link_key_retry_us: int = 30_000_000
     #: pause after authentication before Request-Key (lets Device_annce go first)
     link_key_delay_us: int = 500_000
 
@@ -286,14 +288,32 @@ class SecurityManager:
         self._cancel()
         self._timer = self.clock.call_later(self.config.link_key_delay_us, self._send_request)
 
+    def _new_round(self) -> None:
+        self._timer = None
+        if self.link_key_state != LinkKeyState.FAILED:
+            return
+        if self._pending_key is not None:
+            # keep the key: the trust center holds it (pending or installed) and confirms a
+            # repeated Verify-Key of it
+            self.link_key_state = LinkKeyState.VERIFYING
+            self._attempts = 1
+            self._send_verify(self._pending_key)
+            return
+        self.link_key_state = LinkKeyState.GLOBAL
+        self._send_request()
+
     def _send_request(self) -> None:
         self._timer = None
         tc = self.trust_center
         if tc is None or self.auth != AuthState.AUTHENTICATED:
             return
         if self._attempts >= self.config.link_key_attempts:
+            # give this round up; a new round starts after a back-off (a busy mesh during
+            # formation loses answers; the device keeps the key it has meanwhile)
             self.link_key_state = LinkKeyState.FAILED
             self.stats.link_key_failures += 1
+            self._attempts = 0
+            self._timer = self.clock.call_later(self.config.link_key_retry_us, self._new_round)
             return
         self._attempts += 1
         if self.link_key_state == LinkKeyState.VERIFYING and self._pending_key is not None:
@@ -307,6 +327,7 @@ class SecurityManager:
             TC_ADDRESS,
             key_id=KeyId.DATA_KEY,
             partner_ieee=tc,
+            extended_nonce=True,
             ack=True,
         )
         self._timer = self.clock.call_later(self.config.link_key_timeout_us, self._send_request)
@@ -340,6 +361,7 @@ class SecurityManager:
             TC_ADDRESS,
             key_id=KeyId.DATA_KEY,
             partner_ieee=tc,
+            extended_nonce=True,
             ack=True,
         )
 

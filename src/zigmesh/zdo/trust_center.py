@@ -169,6 +169,7 @@ class TrustCenter:
                 self.keys.set_link_key(ieee, self.install_codes[ieee])
             dev.unique_link_key = False
         dev.authorized = True
+        self.aps.note_device(short, ieee, rx_on)
         self.stats.network_keys_sent += 1
         cmd = TransportNetworkKey(active.key, active.seq, ieee, self.ieee)
         if parent == 0x0000:
@@ -190,6 +191,7 @@ class TrustCenter:
         dev = self.devices.get(ieee)
         if dev is not None:
             dev.short, dev.parent = short, parent
+            self.aps.note_device(short, ieee)
 
     def _left(self, ieee: int) -> None:
         dev = self.devices.get(ieee)
