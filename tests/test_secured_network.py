@@ -156,7 +156,9 @@ def test_forged_unsecured_leave_has_no_effect() -> None:
     parent = w.parent_of("ed")
     assert parent is not None
     # an outsider forges a NWK Leave (request, no rejoin) as if from the parent, unsecured
-    forged = NwkFrame(1, ed.network_address, parent.network_address, 1, 77, Leave(request=True).encode())
+    forged = NwkFrame(
+        1, ed.network_address, parent.network_address, 1, 77, Leave(request=True).encode()
+    )
     mac = MacFrame.data(
         ed.mac.pib.mac_pan_id, ed.network_address, parent.network_address, forged.encode(), seq=9
     )
@@ -205,3 +207,49 @@ def test_same_seed_same_bytes(tmp_path: Path) -> None:
         w.close()
         outs.append(pcap.read_bytes())
     assert outs[0] == outs[1]
+
+
+def test_network_key_update_switches_every_device_and_traffic_flows() -> None:
+    from zigmesh.aps.primitives import ApsAddrMode, ApsdeDataConfirm, ApsdeEvent, TxOptions
+    from zigmesh.zdo.descriptors import SimpleDescriptor
+
+    w = _line(7)
+    w.run(40 * S)
+    confirms: list[ApsdeDataConfirm] = []
+    got: list[bytes] = []
+
+    def on_hub(ev: ApsdeEvent) -> None:
+        if isinstance(ev, ApsdeDataConfirm):
+            confirms.append(ev)
+
+    def on_ed(ev: ApsdeEvent) -> None:
+        if not isinstance(ev, ApsdeDataConfirm):
+            got.append(ev.asdu)
+
+    w["hub"].add_endpoint(SimpleDescriptor(1, 0x0104, 0x0005, 0, (), (0xFC00,)), on_hub)
+    w["ed"].add_endpoint(SimpleDescriptor(1, 0x0104, 0x0302, 0, (0xFC00,), ()), on_ed)
+    tc = w.coordinator.trust_center
+    assert tc is not None
+    sent = 0
+    for i in range(30):
+        if i == 5:
+            assert tc.update_network_key() == 1
+        w["hub"].aps.apsde_data_request(
+            ApsAddrMode.SHORT,
+            w["ed"].network_address,
+            1,
+            0x0104,
+            0xFC00,
+            1,
+            bytes([0x01, i, 0x00]),
+            tx_options=TxOptions.ACK,
+        )
+        sent += 1
+        w.run(w.now_us + 3 * S)
+    w.run(w.now_us + 20 * S)
+    assert all(n.keys.active_network_key.seq == 1 for n in w)  # type: ignore[union-attr]
+    assert len(confirms) == sent
+    ok = [c for c in confirms if c.status == 0]
+    # every acknowledged message is delivered or reported failed; none lost silently
+    assert len(set(got)) == len(ok) and len(got) == len(set(got))
+    assert len(ok) >= sent - 1
