@@ -70,11 +70,16 @@ class FakeNwk:
         self.max_nsdu = max_nsdu
         self.upper: Callable[[object], None] | None = None
         self.net: FakeNet | None = None
+        self.rx_on_when_idle = True
+        self.polls: list[int] = []  # times of NLME-SYNC.requests
         #: confirm every request this long after it with this status (None: only when told)
         self.auto_confirm: tuple[int, NwkStatus] | None = None
 
     def max_nsdu_length(self, secured: bool | None = None) -> int:
         return self.max_nsdu
+
+    def nlme_sync_request(self, track: bool = False) -> None:
+        self.polls.append(self.clock.now())
 
     def nlde_data_request(
         self,

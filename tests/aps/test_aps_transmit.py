@@ -486,3 +486,26 @@ def test_security_without_partner_ieee_fails() -> None:
     send(aps, dst=0x7777, opts=TxOptions.ACK | TxOptions.SECURITY)
     nwk.clock.run()
     assert nwk.take() == [] and ep.confirms[0].status == ApsStatus.SECURITY_FAIL
+
+
+def test_rx_off_end_device_polls_for_the_ack() -> None:
+    aps, nwk, ep = setup()
+    nwk.rx_on_when_idle = False
+    send(aps)
+    (call,) = nwk.take()
+    nwk.clock.run(10_000)
+    nwk.confirm(call)
+    nwk.clock.run(800_000)
+    assert nwk.polls == [260_000, 510_000, 760_000]  # every 250 ms after the NWK sent it
+    nwk.indicate(ack_for(call.frame), PEER)
+    nwk.clock.run(5_000_000)
+    assert nwk.polls == [260_000, 510_000, 760_000]  # the next tick finds nothing awaited
+    assert ep.confirms[0].status == ApsStatus.SUCCESS
+
+
+def test_rx_on_device_never_polls() -> None:
+    aps, nwk, ep = setup()
+    nwk.auto_confirm = (0, NwkStatus.SUCCESS)
+    send(aps)
+    nwk.clock.run()
+    assert nwk.polls == []

@@ -19,8 +19,14 @@ request gets exactly one confirm, always from the clock, never inside the reques
 Receive path: frames come from the air, so nothing raises: decode and security failures,
 unknown endpoints and the like are dropped and counted by reason in :attr:`Aps.stats`.
 
+An rx-off end device polls its parent (NLME-SYNC) every ``ack_poll_interval_us`` while it
+awaits an APS ACK or fragment blocks, as Z-Stack (RESPONSE_POLL_RATE) and ZBOSS (turbo poll)
+do: otherwise the ACK waits in the parent's indirect queue for a whole poll period, longer
+than apscAckWaitDuration, and every retransmission is acknowledged into that queue again.
+
 Modules: :mod:`.transmit` (one frame and its ACK/retries), :mod:`.fragments` (fragmented
 transmission and reassembly), :mod:`.secure` (APS security with key store counters),
+:mod:`.data` (the address modes), :mod:`.receive` (the receive path), :mod:`.config`,
 :mod:`.duplicates`, :mod:`.binding`, :mod:`.groups`, :mod:`.stats`.
 """
 
@@ -49,7 +55,7 @@ from zigmesh.aps.receive import Receiver, command_name
 from zigmesh.aps.secure import ApsSecurity, aps_security_overhead
 from zigmesh.aps.stats import ApsStats, bump
 from zigmesh.aps.transmit import SecSpec, Transmission, TxDone
-from zigmesh.clock import Clock
+from zigmesh.clock import Clock, TimerHandle
 from zigmesh.errors import LocalProtocolError
 from zigmesh.nwk.primitives import (
     NldeDataConfirm,
@@ -114,6 +120,7 @@ class Aps:
         self._asdu_handle = 0
         self._handles: dict[int, NldeCallback | None] = {}
         self._next_nsdu = 0
+        self._poll_timer: TimerHandle | None = None
 
     # ==========================================================================================
     # plumbing
@@ -211,6 +218,19 @@ class Aps:
     def ack_wait_for(self, short: int) -> int:
         cfg = self.config
         return cfg.ack_wait_sleepy_us if self.is_sleepy(short) else cfg.ack_wait_us
+
+    def await_response(self) -> None:
+        """Something is awaited from the air (an APS ACK, fragment blocks): an rx-off end
+        device polls its parent every ``ack_poll_interval_us`` until nothing is awaited."""
+        interval = self.config.ack_poll_interval_us
+        if self._poll_timer is None and interval and not self.nwk.rx_on_when_idle:
+            self._poll_timer = self.clock.call_later(interval, self._poll)
+
+    def _poll(self) -> None:
+        self._poll_timer = None
+        if self.acks or self.frag_tx or self.reassembler.receiving:
+            self.nwk.nlme_sync_request()
+            self.await_response()
 
     def next_counter(self) -> int:
         """Take the next APS counter value (8 bits, one counter for the device)."""

@@ -42,7 +42,12 @@ class ApsNwk(Protocol):
     @property
     def neighbors(self) -> NeighborTable: ...
 
+    @property
+    def rx_on_when_idle(self) -> bool: ...
+
     def max_nsdu_length(self, secured: bool | None = None) -> int: ...
+
+    def nlme_sync_request(self, track: bool = False) -> None: ...
 
     def nlde_data_request(
         self,
@@ -69,7 +74,7 @@ class ApsConfig:
     """Implementation choices (spec constants and AIB defaults where the spec gives them).
     Times in microseconds."""
 
-    #: apscMaxFrameRetries (Zigbee spec R22 Table 2-23)
+    #: apscMaxFrameRetries (Zigbee spec R22 2.2.7.1, APS constants)
     max_frame_retries: int = 3
     #: apscAckWaitDuration = 0.05 s x (2 x nwkcMaxDepth) + security processing; ZBOSS uses
     #: 1,600 ms
@@ -80,6 +85,9 @@ class ApsConfig:
     #: an attempt the NWK layer never confirms counts as failed after this long (route
     #: discovery + indirect transmission fit well inside)
     nwk_confirm_timeout_us: int = 30_000_000
+    #: an rx-off end device polls its parent this often while it awaits an APS ACK or the
+    #: blocks of a fragmented message (Z-Stack RESPONSE_POLL_RATE, ZBOSS turbo poll); 0: never
+    ack_poll_interval_us: int = 250_000
     #: duplicate rejection table (ZBOSS: 32 entries, 21 s)
     duplicate_table_size: int = 32
     duplicate_timeout_us: int = 21_000_000
@@ -114,5 +122,9 @@ class ApsConfig:
         ):
             if getattr(self, name) <= 0:
                 raise LocalProtocolError(f"{name} must be positive")
-        if self.interframe_delay_us < 0 or self.fragment_ack_delay_us < 0:
+        if (
+            self.interframe_delay_us < 0
+            or self.fragment_ack_delay_us < 0
+            or self.ack_poll_interval_us < 0
+        ):
             raise LocalProtocolError("delays must not be negative")

@@ -241,7 +241,9 @@ class FragmentSender:
 
     def _window_sent(self) -> None:
         self.state = FragTxState.WAITING_ACK
-        self.timer = self._aps.clock.call_later(self._ack_wait, self._timeout)
+        aps = self._aps
+        self.timer = aps.clock.call_later(self._ack_wait, self._timeout)
+        aps.await_response()
 
     def _confirmed(self, handle: int, status: NwkStatus) -> None:
         if self.state is FragTxState.DONE:
@@ -493,6 +495,7 @@ class Reassembler:
         if e.timer is not None:
             e.timer.cancel()
         e.timer = aps.clock.call_later(aps.config.fragment_reassembly_timeout_us, self._expired, e)
+        aps.await_response()  # an rx-off receiver fetches the next blocks from its parent
         if index >= first + window:
             return  # ahead of the window: kept, acknowledged with its own window
         self._window_progress(e, index)

@@ -11,9 +11,13 @@ no counter and is not acknowledged.
   delivery: the group's member endpoints), then duplicates are rejected on (source, APS
   counter) (an acknowledged duplicate is acknowledged again, not delivered), then the ACK goes
   and the indication(s). Fragmented frames go to the reassembler (:mod:`zigmesh.aps.fragments`).
-* ACKs complete the matching transmission (or fragment window).
-* Commands: Tunnel is relayed to our child (the trust center's Transport-Key to a device that
-  joined through us); every other command goes to the APSME user with the key used.
+* ACKs complete the matching transmission (or fragment window). A secured ACK we send always
+  carries our IEEE address (extended nonce), as ZBOSS does for every APS-secured frame: its
+  receiver may know us by network address only.
+* Commands: Tunnel is relayed verbatim, NWK-unsecured, to our child (the trust center's
+  Transport-Key for a device that joined through us); every other command goes to the APSME
+  user with the key used. A command nobody here can act on (no APSME user, a Tunnel for a
+  device that is not our child) is dropped unacknowledged, so its sender learns it failed.
 """
 
 from __future__ import annotations
@@ -390,7 +394,6 @@ class Receiver:
             stats.drop("decode_error")
             return
         src = ind.src_addr
-        bump(stats.commands_received, command_name(command.command_id))
         # a command nobody here can act on is dropped unacknowledged (its sender learns it)
         user = aps.apsme_user
         child = None
@@ -412,6 +415,7 @@ class Receiver:
             return
         if ack:
             self.send_ack(self._ack_to(ind, frame, counter, key_id, src_ieee))
+        bump(stats.commands_received, command_name(command.command_id))
         if child is not None:
             stats.tunnels_forwarded += 1
             # relay the tunnelled bytes verbatim (a re-encode could change reserved bits)

@@ -182,6 +182,7 @@ class Transmission:
                 return
             self.nwk_ok = True
             self.state = TxState.WAITING_ACK
+            aps.await_response()
         else:
             aps.stats.nwk_failures += 1
             if not self.ack:

@@ -238,8 +238,10 @@ class TrustCenter:
             self.stats.drop("request_key_unknown_device")
             return
         dev.short = ind.src_address
-        key = self._random_key()
-        self._pending_keys[src] = key
+        # a repeated Request-Key (our Transport-Key was lost, or its answer) gets the same key
+        key = self._pending_keys.get(src)
+        if key is None:
+            key = self._pending_keys[src] = self._random_key()
         self.stats.link_keys_sent += 1
         self.aps.send_command(
             TransportTrustCenterLinkKey(key, src, self.ieee),
