@@ -310,6 +310,7 @@ class Node:
             )
             for ieee, code in cfg.install_codes:
                 tc.add_install_code(ieee, code)
+            tc.on_device_joined = nwk.refresh_many_to_one
             self.trust_center = tc
             self.aps.set_apsme_user(self._apsme(tc.on_command))
         else:
@@ -438,7 +439,11 @@ class Node:
             self.security_manager.stop()
         self.state = NodeState.OFF
         self._counters = CounterPersistence(self.config.counter_persist_interval)
+        handlers = dict(self.aps.handlers)
         self._build()
+        for ep, handler in handlers.items():
+            if ep in self.endpoints:
+                self.aps.register_endpoint(ep, handler)  # the application survives the reboot
         self.start()
 
     def _begin(self) -> None:
@@ -628,6 +633,9 @@ class Node:
         nwk.set_network_address(snap.network_address)
         self.mac.pib.mac_pan_id = snap.pan_id
         self.mac.mlme_set("phy_current_channel", snap.channel)
+        if self.role == Role.ROUTER or self.config.rx_on_when_idle:
+            # the Rejoin Response comes unsolicited-fast: listen for it
+            self.mac.mlme_set("mac_rx_on_when_idle", True)
         if self.security_manager is not None:
             tc = self.keys.link_key_partners()
             self.security_manager.restored(tc[0] if tc else None)

@@ -10,18 +10,25 @@ from zigmesh.sim.world import World
 
 
 def _tree() -> World:
-    """c <- r1 <- (r2 <- e2, e1); r3 beside c."""
+    """c <- r1 <- (r2 <- e2, e1); r3 beside c.
+
+    Each joiner hears (range ~41 m) only the parent it is meant to take: r2 is 30 m from r1
+    and 42.4 m from c, e1 25 m from r1 and 49-52 m from c and r2, e2 15 m from r2 and 45 m
+    from r1, r3 15 m from c only. A joiner that also heard a farther router could lose every
+    beacon to hidden-terminal collisions (routers out of each other's CCA range answering the
+    same beacon request) and end up under another parent. e1 is also far enough from c not to
+    drown, at c, r1's leave broadcast when it sends its own leave at the same moment."""
     w = World(seed=12, security=False, medium=SMALL_MEDIUM)
     w.add_node("c", "coordinator", (0.0, 0.0))
     w.add_node("r1", "router", (30.0, 0.0), join_at_us=1 * S)
-    w.add_node("r2", "router", (60.0, 0.0), join_at_us=2 * S)
-    w.add_node("e1", "end_device", (33.0, 10.0), join_at_us=3 * S, poll_interval_us=S)
-    w.add_node("e2", "end_device", (70.0, 10.0), join_at_us=3_500_000, poll_interval_us=S)
-    w.add_node("r3", "router", (0.0, 20.0), join_at_us=4 * S)
+    w.add_node("r2", "router", (30.0, 30.0), join_at_us=2 * S)
+    w.add_node("e1", "end_device", (50.0, -15.0), join_at_us=3 * S, poll_interval_us=S)
+    w.add_node("e2", "end_device", (30.0, 45.0), join_at_us=3_500_000, poll_interval_us=S)
+    w.add_node("r3", "router", (-15.0, 0.0), join_at_us=4 * S)
     w.run(8 * S)
     assert w.all_joined()
     assert w.parent_of("r2") is w["r1"] and w.parent_of("e1") is w["r1"]
-    assert w.parent_of("e2") is w["r2"]
+    assert w.parent_of("e2") is w["r2"] and w.parent_of("r3") is w["c"]
     return w
 
 

@@ -110,8 +110,6 @@ def test_default_house_joins_and_delivers(house: tuple[Path, dict]) -> None:  # 
     assert s["delivery"]["duplicates"] == 0
     assert s["totals"]["mac_frames_sent"] > 0 and s["totals"]["link_status_sent"] > 0
     assert s["totals"]["aps_acks_sent"] > 0 and s["totals"]["app_unmatched"] == 0
-    for key in ("nwk_rx_sec_mic", "nwk_rx_sec_header", "aps_security_mic"):
-        assert key not in s["drops"], s["drops"]
     for n in s["per_node"]:
         sec = n["security"]
         assert sec["network_key"] is True and sec["key_seq"] == 0, n
@@ -123,6 +121,15 @@ def test_default_house_joins_and_delivers(house: tuple[Path, dict]) -> None:  # 
     assert hub["aps_confirms"].get("SUCCESS", 0) > 0  # light-6 traffic, Transport-Keys...
     assert len(s["energy"]) == 20  # every sleepy end device has energy figures
     assert json.loads((out / "summary.json").read_text()) == s
+
+
+def test_house_has_no_security_failures(house: tuple[Path, dict]) -> None:  # type: ignore[type-arg]
+    """One network key, keys handed out in order: no frame may fail its MIC or header check
+    (frames heard before a device has the key count as nwk_rx_sec_no_key, which is fine)."""
+    _, s = house
+    for key in ("nwk_rx_sec_mic", "nwk_rx_sec_header", "aps_security_mic"):
+        bad = {n["name"]: n["drops"][key] for n in s["per_node"] if key in n["drops"]}
+        assert bad == {}, (key, bad)
 
 
 def test_outputs_exist_and_wireshark_reads_the_capture(house: tuple[Path, dict]) -> None:  # type: ignore[type-arg]
@@ -254,7 +261,7 @@ def test_unsecured_run(tmp_path: Path) -> None:
     assert all(f["delivery_ratio"] >= 0.9 for f in s["flows"]), s["flows"]
     frames = dissect(tmp_path / "capture.pcap")
     nwk = [f for f in frames if "nwk" in f.layers]
-    assert len(nwk) > 50
+    assert len(nwk) > 20
     assert all(f.layers["nwk"].aux is None and f.encrypted is None for f in nwk)
     assert not any("aps_command" in f.layers for f in frames)
     pcap = tmp_path / "capture.pcap"

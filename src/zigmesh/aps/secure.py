@@ -130,7 +130,17 @@ class ApsSecurity:
         try:
             _, plain = unsecure_frame(data, aux_offset, key, src)
         except SecurityError:
-            raise RxDrop("security_mic") from None
+            # a partner we just gave (or got) a unique link key may still use the
+            # preconfigured one for a while (a retransmitted Transport-Key, a Request-Key
+            # sent before the exchange completed): try it before dropping (as deployed trust
+            # centers keep both keys until the new one is verified)
+            pre = keys.tc_link_key
+            if key_id == _NETWORK_KEY or pre is None or pre == link:
+                raise RxDrop("security_mic") from None
+            try:
+                _, plain = unsecure_frame(data, aux_offset, self.aps_key(pre, key_id), src)
+            except (SecurityError, DecodeError):
+                raise RxDrop("security_mic") from None
         except DecodeError:
             raise RxDrop("decode_error") from None
         if key_id != _NETWORK_KEY:

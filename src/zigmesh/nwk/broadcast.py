@@ -117,7 +117,7 @@ class Broadcaster:
             rec.nsdu_handle = nsdu_handle
             return
         self._indirect_copies(frame)
-        o = _Out(frame, nwk.encode(frame), nsdu_handle)
+        o = _Out(frame, nwk.encode_for_later(frame), nsdu_handle)
         self._out[o.key] = o
         self._send(o)
 
@@ -141,7 +141,7 @@ class Broadcaster:
         if not nwk.btt.add(frame.src, frame.seq, nwk.clock.now()).admitted:
             nwk.stats.drop_btt_full += 1
             return
-        o = _Out(frame, nwk.encode(frame), -1)
+        o = _Out(frame, nwk.encode_for_later(frame), -1)
         self._out[o.key] = o
         self._send(o)
 
@@ -239,7 +239,7 @@ class Broadcaster:
             nwk.stats.drop_radius += 1
             return
         out = replace(frame, radius=frame.radius - 1)
-        o = _Out(out, nwk.encode(out), -1)
+        o = _Out(out, nwk.encode_for_later(out), -1)
         old = self._out.get(o.key)
         if old is not None and old.timer is not None:
             old.timer.cancel()

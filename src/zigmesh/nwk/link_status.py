@@ -104,6 +104,8 @@ class LinkStatusSender:
         nwk = self._nwk
         if not nwk.is_router or not nwk.router_started:
             return
+        if len(nwk.neighbors) == 0 and nwk.device_type == DeviceType.COORDINATOR:
+            return  # nobody to hear it: a coordinator alone (before the first join)
         entries = link_status_entries(
             nwk.neighbors.routers(), constant_cost=bool(nwk.nib.nwk_report_constant_cost)
         )

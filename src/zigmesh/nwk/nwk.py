@@ -141,6 +141,11 @@ _COMMAND = NwkFrameType.COMMAND
 _SUCCESS = MacStatus.SUCCESS
 _RETRYABLE = (MacStatus.NO_ACK, MacStatus.CHANNEL_ACCESS_FAILURE)
 _UNAUTH_CHILD = Relationship.UNAUTHENTICATED_CHILD
+
+
+def _sealed(data: bytes) -> bool:
+    """The encoded NWK frame carries the security bit (frame control bit 9)."""
+    return len(data) > 1 and bool(data[1] & 0x02)
 #: unsecured NWK frame room under aMaxPHYPacketSize: 127 - MAC header/FCS
 _MAX_NWK_FRAME = 127 - NWKC_MAC_FRAME_OVERHEAD
 
@@ -321,6 +326,7 @@ class TxRecord:
         "originated",
         "repaired",
         "handle",
+        "sealed",
     )
 
     def __init__(
@@ -349,6 +355,8 @@ class TxRecord:
         #: a route repair was already tried for this frame
         self.repaired = False
         self.handle = -1
+        #: sealed with NWK security (retries are sealed again)
+        self.sealed = False
 
 
 class Nwk:
@@ -764,6 +772,11 @@ class Nwk:
         this concentrator; ``NWK`` = discover a route to ``dst_addr``."""
         self.routing.discovery_request(NwkAddrMode(dst_addr_mode), dst_addr, radius, no_route_cache)
 
+    def refresh_many_to_one(self) -> None:
+        """A concentrator refreshes its many-to-one routes soon (rate-limited): new devices
+        joined and have no route to it yet, so their frames would need route discoveries."""
+        self.mto.on_route_failure()
+
     def nlme_sync_request(self, track: bool = False) -> None:
         """NLME-SYNC.request (3.2.2.22): an end device polls its parent now."""
         self.child.sync()
@@ -873,6 +886,16 @@ class Nwk:
             self.stats.tx_security_failures += 1
             return b""
 
+    def encode_for_later(self, frame: NwkFrame) -> bytes:
+        """Bytes a procedure may keep to transmit ``frame`` later (broadcast jitter, route
+        request retries): b"" while NWK security is active, so that the frame is sealed when
+        it actually goes out (a frame sealed early and sent after later ones would carry an
+        older frame counter and be dropped by every neighbour, 4.3.1.2)."""
+        sec = self.security
+        if sec is not None and sec.active:
+            return b""
+        return self.encode(frame)
+
     def transmit(
         self,
         frame: NwkFrame,
@@ -889,11 +912,14 @@ class Nwk:
         Direct unicasts are retried ``retries`` times (default ``unicast_retries``) after a
         MAC NO_ACK / CHANNEL_ACCESS_FAILURE; ``on_done`` gets the final MAC status.
         """
-        if data is None:
+        sealed = False
+        if not data:
             data = self.encode(frame)
+            sealed = _sealed(data)
         if retries is None:
             retries = 0 if indirect or next_hop == _MAC_BROADCAST else self.config.unicast_retries
         rec = TxRecord(frame, data, next_hop, indirect, ext_dst, retries, on_done)
+        rec.sealed = sealed
         self._send(rec)
         return rec
 
@@ -958,6 +984,10 @@ class Nwk:
     def _retry(self, rec: TxRecord) -> None:
         if self.device_type is None and not self.join.in_rejoin:
             return
+        if rec.sealed:
+            # a NWK retransmission is a new frame: sealed again with a fresh counter, so a
+            # neighbour that heard newer frames from us since still accepts it
+            rec.data = self.encode(rec.frame)
         self._send(rec)
 
     def _finish(self, rec: TxRecord, status: MacStatus) -> None:

@@ -532,7 +532,7 @@ class Routing:
             return None
         cmd = RouteRequest(rid, dst, 0, dst_ieee=nwk.address_map.ieee_of(dst))
         frame = self._rreq_frame(cmd, radius)
-        d = _Discovery(dst, rid, frame, nwk.encode(frame), nwk.config.initial_rreq_retries)
+        d = _Discovery(dst, rid, frame, nwk.encode_for_later(frame), nwk.config.initial_rreq_retries)
         self._disc[dst] = d
         nwk.stats.route_discoveries += 1
         self._send_rreq(d)
@@ -628,7 +628,7 @@ class Routing:
         frame = self._rreq_frame(RouteRequest(rid, _ROUTERS, 0, mode), radius)
         if self._mto_disc is not None:
             self._mto_disc.cancel()
-        d = _Discovery(_ROUTERS, rid, frame, nwk.encode(frame), nwk.config.initial_rreq_retries)
+        d = _Discovery(_ROUTERS, rid, frame, nwk.encode_for_later(frame), nwk.config.initial_rreq_retries)
         self._mto_disc = d
         self._send_rreq(d)
 
@@ -732,13 +732,13 @@ class Routing:
         key = frame.src << 8 | cmd.route_request_id
         r = self._rebroadcasts.get(key)
         if r is None:
-            r = _Rebroadcast(out, nwk.encode(out), nwk.config.rreq_retries)
+            r = _Rebroadcast(out, nwk.encode_for_later(out), nwk.config.rreq_retries)
             self._rebroadcasts[key] = r
         else:
             if r.timer is not None:
                 r.timer.cancel()
             r.frame = out
-            r.data = nwk.encode(out)
+            r.data = nwk.encode_for_later(out)
             r.retries_left = nwk.config.rreq_retries
         jitter = nwk.rng.randint(NWKC_MIN_RREQ_JITTER, NWKC_MAX_RREQ_JITTER) * RREQ_JITTER_SLOT_US
         r.timer = nwk.clock.call_later(jitter, self._rebroadcast_send, key)

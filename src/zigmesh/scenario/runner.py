@@ -32,6 +32,7 @@ from zigmesh.aps.primitives import (
     ApsdeDataConfirm,
     ApsdeDataIndication,
     ApsdeEvent,
+    EndpointHandler,
     TxOptions,
 )
 from zigmesh.node import Node, Role
@@ -164,7 +165,7 @@ class _Traffic:
             )
             node.add_endpoint(desc, self._handler(node))
 
-    def _handler(self, node: Node) -> Any:
+    def _handler(self, node: Node) -> EndpointHandler:
         def on_event(ev: ApsdeEvent) -> None:
             if isinstance(ev, ApsdeDataIndication):
                 self._delivered(ev)
@@ -270,14 +271,6 @@ _MAC_DROPS = (
     "indirect_expired",
     "indirect_overflow",
 )
-#: NWK security drop reasons with their own counter (the rest of rx_security_dropped is "other")
-_NWK_SEC_DROPS = (
-    "rx_sec_no_key",
-    "rx_sec_key_seq",
-    "rx_sec_counter",
-    "rx_sec_mic",
-    "rx_sec_header",
-)
 
 
 def _node_drops(node: Node) -> dict[str, int]:
@@ -287,14 +280,13 @@ def _node_drops(node: Node) -> dict[str, int]:
     for key in _MAC_DROPS:
         drops[f"mac_{key}"] = getattr(m, key)
     n = node.nwk.stats
+    sec = 0
     for key, value in n.as_dict().items():
         if key.startswith(("drop_", "rx_decode", "rx_bad")) or key == "rx_unsecured":
             drops[f"nwk_{key}"] = value
-    sec = 0
-    for key in _NWK_SEC_DROPS:
-        value = getattr(n, key)
-        drops[f"nwk_{key}"] = value
-        sec += value
+        elif key.startswith("rx_sec_"):  # one counter per NWK security drop reason
+            drops[f"nwk_{key}"] = value
+            sec += value
     drops["nwk_rx_sec_other"] = max(n.rx_security_dropped - sec, 0)
     a = node.aps.stats
     for reason, value in a.drops.items():

@@ -119,6 +119,9 @@ class TrustCenter:
         self._leave_child = leave_child
         self._is_own_child = is_own_child
         self._pending_keys: dict[int, bytes] = {}
+        #: called when a device is given the network key (the node refreshes its many-to-one
+        #: routes so that the newcomer's traffic needs no route discovery)
+        self.on_device_joined: Callable[[], None] | None = None
         self._update: _KeyUpdate | None = None
 
     # -- set-up ----------------------------------------------------------------------------
@@ -148,7 +151,9 @@ class TrustCenter:
             else:
                 self._rejoined(ev.extended_address, ev.network_address, 0x0000)
         elif isinstance(ev, NlmeLeaveIndication) and ev.device_address is not None:
-            self._left(ev.device_address)
+            dev = self.devices.get(ev.device_address)
+            if dev is not None and dev.parent == 0x0000:
+                self._left(ev.device_address)
 
     def _authorize(self, ieee: int, short: int, parent: int, rx_on: bool) -> None:
         if self.config.require_install_codes and ieee not in self.install_codes:
@@ -170,6 +175,8 @@ class TrustCenter:
             dev.unique_link_key = False
         dev.authorized = True
         self.aps.note_device(short, ieee, rx_on)
+        if self.on_device_joined is not None:
+            self.on_device_joined()
         self.stats.network_keys_sent += 1
         cmd = TransportNetworkKey(active.key, active.seq, ieee, self.ieee)
         if parent == 0x0000:
@@ -221,7 +228,10 @@ class TrustCenter:
         if status == UpdateDeviceStatus.STANDARD_DEVICE_UNSECURED_JOIN:
             self._authorize(cmd.device, cmd.short_address, ind.src_address, True)
         elif status == UpdateDeviceStatus.DEVICE_LEFT:
-            self._left(cmd.device)
+            dev = self.devices.get(cmd.device)
+            # a stale report (the device joined elsewhere since) changes nothing
+            if dev is not None and dev.parent == ind.src_address:
+                self._left(cmd.device)
         else:
             self._rejoined(cmd.device, cmd.short_address, ind.src_address)
 
