@@ -60,11 +60,17 @@ def test_missing_passive_ack_triggers_retries_up_to_max() -> None:
 def test_radius_one_not_relayed_and_destination_filtering() -> None:
     nwk, mac, k, events = make_nwk(ME, device_type=DeviceType.END_DEVICE)
     nwk.mac.pib.mac_rx_on_when_idle = False
-    rx(nwk, data_frame(SRC, 0xFFFC, aps_payload(3), seq=1), A)  # routers only
-    rx(nwk, data_frame(SRC, 0xFFFD, aps_payload(4), seq=2), A)  # rx-on only
-    rx(nwk, data_frame(SRC, 0xFFFF, aps_payload(5), seq=3, radius=1), A)
+    # an rx-off end device takes broadcasts from its parent's queue (MAC unicast to it)
+    me = nwk.address
+    rx(nwk, data_frame(SRC, 0xFFFC, aps_payload(3), seq=1), A, mac_dst=me)  # routers only
+    rx(nwk, data_frame(SRC, 0xFFFD, aps_payload(4), seq=2), A, mac_dst=me)  # rx-on only
+    rx(nwk, data_frame(SRC, 0xFFFF, aps_payload(5), seq=3, radius=1), A, mac_dst=me)
     got = [e.nsdu for e in events if isinstance(e, NldeDataIndication)]
     assert got == [aps_payload(5)]
+    # the same kind of broadcast heard from the air (MAC broadcast) while awake is ignored
+    rx(nwk, data_frame(SRC, 0xFFFF, aps_payload(6), seq=4, radius=1), A)
+    assert nwk.stats.rx_broadcast_ignored == 1
+    assert [e.nsdu for e in events if isinstance(e, NldeDataIndication)] == got
     k.run(S)
     assert mac.take() == []
 

@@ -172,6 +172,12 @@ class Join:
 
     def discover(self, scan_channels: int | list[int], scan_duration: int) -> None:
         nwk = self._nwk
+        if not nwk.joined:
+            # a new discovery gives every parent that failed us before another chance (the
+            # node backs off before it scans again): a beacon heard now makes it a candidate
+            for e in nwk.neighbors:
+                if e.potential_parent is False:
+                    e.potential_parent = None
         if self.state != JoinState.IDLE or nwk.scan_owner is not None:
             nwk.emit_soon(NlmeNetworkDiscoveryConfirm(NwkStatus.INVALID_REQUEST))
             return

@@ -288,6 +288,7 @@ class NwkStats:
     rx_sec_mic: int = 0
     rx_sec_header: int = 0
     rx_unsecured: int = 0
+    rx_broadcast_ignored: int = 0
     tx_security_failures: int = 0
     unauthenticated_children_removed: int = 0
     rx_bad_version: int = 0
@@ -1109,6 +1110,16 @@ class Nwk:
             stats.rx_bad_version += 1
             return
         sec = self.security
+        if (
+            ind.dst_addr == _MAC_BROADCAST
+            and self.device_type == DeviceType.END_DEVICE
+            and not self.mac.pib.mac_rx_on_when_idle
+        ):
+            # an rx-off end device gets broadcasts from its parent's queue (3.6.5), never
+            # from the air while it happens to be awake: a frame heard so would move the
+            # parent's frame counter past the frames still waiting for it there
+            stats.rx_broadcast_ignored += 1
+            return
         if frame.aux is not None:
             if sec is None:
                 stats.rx_security_dropped += 1

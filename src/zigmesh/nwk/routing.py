@@ -681,7 +681,11 @@ class Routing:
                 return
             e.sender_address = prev_hop
             e.forward_cost = cost
-        elif not table.add(src, rid, prev_hop, cost, now, destination=cmd.dst).admitted:
+        elif not table.add(
+            src, rid, prev_hop, cost, now, destination=cmd.dst, evict=bool(cmd.many_to_one)
+        ).admitted:
+            # a many-to-one request always gets in (it refreshes every route to the
+            # concentrator); an ordinary one is dropped when the table is full
             nwk.stats.drop_discovery_table_full += 1
             return
         mto = int(cmd.many_to_one)

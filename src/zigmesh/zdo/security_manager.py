@@ -133,7 +133,7 @@ class SecurityManagerConfig:
     #: ask for a unique trust center link key after authentication (Zigbee 3.0)
     request_unique_link_key: bool = True
     #: wait for each answer of the link key exchange, and how many exchanges to try
-    link_key_timeout_us: int = 5_000_000
+    link_key_timeout_us: int = 10_000_000
     link_key_attempts: int = 3
     #: after a failed round of the exchange, start a new one this much later
     link_key_retry_us: int = 30_000_000
@@ -423,9 +423,13 @@ class SecurityManager:
         if ind.key_id != KeyId.KEY_LOAD_KEY or tc is None or cmd.source != tc:
             self.stats.drop("link_key_security")
             return
-        if cmd.dest != self.ieee or self.link_key_state != LinkKeyState.REQUESTING:
+        if cmd.dest != self.ieee or self.link_key_state in (
+            LinkKeyState.VERIFYING,
+            LinkKeyState.VERIFIED,
+        ):
             self.stats.drop("link_key_unexpected")
             return
+        # an answer to any of our Request-Keys, also one that came after we gave the round up
         self._cancel()
         self.stats.link_keys_received += 1
         self._pending_key = cmd.key

@@ -89,11 +89,13 @@ class RouteDiscoveryTable:
         *,
         residual_cost: int = MAX_PATH_COST,
         destination: int | None = None,
+        evict: bool = False,
     ) -> Insertion[RouteDiscoveryEntry]:
         """Record a route request seen for the first time; expires ``lifetime_us`` from now.
 
         For a live entry already present the sender and costs are updated and the expiration
-        time kept (the discovery's lifetime counts from its first request).
+        time kept (the discovery's lifetime counts from its first request). A full table
+        refuses the entry, or with ``evict`` drops the entry closest to expiry for it.
         """
         if not 0 <= rreq_id <= 0xFF:
             raise LocalProtocolError(f"route request ID {rreq_id} out of range 0-255")
@@ -109,7 +111,10 @@ class RouteDiscoveryTable:
         if len(self._entries) >= self._capacity:
             self.expire(now_us)
             if len(self._entries) >= self._capacity:
-                return Insertion(None)
+                if not evict:
+                    return Insertion(None)
+                oldest = min(self._entries, key=lambda k: self._entries[k].expiration_time)
+                del self._entries[oldest]
         e = RouteDiscoveryEntry(
             route_request_id=rreq_id,
             source_address=source,
