@@ -191,6 +191,23 @@ def test_no_ack_after_the_window_retries() -> None:
     assert b.endpoints[1].indications == []  # only window 0 arrived
 
 
+def test_window_retries_stay_within_the_retry_span() -> None:
+    """Towards a sleepy device (10 s ack wait) a window whose acks are all lost is resent
+    once: a round 20 s or 30 s after the first would come after the receiver forgot the
+    completed message (21 s) and deliver it a second time."""
+    net = FakeNet(max_nsdu=40)
+    a, b = net.add(A, A_IEEE), net.add(B, B_IEEE)
+    a.aps.note_device(B, B_IEEE, rx_on_when_idle=False)
+    net.drop = lambda src, call: src.address == B  # every ack lost
+    send(net, bytes(range(60)))  # two blocks, one window
+    net.run(120_000_000)
+    (c,) = a.endpoints[1].confirms
+    assert (c.status, c.retries) == (ApsStatus.NO_ACK, 1)
+    rounds = sorted({t // 1_000_000 for t, _, _ in blocks(net, A)})
+    assert rounds == [0, 10]
+    assert [i.asdu for i in b.endpoints[1].indications] == [bytes(range(60))]
+
+
 def test_reassembly_timeout_frees_the_buffer() -> None:
     net = FakeNet(max_nsdu=40)
     a, b = net.add(A, A_IEEE), net.add(B, B_IEEE)

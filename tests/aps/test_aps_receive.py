@@ -110,10 +110,22 @@ def test_duplicate_is_acked_again_but_not_delivered() -> None:
 def test_duplicate_entries_age_out() -> None:
     aps, nwk, eps = setup()
     nwk.indicate(data(ack=False), PEER)
-    nwk.clock.run(20_999_999)
-    nwk.indicate(data(ack=False), PEER)
-    assert len(eps[1].indications) == 1
     nwk.clock.run(21_000_000)
+    nwk.indicate(data(ack=False), PEER)  # 21 s later: forgotten, new again
+    assert len(eps[1].indications) == 2
+
+
+def test_each_duplicate_refreshes_its_entry() -> None:
+    aps, nwk, eps = setup()
+    nwk.indicate(data(ack=False), PEER)
+    nwk.clock.run(20_999_999)
+    nwk.indicate(data(ack=False), PEER)  # a duplicate: remembered 21 s from now on
+    nwk.clock.run(21_000_000)
+    nwk.indicate(data(ack=False), PEER)
+    nwk.clock.run(41_999_999)
+    nwk.indicate(data(ack=False), PEER)
+    assert len(eps[1].indications) == 1 and aps.stats.duplicates_rejected == 3
+    nwk.clock.run(41_999_999 + 21_000_000)
     nwk.indicate(data(ack=False), PEER)
     assert len(eps[1].indications) == 2
 

@@ -85,11 +85,12 @@ def test_group_table() -> None:
 def test_duplicate_table_ageing_and_capacity() -> None:
     d = DuplicateTable(capacity=2, timeout_us=1_000)
     assert not d.check_and_add(1, 5, 0)
-    assert d.check_and_add(1, 5, 999)
-    assert not d.check_and_add(1, 5, 1_000)  # aged out: new again
-    assert not d.check_and_add(2, 5, 1_001)
-    assert not d.check_and_add(3, 5, 1_002)  # evicts the oldest
-    assert not d.contains(1, 5, 1_003) and d.contains(3, 5, 1_003)
+    assert d.check_and_add(1, 5, 999)  # a duplicate: its entry now ages from 999
+    assert d.contains(1, 5, 1_998)
+    assert not d.check_and_add(1, 5, 1_999)  # aged out: new again
+    assert not d.check_and_add(2, 5, 2_000)
+    assert not d.check_and_add(3, 5, 2_001)  # evicts the oldest
+    assert not d.contains(1, 5, 2_002) and d.contains(3, 5, 2_002)
     assert len(d) == 2
     d.clear()
     assert len(d) == 0

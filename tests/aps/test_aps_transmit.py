@@ -226,8 +226,26 @@ def test_sleepy_child_gets_the_long_ack_wait() -> None:
     nwk.auto_confirm = (0, NwkStatus.SUCCESS)
     send(aps)
     nwk.clock.run()
-    assert [c.time for c in nwk.take()] == [0, 10_000_000, 20_000_000, 30_000_000]
+    # 10 s apart; a third attempt would start 20 s after the first, past max_retry_span_us
+    assert [c.time for c in nwk.take()] == [0, 10_000_000]
     assert aps.is_sleepy(PEER)
+    (c,) = ep.confirms
+    assert (c.status, c.retries, c.tx_time) == (ApsStatus.NO_ACK, 1, 20_000_000)
+
+
+def test_no_retransmission_starts_past_the_retry_span() -> None:
+    """A receiver remembers a frame for 21 s (duplicate timeout): a retransmission sent later
+    would reach its application a second time, so none starts later than 13 s after the
+    first attempt, however slowly the NWK layer confirms."""
+    aps, nwk, ep = setup()
+    nwk.auto_confirm = (4_000_000, NwkStatus.SUCCESS)
+    send(aps)
+    nwk.clock.run()
+    assert [c.time for c in nwk.take()] == [0, 5_600_000, 11_200_000]
+    (c,) = ep.confirms
+    assert (c.status, c.retries, c.tx_time) == (ApsStatus.NO_ACK, 2, 16_800_000)
+    with pytest.raises(LocalProtocolError):
+        ApsConfig(max_retry_span_us=21_000_000)
 
 
 def test_note_device_marks_sleepy_and_maps_address() -> None:

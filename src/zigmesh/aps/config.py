@@ -88,9 +88,17 @@ class ApsConfig:
     #: an rx-off end device polls its parent this often while it awaits an APS ACK or the
     #: blocks of a fragmented message (Z-Stack RESPONSE_POLL_RATE, ZBOSS turbo poll); 0: never
     ack_poll_interval_us: int = 250_000
-    #: duplicate rejection table (ZBOSS: 32 entries, 21 s)
+    #: duplicate rejection table (ZBOSS: 32 entries, 21 s; an entry's time is refreshed
+    #: whenever a duplicate of it arrives, as ZBOSS does)
     duplicate_table_size: int = 32
     duplicate_timeout_us: int = 21_000_000
+    #: no retransmission (of a frame, or of a fragment window without progress) starts later
+    #: than this after the first attempt: a receiver forgets a frame ``duplicate_timeout_us``
+    #: after it accepted it (21 s in ZBOSS and here), and a copy may spend up to 7.68 s
+    #: (macTransactionPersistenceTime) in a parent's indirect queue, so a retransmission
+    #: sent later could be delivered to the application a second time. With the sleepy ack
+    #: wait (10 s) this allows one retransmission to an rx-off end device.
+    max_retry_span_us: int = 13_000_000
     #: apsBindingTable / apsGroupTable capacities (memberships for the group table)
     binding_table_size: int = 32
     group_table_size: int = 16
@@ -117,11 +125,17 @@ class ApsConfig:
             "ack_wait_sleepy_us",
             "nwk_confirm_timeout_us",
             "duplicate_timeout_us",
+            "max_retry_span_us",
             "fragment_reassembly_timeout_us",
             "max_asdu_length",
         ):
             if getattr(self, name) <= 0:
                 raise LocalProtocolError(f"{name} must be positive")
+        if self.max_retry_span_us >= self.duplicate_timeout_us:
+            raise LocalProtocolError(
+                "max_retry_span_us must be below duplicate_timeout_us (a late retransmission "
+                "would be delivered twice)"
+            )
         if (
             self.interframe_delay_us < 0
             or self.fragment_ack_delay_us < 0

@@ -2,9 +2,10 @@
 
 Remembers the (source network address, APS counter) of every data and command frame accepted
 for ``timeout_us``: a frame seen again within that time is a duplicate (a retransmission whose
-APS ACK was lost) and must not be delivered twice. Bounded: when full, the oldest entry goes.
-Sizes from ZBOSS (32 entries, 21 s ageing), well beyond the sender's retry span
-(4 x apscAckWaitDuration).
+APS ACK was lost) and must not be delivered twice; each duplicate seen refreshes the entry's
+time (as ZBOSS does), so a sender that keeps retransmitting keeps being recognised. Bounded:
+when full, the oldest entry goes. Sizes from ZBOSS (32 entries, 21 s ageing); the sender keeps
+its retransmissions within ``ApsConfig.max_retry_span_us`` (13 s) of the first attempt.
 
 The 8-bit APS counter wraps: a busy sender (a coordinator talking to many devices) can reuse a
 counter towards us within 21 s. A retransmission never carries a counter *ahead* of the latest
@@ -69,8 +70,13 @@ class DuplicateTable:
         return last is None or _ahead(counter, last)
 
     def check_and_add(self, src: int, counter: int, now_us: int) -> bool:
-        """True for a duplicate; otherwise record the frame and return False."""
+        """True for a duplicate (its entry's time refreshed); otherwise record the frame and
+        return False."""
         if self._seen and self.contains(src, counter, now_us):
+            seen = self._seen
+            key = (src, counter)
+            seen[key] = now_us
+            seen.move_to_end(key)
             return True
         self.add(src, counter, now_us)
         return False

@@ -9,7 +9,8 @@ Sender (:class:`FragmentSender`, states :class:`FragTxState`)::
     SENDING (the unacknowledged blocks of the window, apsInterframeDelay apart)
        └─> WAITING_ACK ──window fully acked──> next window ... ──last window──> DONE (SUCCESS)
               ├─ack with gaps / ack wait expires──> SENDING the missing blocks (a retry)
-              └─ more than apscMaxFrameRetries retries without progress ──> DONE (NO_ACK)
+              └─ more than apscMaxFrameRetries retries without progress, or none left
+                 within ``max_retry_span_us`` of the last progress ──> DONE (NO_ACK)
 
 Windows are fixed: window k holds blocks [k*W, (k+1)*W), W = apsMaxWindowSize. A retry round
 resends only the blocks the receiver has not acknowledged; an acknowledgement that shows new
@@ -107,6 +108,7 @@ class FragmentSender:
         "sent",
         "queue",
         "window_retries",
+        "progress_us",
         "retries",
         "state",
         "timer",
@@ -149,6 +151,8 @@ class FragmentSender:
         self.sent = 0  # bit i: block i sent at least once
         self.queue: list[int] = []
         self.window_retries = 0
+        #: when the message last progressed (first send, a new block acknowledged)
+        self.progress_us = 0
         self.retries = 0
         self.state = FragTxState.SENDING
         self.timer: TimerHandle | None = None
@@ -189,6 +193,7 @@ class FragmentSender:
         aps = self._aps
         aps.frag_tx[(self.dst, self.counter)] = self
         aps.stats.fragmented_sent += 1
+        self.progress_us = aps.clock.now()
         self._round()
 
     # -- sending ----------------------------------------------------------------------------
@@ -270,6 +275,7 @@ class FragmentSender:
         progress = bool(new & ~self.acked)
         if progress:
             self.window_retries = 0
+            self.progress_us = self._aps.clock.now()
         self.acked |= new
         mask = ((1 << (end - first)) - 1) << first
         if self.acked & mask == mask:
@@ -297,7 +303,11 @@ class FragmentSender:
     def _retry(self, delay: int, counted: bool) -> None:
         aps = self._aps
         if counted:
-            if self.window_retries >= aps.config.max_frame_retries:
+            cfg = aps.config
+            if (
+                self.window_retries >= cfg.max_frame_retries
+                or aps.clock.now() - self.progress_us > cfg.max_retry_span_us
+            ):
                 self._finish(final_status(self.nwk_ok, self.last_nwk))
                 return
             self.window_retries += 1

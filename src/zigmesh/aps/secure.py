@@ -50,12 +50,15 @@ class RxDrop(Exception):
 class ApsSecurity:
     """Seals and opens APS frames for one device (``ieee`` is its own address)."""
 
-    __slots__ = ("keys", "ieee", "_derived")
+    __slots__ = ("keys", "ieee", "_derived", "_pre_counters")
 
     def __init__(self, keys: KeyStore, ieee: int) -> None:
         self.keys = keys
         self.ieee = ieee
         self._derived: dict[tuple[bytes, int], bytes] = {}
+        #: last frame counter accepted from each partner under the preconfigured (trust
+        #: center) link key while the partner has a unique one; least recently updated first
+        self._pre_counters: dict[int, int] = {}
 
     def aps_key(self, link_key: bytes, key_id: int) -> bytes:
         """The key for ``key_id`` from a link key (4.4.1.1 / 4.5.3), derivatives cached."""
@@ -114,35 +117,58 @@ class ApsSecurity:
             raise RxDrop("security_unknown_source")
         keys = self.keys
         key_id = aux.key_id
-        fc = aux.frame_counter
         if key_id == _NETWORK_KEY:
             entry = keys.network_key(aux.key_seq) if aux.key_seq is not None else None
             if entry is None:
                 raise RxDrop("security_no_key")
-            key = entry.key
-        else:
-            link = keys.link_key(src)
-            if link is None:
-                raise RxDrop("security_no_key")
-            if not keys.check_incoming(src, None, fc):
-                raise RxDrop("security_counter")
-            key = self.aps_key(link, key_id)
-        try:
-            _, plain = unsecure_frame(data, aux_offset, key, src)
-        except SecurityError:
-            # a partner we just gave (or got) a unique link key may still use the
-            # preconfigured one for a while (a retransmitted Transport-Key, a Request-Key
-            # sent before the exchange completed): try it before dropping (as deployed trust
-            # centers keep both keys until the new one is verified)
-            pre = keys.tc_link_key
-            if key_id == _NETWORK_KEY or pre is None or pre == link:
-                raise RxDrop("security_mic") from None
             try:
-                _, plain = unsecure_frame(data, aux_offset, self.aps_key(pre, key_id), src)
-            except (SecurityError, DecodeError):
+                return unsecure_frame(data, aux_offset, entry.key, src, aux=aux)[1]
+            except SecurityError:
                 raise RxDrop("security_mic") from None
+            except DecodeError:
+                raise RxDrop("decode_error") from None
+        link = keys.link_key(src)
+        if link is None:
+            raise RxDrop("security_no_key")
+        fc = aux.frame_counter
+        fresh = keys.check_incoming(src, None, fc)
+        # a partner we just gave (or got) a unique link key may still use the preconfigured
+        # one for a while (a retransmitted Transport-Key, a Request-Key sent before the
+        # exchange completed): that key is tried too before dropping (as deployed trust
+        # centers keep both keys until the new one is verified)
+        pre = keys.tc_link_key
+        if pre == link:
+            pre = None
+        if not fresh and pre is None:
+            raise RxDrop("security_counter")
+        try:
+            if fresh:
+                try:
+                    plain = unsecure_frame(
+                        data, aux_offset, self.aps_key(link, key_id), src, aux=aux
+                    )[1]
+                except SecurityError:
+                    if pre is None:
+                        raise RxDrop("security_mic") from None
+                else:
+                    keys.commit_incoming(src, None, fc)
+                    return plain
+            assert pre is not None
+            # the preconfigured key counts its frames apart: its counter (the sender's one for
+            # all its partners on that key) says nothing of the unique key's, which restarted
+            # at 0; mixing them would reject the unique key's next frames as replays
+            last = self._pre_counters.get(src)
+            if last is not None and fc <= last:
+                raise RxDrop("security_counter")
+            try:
+                plain = unsecure_frame(data, aux_offset, self.aps_key(pre, key_id), src, aux=aux)[1]
+            except SecurityError:
+                raise RxDrop("security_mic" if fresh else "security_counter") from None
         except DecodeError:
             raise RxDrop("decode_error") from None
-        if key_id != _NETWORK_KEY:
-            keys.commit_incoming(src, None, fc)
+        counters = self._pre_counters
+        counters.pop(src, None)
+        counters[src] = fc
+        if len(counters) > self.keys.incoming_capacity:
+            del counters[next(iter(counters))]
         return plain

@@ -12,6 +12,9 @@ States (:class:`TxState`)::
   (apscAckWaitDuration) starts when the NWK layer confirms the attempt; a NWK failure waits the
   same time before the next attempt (deployed stacks retry NWK failures like missing ACKs: the
   route may be repaired meanwhile). An ACK arriving in any state ends the transmission.
+* No retransmission starts later than ``max_retry_span_us`` after the first attempt: a
+  receiver remembers a frame for its duplicate timeout only, a later copy would reach its
+  application again.
 * Final status: SUCCESS; NO_ACK when some attempt left this device; else the NWK status of the
   last attempt (nothing ever got out). Every transmission ends exactly once.
 * An APS-secured frame is sealed again for every attempt (fresh security frame counter, same
@@ -93,6 +96,7 @@ class Transmission:
         "handle",
         "nwk_ok",
         "last_nwk",
+        "first_us",
     )
 
     def __init__(
@@ -132,6 +136,7 @@ class Transmission:
         self.handle = -1
         self.nwk_ok = False
         self.last_nwk: NwkStatus | None = None
+        self.first_us = 0
 
     @property
     def key(self) -> tuple[int, int]:
@@ -149,6 +154,7 @@ class Transmission:
     def start(self) -> None:
         """First attempt. Never finishes synchronously: a failure here confirms via the clock."""
         aps = self._aps
+        self.first_us = aps.clock.now()
         if self.ack:
             aps.acks[(self.dst, self.counter)] = self
         if not self._send():
@@ -202,7 +208,11 @@ class Transmission:
     def _timeout(self) -> None:
         self.timer = None
         aps = self._aps
-        if self.retries < aps.config.max_frame_retries:
+        cfg = aps.config
+        if (
+            self.retries < cfg.max_frame_retries
+            and aps.clock.now() - self.first_us <= cfg.max_retry_span_us
+        ):
             self.retries += 1
             aps.stats.retries += 1
             if not self._send():

@@ -574,7 +574,9 @@ class JoinParent:
         routers, eds = self._counts()
         return eds < nwk.config.max_end_devices and routers + eds < nwk.nib.nwk_max_children
 
-    def _admit(self, ieee: int, capability: int, requested: int | None) -> tuple[int, bool] | None:
+    def _admit(
+        self, ieee: int, capability: int, requested: int | None, *, secured: bool = True
+    ) -> tuple[int, bool] | None:
         """Find or make the child entry of ``ieee``: (address, new) or None at capacity."""
         nwk = self._nwk
         nbrs = nwk.neighbors
@@ -607,7 +609,8 @@ class JoinParent:
             extended_address=ieee,
             device_type=dtype,
             rx_on_when_idle=rx_on,
-            relationship=Relationship.CHILD,
+            # with NWK security active, a device that associated holds no network key yet
+            relationship=Relationship.CHILD if secured else Relationship.UNAUTHENTICATED_CHILD,
             device_timeout=timeout,
         )
         if not nbrs.add(entry, now).admitted:
@@ -624,7 +627,8 @@ class JoinParent:
             nwk.mac.mlme_associate_response(dev, 0xFFFF, MacStatus.PAN_ACCESS_DENIED)
             return
         cap = ind.capability_information.to_byte()
-        got = self._admit(dev, cap, None)
+        sec = nwk.security
+        got = self._admit(dev, cap, None, secured=sec is None or not sec.active)
         if got is None:
             nwk.stats.joins_refused += 1
             nwk.mac.mlme_associate_response(dev, 0xFFFF, MacStatus.PAN_AT_CAPACITY)

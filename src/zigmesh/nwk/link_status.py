@@ -104,7 +104,7 @@ class LinkStatusSender:
         nwk = self._nwk
         if not nwk.is_router or not nwk.router_started:
             return
-        if len(nwk.neighbors) == 0 and nwk.device_type == DeviceType.COORDINATOR:
+        if nwk.device_type == DeviceType.COORDINATOR and not nwk.has_audience():
             return  # nobody to hear it: a coordinator alone (before the first join)
         entries = link_status_entries(
             nwk.neighbors.routers(), constant_cost=bool(nwk.nib.nwk_report_constant_cost)

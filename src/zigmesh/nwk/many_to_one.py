@@ -92,7 +92,7 @@ class ManyToOne:
     def send_request(self) -> None:
         """Broadcast a many-to-one route request now."""
         nwk = self._nwk
-        if len(nwk.neighbors) == 0:
+        if not nwk.has_audience():
             return  # nobody joined yet: no route to build, nobody to hear it
         self._last_mtorr = nwk.clock.now()
         nwk.routing.discover_many_to_one(nwk.nib.nwk_concentrator_radius, True)

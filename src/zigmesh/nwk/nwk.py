@@ -141,6 +141,9 @@ _COMMAND = NwkFrameType.COMMAND
 _SUCCESS = MacStatus.SUCCESS
 _RETRYABLE = (MacStatus.NO_ACK, MacStatus.CHANNEL_ACCESS_FAILURE)
 _UNAUTH_CHILD = Relationship.UNAUTHENTICATED_CHILD
+#: a unicast data frame with the same source and sequence number within this long is a copy
+#: (NWK retries are 50 ms apart, at most 3 of them; sequence numbers wrap after 256 frames)
+_UNICAST_DUP_WINDOW_US = 2 * S
 
 
 def _sealed(data: bytes) -> bool:
@@ -289,6 +292,7 @@ class NwkStats:
     rx_sec_header: int = 0
     rx_unsecured: int = 0
     rx_broadcast_ignored: int = 0
+    rx_duplicate_unicast: int = 0
     tx_security_failures: int = 0
     unauthenticated_children_removed: int = 0
     rx_bad_version: int = 0
@@ -402,6 +406,8 @@ class Nwk:
         #: the router is started (answers beacon requests, sends link status)
         self.router_started = False
         self._tx: dict[int, TxRecord] = {}
+        #: (source << 8 | NWK sequence number) -> time of unicast data frames seen lately
+        self._unicast_seen: dict[int, int] = {}
         #: sequence numbers of our frames that NLDE-DATA asked to send unsecured
         self._unsecured: dict[int, int] = {}
         self._next_handle = 0
@@ -816,6 +822,7 @@ class Nwk:
         self.scan_owner = None
         self.start_owner = None
         self._tx.clear()
+        self._unicast_seen.clear()
         self.router_started = False
         if warm_start:
             return
@@ -831,6 +838,11 @@ class Nwk:
             self.route_records,
         ):
             table.clear()
+
+    def has_audience(self) -> bool:
+        """Some neighbour can read our frames: one that is not a child still waiting for its
+        network key (a lone coordinator's link status or route request helps nobody)."""
+        return any(e.relationship != _UNAUTH_CHILD for e in self.neighbors)
 
     def child_joined(self, address: int, ieee: int) -> None:
         """A child joined by association (join procedure): with NWK security active it is an
@@ -1179,6 +1191,18 @@ class Nwk:
         if dst >= _BROADCAST_MIN:
             self.broadcaster.on_receive(frame, prev_hop, lqi, now, data)
             return
+        # a unicast seen already (a previous hop's NWK retry after a lost MAC ACK): relaying or
+        # delivering it again would multiply the copies at every hop
+        key = frame.src << 8 | frame.seq
+        seen = self._unicast_seen
+        t = seen.get(key)
+        if t is not None and now - t < _UNICAST_DUP_WINDOW_US:
+            stats.rx_duplicate_unicast += 1
+            return
+        seen[key] = now
+        if len(seen) > 512:
+            for k in [k for k, v in seen.items() if now - v >= _UNICAST_DUP_WINDOW_US]:
+                del seen[k]
         if frame.source_route is not None:
             self.routing.on_source_routed(frame, prev_hop, lqi, now)
             return

@@ -206,7 +206,17 @@ class KeyStore:
         active = self._active
         if active is None:
             raise SecurityError("no active network key")
-        return active, self._next(active.key, f"network key {active.seq}")
+        # once per secured frame: _next inlined
+        key = active.key
+        out = self._out
+        fc = out.get(key, 0)
+        if fc >= MAX_FRAME_COUNTER:
+            raise SecurityError(f"outgoing frame counter of network key {active.seq} exhausted")
+        out[key] = fc + 1
+        cb = self.on_counter
+        if cb is not None:
+            cb(key, fc + 1)
+        return active, fc
 
     def network_outgoing_counter(self, seq: int) -> int:
         """Next outgoing frame counter of the held network key ``seq`` (0 if never used)."""
@@ -217,10 +227,12 @@ class KeyStore:
         """Next outgoing frame counter of the key material ``key`` (0 if never used)."""
         return self._out.get(key, 0)
 
-    def _next(self, key: bytes, what: str) -> int:
+    def _next(self, key: bytes, partner: int) -> int:
         fc = self._out.get(key, 0)
         if fc >= MAX_FRAME_COUNTER:
-            raise SecurityError(f"outgoing frame counter of {what} exhausted")
+            raise SecurityError(
+                f"outgoing frame counter of the link key of {partner:016x} exhausted"
+            )
         self._out[key] = fc + 1
         cb = self.on_counter
         if cb is not None:
@@ -294,7 +306,7 @@ class KeyStore:
         key = self.link_key(partner)
         if key is None:
             raise SecurityError(f"no link key for {partner:016x}")
-        return self._next(key, f"the link key of {partner:016x}")
+        return self._next(key, partner)
 
     def link_outgoing_counter(self, partner: int) -> int:
         """Next outgoing frame counter of ``partner``'s link key (0 if never used)."""
@@ -319,13 +331,13 @@ class KeyStore:
         table = self._incoming
         k = (source, key_seq)
         last = table.get(k)
-        if last is not None:
-            if counter <= last:
-                return
+        if last is None:
+            table[k] = counter
+            if len(table) > self._capacity:
+                table.popitem(last=False)
+        elif counter > last:
+            table[k] = counter
             table.move_to_end(k)
-        table[k] = counter
-        if len(table) > self._capacity:
-            table.popitem(last=False)
 
     def incoming_counter(self, source: int, key_seq: int | None) -> int | None:
         """Last accepted counter from (source, key_seq), or None if none is recorded."""
