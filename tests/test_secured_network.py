@@ -320,3 +320,52 @@ def test_router_reboot_without_persistence_is_rejected_by_its_neighbours() -> No
     assert drops > drops0  # its fresh frames (counter from 0) are refused
     # and no neighbour's stored counter for r1 went backwards or moved on
     assert {n.name: n.keys.incoming_counter(r.eui64, seq) for n in last} == held
+
+
+def test_trust_center_removes_a_device_through_its_parent() -> None:
+    w = _line(8)
+    w.run(40 * S)
+    ed = w["ed"]
+    parent = w.parent_of("ed")
+    assert ed.joined and parent is not None and parent is not w.coordinator
+    tc = w.coordinator.trust_center
+    assert tc is not None and tc.remove_device(ed.eui64)
+    w.run(w.now_us + 20 * S)
+    # Remove-Device (APS-secured with the parent's link key) -> the parent's NWK Leave
+    assert parent.security_manager is not None
+    assert parent.security_manager.stats.remove_devices_received == 1
+    assert not ed.joined and ed.keys.active_network_key is None
+    assert parent.nwk.neighbors.get_by_ieee(ed.eui64) is None
+    assert ed.eui64 not in tc.devices
+    assert not tc.remove_device(ed.eui64)  # unknown now
+
+
+def test_outgoing_counter_at_the_limit_refuses_to_send() -> None:
+    from zigmesh.aps.primitives import ApsAddrMode, ApsdeDataConfirm, ApsdeEvent, TxOptions
+    from zigmesh.nwk.primitives import NwkStatus
+    from zigmesh.security.keys import MAX_FRAME_COUNTER
+    from zigmesh.zdo.descriptors import SimpleDescriptor
+
+    w = _line(9)
+    w.run(40 * S)
+    r = w["r0"]
+    got: list[ApsdeDataConfirm] = []
+
+    def on_ep(ev: ApsdeEvent) -> None:
+        if isinstance(ev, ApsdeDataConfirm):
+            got.append(ev)
+
+    r.add_endpoint(SimpleDescriptor(1, 0x0104, 0x0005, 0, (), (0xFC00,)), on_ep)
+    active = r.keys.active_network_key
+    assert active is not None
+    r.keys._out[active.key] = MAX_FRAME_COUNTER  # the key is spent
+    sent0 = r.mac.stats.tx_frames
+    r.aps.apsde_data_request(
+        ApsAddrMode.SHORT, 0x0000, 1, 0x0104, 0xFC00, 1, b"\x01\x00\x00", tx_options=TxOptions.NONE
+    )
+    w.run(w.now_us + S)
+    assert [c.status for c in got] == [NwkStatus.MAX_FRM_COUNTER]
+    assert r.keys.outgoing_counter(active.key) == MAX_FRAME_COUNTER
+    # nothing NWK-secured left the node (MAC frames since are only polls / ACK-free beacons)
+    assert r.nwk.stats.tx_security_failures >= 1
+    assert r.mac.stats.tx_frames - sent0 <= 1
