@@ -8,8 +8,9 @@ dataclasses of :mod:`zigmesh.nwk.primitives` through the one callback registered
 :meth:`Nwk.set_upper`. Frames from the air never raise: bad ones are dropped and counted in
 :class:`NwkStats`.
 
-This module holds the layer's state (NIB, tables), the transmit engine (MAC handles, NWK
-unicast retries) and the receive dispatch. Each procedure keeps its states and transitions in
+This module holds the layer's state (NIB, tables) and the transmit engine (MAC handles, NWK
+unicast retries); :mod:`~zigmesh.nwk.receive` the receive dispatch, :mod:`~zigmesh.nwk.config`
+the configuration and counters. Each procedure keeps its states and transitions in
 its own module: :mod:`~zigmesh.nwk.formation`, :mod:`~zigmesh.nwk.join`,
 :mod:`~zigmesh.nwk.address`, :mod:`~zigmesh.nwk.routing`, :mod:`~zigmesh.nwk.broadcast`,
 :mod:`~zigmesh.nwk.link_status`, :mod:`~zigmesh.nwk.many_to_one`, :mod:`~zigmesh.nwk.leave`
@@ -29,11 +30,10 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
-from typing import Protocol
+from dataclasses import replace
 
 from zigmesh.clock import Clock, TimerHandle
-from zigmesh.errors import DecodeError, LocalProtocolError, SecurityError
+from zigmesh.errors import LocalProtocolError, SecurityError
 from zigmesh.mac.frames import AddrMode
 from zigmesh.mac.mac import Mac
 from zigmesh.mac.primitives import (
@@ -54,36 +54,14 @@ from zigmesh.nwk.address import AddressManager
 from zigmesh.nwk.beacon import ZigbeeBeaconPayload
 from zigmesh.nwk.broadcast import Broadcaster
 from zigmesh.nwk.commands import (
-    EndDeviceTimeoutRequest,
-    EndDeviceTimeoutResponse,
-    Leave,
-    LinkStatus,
-    NetworkStatus,
     NwkCommand,
-    RejoinRequest,
-    RejoinResponse,
-    RouteRecord,
-    RouteReply,
-    RouteRequest,
-    decode_command,
 )
+from zigmesh.nwk.config import NwkConfig, NwkSecurity, NwkStats
 from zigmesh.nwk.constants import (
-    ADDRESS_MAP_DEFAULT_ENTRIES,
     BROADCAST_ADDRESS_MIN,
-    BTT_DEFAULT_ENTRIES,
-    END_DEVICE_TIMEOUT_DEFAULT_INDEX,
-    MS,
-    NEIGHBOR_TABLE_DEFAULT_ENTRIES,
     NWK_DEFAULT_RADIUS,
-    NWK_UNICAST_RETRIES,
-    NWK_UNICAST_RETRY_DELAY_US,
-    NWKC_INITIAL_RREQ_RETRIES,
     NWKC_MAC_FRAME_OVERHEAD,
     NWKC_PROTOCOL_VERSION,
-    NWKC_RREQ_RETRIES,
-    ROUTE_DISCOVERY_TABLE_DEFAULT_ENTRIES,
-    ROUTE_RECORD_TABLE_DEFAULT_ENTRIES,
-    ROUTING_TABLE_DEFAULT_ENTRIES,
     UNASSIGNED_ADDRESS,
     S,
 )
@@ -109,8 +87,9 @@ from zigmesh.nwk.primitives import (
     NwkStatus,
     mac_to_nwk_status,
 )
+from zigmesh.nwk.receive import receive
 from zigmesh.nwk.routing import Routing
-from zigmesh.nwk.security import NWK_SECURITY_OVERHEAD, NwkSecurityDrop
+from zigmesh.nwk.security import NWK_SECURITY_OVERHEAD
 from zigmesh.nwk.tables import (
     AddressMap,
     BroadcastTransactionTable,
@@ -141,9 +120,6 @@ _COMMAND = NwkFrameType.COMMAND
 _SUCCESS = MacStatus.SUCCESS
 _RETRYABLE = (MacStatus.NO_ACK, MacStatus.CHANNEL_ACCESS_FAILURE)
 _UNAUTH_CHILD = Relationship.UNAUTHENTICATED_CHILD
-#: a unicast data frame with the same source and sequence number within this long is a copy
-#: (NWK retries are 50 ms apart, at most 3 of them; sequence numbers wrap after 256 frames)
-_UNICAST_DUP_WINDOW_US = 2 * S
 
 
 def _sealed(data: bytes) -> bool:
@@ -151,163 +127,6 @@ def _sealed(data: bytes) -> bool:
     return len(data) > 1 and bool(data[1] & 0x02)
 #: unsecured NWK frame room under aMaxPHYPacketSize: 127 - MAC header/FCS
 _MAX_NWK_FRAME = 127 - NWKC_MAC_FRAME_OVERHEAD
-
-
-class NwkSecurity(Protocol):
-    """NWK frame security (Zigbee spec 4.3.1): :class:`~zigmesh.nwk.security.NwkSecurityContext`."""
-
-    @property
-    def active(self) -> bool:
-        """Outgoing frames are sealed (security on and a network key held)."""
-        ...
-
-    @property
-    def exhausted(self) -> bool:
-        """The outgoing frame counter is spent: nothing may be sent."""
-        ...
-
-    def secure(self, frame: NwkFrame) -> bytes:
-        """The frame as on the air, auxiliary header and MIC included; raises
-        :class:`~zigmesh.errors.SecurityError` when it cannot be sealed."""
-        ...
-
-    def unsecure(self, data: bytes, frame: NwkFrame) -> NwkFrame:
-        """Open a secured frame (``frame`` is ``data`` decoded); raises
-        :class:`~zigmesh.nwk.security.NwkSecurityDrop` (with a ``reason``) on failure."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class NwkConfig:
-    """Implementation choices and table sizes (not NIB attributes). Times in microseconds."""
-
-    #: table capacities
-    neighbor_table_size: int = NEIGHBOR_TABLE_DEFAULT_ENTRIES
-    routing_table_size: int = ROUTING_TABLE_DEFAULT_ENTRIES
-    route_discovery_table_size: int = ROUTE_DISCOVERY_TABLE_DEFAULT_ENTRIES
-    btt_size: int = BTT_DEFAULT_ENTRIES
-    address_map_size: int = ADDRESS_MAP_DEFAULT_ENTRIES
-    route_record_table_size: int = ROUTE_RECORD_TABLE_DEFAULT_ENTRIES
-    #: nwkMaxChildren, and the share of it routers and end devices may take
-    max_children: int = 20
-    max_routers: int = 6
-    max_end_devices: int = 20
-    #: NWK retransmissions of a unicast after a MAC failure, and the pause before each
-    unicast_retries: int = NWK_UNICAST_RETRIES
-    unicast_retry_delay_us: int = NWK_UNICAST_RETRY_DELAY_US
-    #: route request broadcasts after the first: by the originator / by each relay
-    initial_rreq_retries: int = NWKC_INITIAL_RREQ_RETRIES
-    rreq_retries: int = NWKC_RREQ_RETRIES
-    #: frames held while their route is discovered (all destinations together)
-    route_discovery_buffer: int = 16
-    #: link status period jitter: each period is nwkLinkStatusPeriod +/- this
-    link_status_jitter_us: int = 1 * S
-    #: end device: MAC data poll interval (rx-off end devices), and consecutive poll /
-    #: transmit failures that mean the parent is lost
-    poll_interval_us: int = 7_500 * MS
-    parent_loss_threshold: int = 3
-    #: end device: rejoin by itself when the parent is lost; pause between rejoin attempts
-    rejoin_on_parent_loss: bool = True
-    rejoin_retry_us: int = 5 * S
-    #: end device: timeout index it asks for (Zigbee spec Table 3-54)
-    end_device_timeout_index: int = END_DEVICE_TIMEOUT_DEFAULT_INDEX
-    #: parent: a child's MAC data poll (MLME-POLL.indication) restarts its timeout, and the
-    #: End Device Timeout Response says so ("MAC data poll keepalive supported", 3.4.12);
-    #: the End Device Timeout Request keepalive is always supported
-    mac_data_poll_keepalive: bool = True
-    #: concentrator (nwkIsConcentrator), its radius (0: default) and its many-to-one route
-    #: request period (nwkConcentratorDiscoveryTime, seconds; 0: on request only)
-    concentrator: bool = False
-    concentrator_radius: int = 0
-    concentrator_discovery_time_s: int = 60
-    #: delay of a concentrator's first many-to-one route request after it starts
-    concentrator_first_delay_us: int = 2 * S
-    #: carry the source IEEE address in data frames too (commands always do)
-    src_ieee_in_data: bool = False
-    #: scan duration exponent of the rejoin's active scan
-    rejoin_scan_duration: int = 3
-    #: secured network: a child that joined by association and sends no NWK-secured frame
-    #: this long after joining (it never got the network key) is removed by its parent
-    unauthenticated_child_timeout_us: int = 15 * S
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.end_device_timeout_index <= 14:
-            raise LocalProtocolError("end_device_timeout_index must be 0-14")
-        if self.poll_interval_us <= 0 or self.parent_loss_threshold < 1:
-            raise LocalProtocolError("poll interval and parent loss threshold must be positive")
-        if self.max_children < 0 or self.max_routers < 0 or self.max_end_devices < 0:
-            raise LocalProtocolError("child capacities must be >= 0")
-
-
-@dataclass(slots=True)
-class NwkStats:
-    """Per-NWK counters (frames from the air never raise: they end up here)."""
-
-    #: NLDE-DATA requests, their confirms, and the indications delivered
-    data_requests: int = 0
-    data_confirm_success: int = 0
-    data_confirm_failure: int = 0
-    data_indications: int = 0
-    #: NWK frames handed to the MAC (originated + relayed), relayed frames, MAC failures
-    tx_frames: int = 0
-    tx_broadcasts: int = 0
-    tx_unicast_retries: int = 0
-    tx_failures: int = 0
-    relayed: int = 0
-    #: route discovery
-    route_discoveries: int = 0
-    route_discovery_failures: int = 0
-    rreq_sent: int = 0
-    rreq_relayed: int = 0
-    rrep_sent: int = 0
-    mtorr_sent: int = 0
-    route_records_sent: int = 0
-    source_routed: int = 0
-    network_status_sent: int = 0
-    route_repairs: int = 0
-    link_failures: int = 0
-    #: broadcast
-    broadcast_retries: int = 0
-    broadcast_duplicates: int = 0
-    passive_acks: int = 0
-    link_status_sent: int = 0
-    #: membership
-    joins_accepted: int = 0
-    joins_refused: int = 0
-    rejoins: int = 0
-    parent_losses: int = 0
-    children_aged_out: int = 0
-    address_conflicts: int = 0
-    address_changes: int = 0
-    leaves: int = 0
-    #: drops by reason
-    rx_frames: int = 0
-    rx_decode_error: int = 0
-    rx_security_dropped: int = 0
-    rx_sec_no_key: int = 0
-    rx_sec_key_seq: int = 0
-    rx_sec_counter: int = 0
-    rx_sec_duplicate: int = 0
-    rx_sec_mic: int = 0
-    rx_sec_header: int = 0
-    rx_unsecured: int = 0
-    rx_broadcast_ignored: int = 0
-    rx_duplicate_unicast: int = 0
-    tx_security_failures: int = 0
-    unauthenticated_children_removed: int = 0
-    rx_bad_version: int = 0
-    rx_not_joined: int = 0
-    drop_radius: int = 0
-    drop_no_route: int = 0
-    drop_btt_full: int = 0
-    drop_buffer_full: int = 0
-    drop_discovery_table_full: int = 0
-    drop_source_route: int = 0
-    drop_indirect_expired: int = 0
-    drop_other: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 #: what a transmission's owner is told when the MAC is done with it
@@ -1107,182 +926,8 @@ class Nwk:
         # disassociation, orphan and beacon-notify events are not used by Zigbee PRO's NWK
 
     # ==========================================================================================
-    # receive path
+    # receive path (nwk/receive.py)
     # ==========================================================================================
 
     def _rx(self, ind: McpsDataIndication) -> None:
-        stats = self.stats
-        data = ind.msdu
-        try:
-            frame = NwkFrame.decode(data)
-        except DecodeError:
-            stats.rx_decode_error += 1
-            return
-        if frame.protocol_version != NWKC_PROTOCOL_VERSION:
-            stats.rx_bad_version += 1
-            return
-        sec = self.security
-        if (
-            ind.dst_addr == _MAC_BROADCAST
-            and self.device_type == DeviceType.END_DEVICE
-            and not self.mac.pib.mac_rx_on_when_idle
-        ):
-            # an rx-off end device gets broadcasts from its parent's queue (3.6.5), never
-            # from the air while it happens to be awake: a frame heard so would move the
-            # parent's frame counter past the frames still waiting for it there
-            stats.rx_broadcast_ignored += 1
-            return
-        if frame.aux is not None:
-            if sec is None:
-                stats.rx_security_dropped += 1
-                return
-            try:
-                frame = sec.unsecure(data, frame)
-            except NwkSecurityDrop as e:
-                stats.rx_security_dropped += 1
-                reason = "rx_sec_" + e.reason
-                if hasattr(stats, reason):
-                    setattr(stats, reason, getattr(stats, reason) + 1)
-                return
-            except Exception:  # noqa: BLE001 - any failure of the hook drops the frame
-                stats.rx_security_dropped += 1
-                return
-        elif sec is not None and sec.active:
-            # NWK security is on: unsecured frames are not accepted (4.3.1.2)
-            stats.rx_unsecured += 1
-            return
-        stats.rx_frames += 1
-        now = ind.timestamp
-        lqi = ind.mpdu_link_quality
-        if ind.src_addr_mode == AddrMode.SHORT and ind.src_addr is not None:
-            prev_hop = ind.src_addr
-        else:
-            prev_hop = UNASSIGNED_ADDRESS
-        if self.device_type is None:
-            # only a rejoin response can matter before we are in a network
-            if self.join.in_rejoin and frame.frame_type == _COMMAND:
-                self._rx_command(frame, prev_hop, lqi, now, ind)
-            else:
-                stats.rx_not_joined += 1
-            return
-        if ind.frame_pending and self.device_type == DeviceType.END_DEVICE:
-            self.child.frame_pending()
-        nbr = self.neighbors.get(prev_hop) if prev_hop != UNASSIGNED_ADDRESS else None
-        if nbr is not None:
-            if nbr.relationship == _UNAUTH_CHILD and frame.aux is not None:
-                # its first NWK-secured frame: the child holds the network key
-                nbr.relationship = Relationship.CHILD
-            # exponentially smoothed LQI (weight 1/4 to the new frame)
-            nbr.lqi = (3 * nbr.lqi + lqi + 2) >> 2 if nbr.lqi else lqi
-            nbr.last_heard_us = now
-            if nbr.is_child and nbr.device_type == DeviceType.END_DEVICE:
-                self.neighbors.keepalive(prev_hop, now)
-        if (
-            frame.src_ieee is not None or frame.dst_ieee is not None
-        ) and self.addressing.check_frame(frame):
-            return
-        if frame.frame_type == _COMMAND:
-            self._rx_command(frame, prev_hop, lqi, now, ind)
-            return
-        if frame.frame_type != _DATA:
-            stats.drop_other += 1
-            return
-        dst = frame.dst
-        if dst >= _BROADCAST_MIN:
-            self.broadcaster.on_receive(frame, prev_hop, lqi, now, data)
-            return
-        # a unicast seen already (a previous hop's NWK retry after a lost MAC ACK): relaying or
-        # delivering it again would multiply the copies at every hop
-        key = frame.src << 8 | frame.seq
-        seen = self._unicast_seen
-        t = seen.get(key)
-        if t is not None and now - t < _UNICAST_DUP_WINDOW_US:
-            stats.rx_duplicate_unicast += 1
-            return
-        seen[key] = now
-        if len(seen) > 512:
-            for k in [k for k, v in seen.items() if now - v >= _UNICAST_DUP_WINDOW_US]:
-                del seen[k]
-        if frame.source_route is not None:
-            self.routing.on_source_routed(frame, prev_hop, lqi, now)
-            return
-        if dst == self.nib.nwk_network_address:
-            self.deliver(frame, lqi, now, prev_hop, self.hops_of(frame))
-            return
-        if not self.is_router:
-            stats.drop_other += 1
-            return
-        self.routing.relay(frame, prev_hop)
-
-    def _rx_command(
-        self, frame: NwkFrame, prev_hop: int, lqi: int, now: int, ind: McpsDataIndication
-    ) -> None:
-        try:
-            cmd = decode_command(frame.payload)
-        except DecodeError:
-            self.stats.rx_decode_error += 1
-            return
-        dst = frame.dst
-        me = self.nib.nwk_network_address
-        t = type(cmd)
-        # commands every hop processes
-        if t is RouteRequest:
-            assert isinstance(cmd, RouteRequest)
-            if self.is_router and self.router_started:
-                self.routing.on_route_request(frame, cmd, prev_hop, now)
-            return
-        if t is LinkStatus:
-            assert isinstance(cmd, LinkStatus)
-            if self.is_router:
-                self.link_status.on_link_status(frame, cmd, prev_hop, lqi, now)
-            return
-        if t is RejoinResponse:
-            assert isinstance(cmd, RejoinResponse)
-            if frame.dst_ieee == self.ieee or (frame.dst_ieee is None and dst == me):
-                self.join.on_rejoin_response(frame, cmd, prev_hop, lqi)
-                return
-        if self.device_type is None:
-            return
-        if t is RouteReply and self.is_router:
-            assert isinstance(cmd, RouteReply)
-            self.routing.on_route_reply(frame, cmd, prev_hop, now)
-            return
-        if t is RouteRecord and self.is_router:
-            assert isinstance(cmd, RouteRecord)
-            self.mto.on_route_record(frame, cmd, prev_hop, now)
-            return
-        if dst >= _BROADCAST_MIN:
-            if not self.broadcaster.accept_command(frame, prev_hop, now, ind.msdu):
-                return
-        elif frame.source_route is not None and dst != me:
-            self.routing.on_source_routed(frame, prev_hop, lqi, now)
-            return
-        elif dst != me:
-            if t is RejoinRequest and self.is_router:
-                assert isinstance(cmd, RejoinRequest)
-                self.join_parent.on_rejoin_request(frame, cmd, prev_hop, lqi)
-                return
-            if self.is_router:
-                self.routing.relay(frame, prev_hop)
-            else:
-                self.stats.drop_other += 1
-            return
-        # commands for this device (or a broadcast it accepted)
-        if t is NetworkStatus:
-            assert isinstance(cmd, NetworkStatus)
-            self.routing.on_network_status(frame, cmd, prev_hop)
-        elif t is Leave:
-            assert isinstance(cmd, Leave)
-            self.leave.on_leave(frame, cmd, prev_hop)
-        elif t is RejoinRequest:
-            assert isinstance(cmd, RejoinRequest)
-            if self.is_router:
-                self.join_parent.on_rejoin_request(frame, cmd, prev_hop, lqi)
-        elif t is EndDeviceTimeoutRequest:
-            assert isinstance(cmd, EndDeviceTimeoutRequest)
-            if self.is_router:
-                self.parent.on_timeout_request(frame, cmd, prev_hop, now)
-        elif t is EndDeviceTimeoutResponse:
-            assert isinstance(cmd, EndDeviceTimeoutResponse)
-            self.child.on_timeout_response(cmd)
-        # network report / update / link power delta: not used by this stack (accepted, ignored)
+        receive(self, ind)

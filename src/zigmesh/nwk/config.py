@@ -1,0 +1,188 @@
+"""NWK layer configuration, counters and the security hook (Zigbee spec R22 3.5, 4.3.1).
+
+:class:`NwkConfig` holds implementation choices and table sizes (not NIB attributes),
+:class:`NwkStats` every counter of the layer (drops by reason included), :class:`NwkSecurity`
+the interface of NWK frame security (:class:`~zigmesh.nwk.security.NwkSecurityContext`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Protocol
+
+from zigmesh.errors import LocalProtocolError
+from zigmesh.nwk.constants import (
+    ADDRESS_MAP_DEFAULT_ENTRIES,
+    BTT_DEFAULT_ENTRIES,
+    END_DEVICE_TIMEOUT_DEFAULT_INDEX,
+    MS,
+    NEIGHBOR_TABLE_DEFAULT_ENTRIES,
+    NWK_UNICAST_RETRIES,
+    NWK_UNICAST_RETRY_DELAY_US,
+    NWKC_INITIAL_RREQ_RETRIES,
+    NWKC_RREQ_RETRIES,
+    ROUTE_DISCOVERY_TABLE_DEFAULT_ENTRIES,
+    ROUTE_RECORD_TABLE_DEFAULT_ENTRIES,
+    ROUTING_TABLE_DEFAULT_ENTRIES,
+    S,
+)
+from zigmesh.nwk.frames import NwkFrame
+
+__all__ = ["NwkConfig", "NwkSecurity", "NwkStats"]
+
+
+class NwkSecurity(Protocol):
+    """NWK frame security (Zigbee spec 4.3.1): :class:`~zigmesh.nwk.security.NwkSecurityContext`."""
+
+    @property
+    def active(self) -> bool:
+        """Outgoing frames are sealed (security on and a network key held)."""
+        ...
+
+    @property
+    def exhausted(self) -> bool:
+        """The outgoing frame counter is spent: nothing may be sent."""
+        ...
+
+    def secure(self, frame: NwkFrame) -> bytes:
+        """The frame as on the air, auxiliary header and MIC included; raises
+        :class:`~zigmesh.errors.SecurityError` when it cannot be sealed."""
+        ...
+
+    def unsecure(self, data: bytes, frame: NwkFrame) -> NwkFrame:
+        """Open a secured frame (``frame`` is ``data`` decoded); raises
+        :class:`~zigmesh.nwk.security.NwkSecurityDrop` (with a ``reason``) on failure."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class NwkConfig:
+    """Implementation choices and table sizes (not NIB attributes). Times in microseconds."""
+
+    #: table capacities
+    neighbor_table_size: int = NEIGHBOR_TABLE_DEFAULT_ENTRIES
+    routing_table_size: int = ROUTING_TABLE_DEFAULT_ENTRIES
+    route_discovery_table_size: int = ROUTE_DISCOVERY_TABLE_DEFAULT_ENTRIES
+    btt_size: int = BTT_DEFAULT_ENTRIES
+    address_map_size: int = ADDRESS_MAP_DEFAULT_ENTRIES
+    route_record_table_size: int = ROUTE_RECORD_TABLE_DEFAULT_ENTRIES
+    #: nwkMaxChildren, and the share of it routers and end devices may take
+    max_children: int = 20
+    max_routers: int = 6
+    max_end_devices: int = 20
+    #: NWK retransmissions of a unicast after a MAC failure, and the pause before each
+    unicast_retries: int = NWK_UNICAST_RETRIES
+    unicast_retry_delay_us: int = NWK_UNICAST_RETRY_DELAY_US
+    #: route request broadcasts after the first: by the originator / by each relay
+    initial_rreq_retries: int = NWKC_INITIAL_RREQ_RETRIES
+    rreq_retries: int = NWKC_RREQ_RETRIES
+    #: frames held while their route is discovered (all destinations together)
+    route_discovery_buffer: int = 16
+    #: link status period jitter: each period is nwkLinkStatusPeriod +/- this
+    link_status_jitter_us: int = 1 * S
+    #: end device: MAC data poll interval (rx-off end devices), and consecutive poll /
+    #: transmit failures that mean the parent is lost
+    poll_interval_us: int = 7_500 * MS
+    parent_loss_threshold: int = 3
+    #: end device: rejoin by itself when the parent is lost; pause between rejoin attempts
+    rejoin_on_parent_loss: bool = True
+    rejoin_retry_us: int = 5 * S
+    #: end device: timeout index it asks for (Zigbee spec Table 3-54)
+    end_device_timeout_index: int = END_DEVICE_TIMEOUT_DEFAULT_INDEX
+    #: parent: a child's MAC data poll (MLME-POLL.indication) restarts its timeout, and the
+    #: End Device Timeout Response says so ("MAC data poll keepalive supported", 3.4.12);
+    #: the End Device Timeout Request keepalive is always supported
+    mac_data_poll_keepalive: bool = True
+    #: concentrator (nwkIsConcentrator), its radius (0: default) and its many-to-one route
+    #: request period (nwkConcentratorDiscoveryTime, seconds; 0: on request only)
+    concentrator: bool = False
+    concentrator_radius: int = 0
+    concentrator_discovery_time_s: int = 60
+    #: delay of a concentrator's first many-to-one route request after it starts
+    concentrator_first_delay_us: int = 2 * S
+    #: carry the source IEEE address in data frames too (commands always do)
+    src_ieee_in_data: bool = False
+    #: scan duration exponent of the rejoin's active scan
+    rejoin_scan_duration: int = 3
+    #: secured network: a child that joined by association and sends no NWK-secured frame
+    #: this long after joining (it never got the network key) is removed by its parent
+    unauthenticated_child_timeout_us: int = 15 * S
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.end_device_timeout_index <= 14:
+            raise LocalProtocolError("end_device_timeout_index must be 0-14")
+        if self.poll_interval_us <= 0 or self.parent_loss_threshold < 1:
+            raise LocalProtocolError("poll interval and parent loss threshold must be positive")
+        if self.max_children < 0 or self.max_routers < 0 or self.max_end_devices < 0:
+            raise LocalProtocolError("child capacities must be >= 0")
+
+
+@dataclass(slots=True)
+class NwkStats:
+    """Per-NWK counters (frames from the air never raise: they end up here)."""
+
+    #: NLDE-DATA requests, their confirms, and the indications delivered
+    data_requests: int = 0
+    data_confirm_success: int = 0
+    data_confirm_failure: int = 0
+    data_indications: int = 0
+    #: NWK frames handed to the MAC (originated + relayed), relayed frames, MAC failures
+    tx_frames: int = 0
+    tx_broadcasts: int = 0
+    tx_unicast_retries: int = 0
+    tx_failures: int = 0
+    relayed: int = 0
+    #: route discovery
+    route_discoveries: int = 0
+    route_discovery_failures: int = 0
+    rreq_sent: int = 0
+    rreq_relayed: int = 0
+    rrep_sent: int = 0
+    mtorr_sent: int = 0
+    route_records_sent: int = 0
+    source_routed: int = 0
+    network_status_sent: int = 0
+    route_repairs: int = 0
+    link_failures: int = 0
+    #: broadcast
+    broadcast_retries: int = 0
+    broadcast_duplicates: int = 0
+    passive_acks: int = 0
+    link_status_sent: int = 0
+    #: membership
+    joins_accepted: int = 0
+    joins_refused: int = 0
+    rejoins: int = 0
+    parent_losses: int = 0
+    children_aged_out: int = 0
+    address_conflicts: int = 0
+    address_changes: int = 0
+    leaves: int = 0
+    #: drops by reason
+    rx_frames: int = 0
+    rx_decode_error: int = 0
+    rx_security_dropped: int = 0
+    rx_sec_no_key: int = 0
+    rx_sec_key_seq: int = 0
+    rx_sec_counter: int = 0
+    rx_sec_duplicate: int = 0
+    rx_sec_mic: int = 0
+    rx_sec_header: int = 0
+    rx_unsecured: int = 0
+    rx_broadcast_ignored: int = 0
+    rx_duplicate_unicast: int = 0
+    tx_security_failures: int = 0
+    unauthenticated_children_removed: int = 0
+    rx_bad_version: int = 0
+    rx_not_joined: int = 0
+    drop_radius: int = 0
+    drop_no_route: int = 0
+    drop_btt_full: int = 0
+    drop_buffer_full: int = 0
+    drop_discovery_table_full: int = 0
+    drop_source_route: int = 0
+    drop_indirect_expired: int = 0
+    drop_other: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -1,0 +1,233 @@
+"""The NWK receive path (Zigbee spec 3.6.2 frame dispatch, 4.3.1.2 incoming security).
+
+:func:`receive` takes every MCPS-DATA.indication of a :class:`~zigmesh.nwk.nwk.Nwk`: it decodes
+the frame, opens it with the installed NWK security (dropping and counting failures by reason),
+drops unsecured frames while security is active, copies of unicasts already seen and MAC
+broadcasts an rx-off end device should get from its parent, then hands data frames to
+broadcast / routing / delivery and commands to :func:`receive_command`. Nothing here raises on
+input from the air.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from zigmesh.errors import DecodeError
+from zigmesh.mac.frames import AddrMode
+from zigmesh.mac.primitives import McpsDataIndication
+from zigmesh.nwk.commands import (
+    EndDeviceTimeoutRequest,
+    EndDeviceTimeoutResponse,
+    Leave,
+    LinkStatus,
+    NetworkStatus,
+    RejoinRequest,
+    RejoinResponse,
+    RouteRecord,
+    RouteReply,
+    RouteRequest,
+    decode_command,
+)
+from zigmesh.nwk.constants import (
+    BROADCAST_ADDRESS_MIN,
+    NWKC_PROTOCOL_VERSION,
+    UNASSIGNED_ADDRESS,
+    S,
+)
+from zigmesh.nwk.frames import NwkFrame, NwkFrameType
+from zigmesh.nwk.security import NwkSecurityDrop
+from zigmesh.nwk.tables import DeviceType, Relationship
+
+if TYPE_CHECKING:
+    from zigmesh.nwk.nwk import Nwk
+
+__all__ = ["receive", "receive_command"]
+
+_BROADCAST_MIN = BROADCAST_ADDRESS_MIN
+_MAC_BROADCAST = 0xFFFF
+_DATA = NwkFrameType.DATA
+_COMMAND = NwkFrameType.COMMAND
+_UNAUTH_CHILD = Relationship.UNAUTHENTICATED_CHILD
+#: a unicast data frame with the same source and sequence number within this long is a copy
+#: (NWK retries are 50 ms apart, at most 3 of them; sequence numbers wrap after 256 frames)
+_UNICAST_DUP_WINDOW_US = 2 * S
+
+
+def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
+    """MCPS-DATA.indication: decode, open (NWK security), drop by reason or dispatch a frame
+    from the air (Zigbee spec 3.6.2, 4.3.1.2). Never raises: bad frames are counted."""
+    stats = nwk.stats
+    data = ind.msdu
+    try:
+        frame = NwkFrame.decode(data)
+    except DecodeError:
+        stats.rx_decode_error += 1
+        return
+    if frame.protocol_version != NWKC_PROTOCOL_VERSION:
+        stats.rx_bad_version += 1
+        return
+    sec = nwk.security
+    if (
+        ind.dst_addr == _MAC_BROADCAST
+        and nwk.device_type == DeviceType.END_DEVICE
+        and not nwk.mac.pib.mac_rx_on_when_idle
+    ):
+        # an rx-off end device gets broadcasts from its parent's queue (3.6.5), never
+        # from the air while it happens to be awake: a frame heard so would move the
+        # parent's frame counter past the frames still waiting for it there
+        stats.rx_broadcast_ignored += 1
+        return
+    if frame.aux is not None:
+        if sec is None:
+            stats.rx_security_dropped += 1
+            return
+        try:
+            frame = sec.unsecure(data, frame)
+        except NwkSecurityDrop as e:
+            stats.rx_security_dropped += 1
+            reason = "rx_sec_" + e.reason
+            if hasattr(stats, reason):
+                setattr(stats, reason, getattr(stats, reason) + 1)
+            return
+        except Exception:  # noqa: BLE001 - any failure of the hook drops the frame
+            stats.rx_security_dropped += 1
+            return
+    elif sec is not None and sec.active:
+        # NWK security is on: unsecured frames are not accepted (4.3.1.2)
+        stats.rx_unsecured += 1
+        return
+    stats.rx_frames += 1
+    now = ind.timestamp
+    lqi = ind.mpdu_link_quality
+    if ind.src_addr_mode == AddrMode.SHORT and ind.src_addr is not None:
+        prev_hop = ind.src_addr
+    else:
+        prev_hop = UNASSIGNED_ADDRESS
+    if nwk.device_type is None:
+        # only a rejoin response can matter before we are in a network
+        if nwk.join.in_rejoin and frame.frame_type == _COMMAND:
+            receive_command(nwk, frame, prev_hop, lqi, now, ind)
+        else:
+            stats.rx_not_joined += 1
+        return
+    if ind.frame_pending and nwk.device_type == DeviceType.END_DEVICE:
+        nwk.child.frame_pending()
+    nbr = nwk.neighbors.get(prev_hop) if prev_hop != UNASSIGNED_ADDRESS else None
+    if nbr is not None:
+        if nbr.relationship == _UNAUTH_CHILD and frame.aux is not None:
+            # its first NWK-secured frame: the child holds the network key
+            nbr.relationship = Relationship.CHILD
+        # exponentially smoothed LQI (weight 1/4 to the new frame)
+        nbr.lqi = (3 * nbr.lqi + lqi + 2) >> 2 if nbr.lqi else lqi
+        nbr.last_heard_us = now
+        if nbr.is_child and nbr.device_type == DeviceType.END_DEVICE:
+            nwk.neighbors.keepalive(prev_hop, now)
+    if (
+        frame.src_ieee is not None or frame.dst_ieee is not None
+    ) and nwk.addressing.check_frame(frame):
+        return
+    if frame.frame_type == _COMMAND:
+        receive_command(nwk, frame, prev_hop, lqi, now, ind)
+        return
+    if frame.frame_type != _DATA:
+        stats.drop_other += 1
+        return
+    dst = frame.dst
+    if dst >= _BROADCAST_MIN:
+        nwk.broadcaster.on_receive(frame, prev_hop, lqi, now, data)
+        return
+    # a unicast seen already (a previous hop's NWK retry after a lost MAC ACK): relaying or
+    # delivering it again would multiply the copies at every hop
+    key = frame.src << 8 | frame.seq
+    seen = nwk._unicast_seen
+    t = seen.get(key)
+    if t is not None and now - t < _UNICAST_DUP_WINDOW_US:
+        stats.rx_duplicate_unicast += 1
+        return
+    seen[key] = now
+    if len(seen) > 512:
+        for k in [k for k, v in seen.items() if now - v >= _UNICAST_DUP_WINDOW_US]:
+            del seen[k]
+    if frame.source_route is not None:
+        nwk.routing.on_source_routed(frame, prev_hop, lqi, now)
+        return
+    if dst == nwk.nib.nwk_network_address:
+        nwk.deliver(frame, lqi, now, prev_hop, nwk.hops_of(frame))
+        return
+    if not nwk.is_router:
+        stats.drop_other += 1
+        return
+    nwk.routing.relay(frame, prev_hop)
+
+def receive_command(
+    nwk: Nwk, frame: NwkFrame, prev_hop: int, lqi: int, now: int, ind: McpsDataIndication
+) -> None:
+    try:
+        cmd = decode_command(frame.payload)
+    except DecodeError:
+        nwk.stats.rx_decode_error += 1
+        return
+    dst = frame.dst
+    me = nwk.nib.nwk_network_address
+    t = type(cmd)
+    # commands every hop processes
+    if t is RouteRequest:
+        assert isinstance(cmd, RouteRequest)
+        if nwk.is_router and nwk.router_started:
+            nwk.routing.on_route_request(frame, cmd, prev_hop, now)
+        return
+    if t is LinkStatus:
+        assert isinstance(cmd, LinkStatus)
+        if nwk.is_router:
+            nwk.link_status.on_link_status(frame, cmd, prev_hop, lqi, now)
+        return
+    if t is RejoinResponse:
+        assert isinstance(cmd, RejoinResponse)
+        if frame.dst_ieee == nwk.ieee or (frame.dst_ieee is None and dst == me):
+            nwk.join.on_rejoin_response(frame, cmd, prev_hop, lqi)
+            return
+    if nwk.device_type is None:
+        return
+    if t is RouteReply and nwk.is_router:
+        assert isinstance(cmd, RouteReply)
+        nwk.routing.on_route_reply(frame, cmd, prev_hop, now)
+        return
+    if t is RouteRecord and nwk.is_router:
+        assert isinstance(cmd, RouteRecord)
+        nwk.mto.on_route_record(frame, cmd, prev_hop, now)
+        return
+    if dst >= _BROADCAST_MIN:
+        if not nwk.broadcaster.accept_command(frame, prev_hop, now, ind.msdu):
+            return
+    elif frame.source_route is not None and dst != me:
+        nwk.routing.on_source_routed(frame, prev_hop, lqi, now)
+        return
+    elif dst != me:
+        if t is RejoinRequest and nwk.is_router:
+            assert isinstance(cmd, RejoinRequest)
+            nwk.join_parent.on_rejoin_request(frame, cmd, prev_hop, lqi)
+            return
+        if nwk.is_router:
+            nwk.routing.relay(frame, prev_hop)
+        else:
+            nwk.stats.drop_other += 1
+        return
+    # commands for this device (or a broadcast it accepted)
+    if t is NetworkStatus:
+        assert isinstance(cmd, NetworkStatus)
+        nwk.routing.on_network_status(frame, cmd, prev_hop)
+    elif t is Leave:
+        assert isinstance(cmd, Leave)
+        nwk.leave.on_leave(frame, cmd, prev_hop)
+    elif t is RejoinRequest:
+        assert isinstance(cmd, RejoinRequest)
+        if nwk.is_router:
+            nwk.join_parent.on_rejoin_request(frame, cmd, prev_hop, lqi)
+    elif t is EndDeviceTimeoutRequest:
+        assert isinstance(cmd, EndDeviceTimeoutRequest)
+        if nwk.is_router:
+            nwk.parent.on_timeout_request(frame, cmd, prev_hop, now)
+    elif t is EndDeviceTimeoutResponse:
+        assert isinstance(cmd, EndDeviceTimeoutResponse)
+        nwk.child.on_timeout_response(cmd)
+    # network report / update / link power delta: not used by this stack (accepted, ignored)
