@@ -122,9 +122,9 @@ def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
         nbr.last_heard_us = now
         if nbr.is_child and nbr.device_type == DeviceType.END_DEVICE:
             nwk.neighbors.keepalive(prev_hop, now)
-    if (
-        frame.src_ieee is not None or frame.dst_ieee is not None
-    ) and nwk.addressing.check_frame(frame):
+    if (frame.src_ieee is not None or frame.dst_ieee is not None) and nwk.addressing.check_frame(
+        frame
+    ):
         return
     if frame.frame_type == _COMMAND:
         receive_command(nwk, frame, prev_hop, lqi, now, ind)
@@ -158,6 +158,7 @@ def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
         stats.drop_other += 1
         return
     nwk.routing.relay(frame, prev_hop)
+
 
 def receive_command(
     nwk: Nwk, frame: NwkFrame, prev_hop: int, lqi: int, now: int, ind: McpsDataIndication
