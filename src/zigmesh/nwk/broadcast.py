@@ -21,14 +21,13 @@ skip the BTT. Route requests have their own duplicate handling (:mod:`zigmesh.nw
 
 from __future__ import annotations
 
-from dataclasses import replace
 from enum import Enum
 from typing import TYPE_CHECKING
 
 from zigmesh.clock import TimerHandle
 from zigmesh.mac.primitives import MacStatus
 from zigmesh.nwk.constants import NWKC_MAX_BROADCAST_JITTER_US
-from zigmesh.nwk.frames import NwkFrame
+from zigmesh.nwk.frames import NwkFrame, one_hop_on
 from zigmesh.nwk.primitives import NwkStatus, mac_to_nwk_status
 from zigmesh.nwk.tables import DeviceType
 
@@ -238,7 +237,7 @@ class Broadcaster:
         if frame.radius <= 1:
             nwk.stats.drop_radius += 1
             return
-        out = replace(frame, radius=frame.radius - 1)
+        out = one_hop_on(frame)
         o = _Out(out, nwk.encode_for_later(out), -1)
         old = self._out.get(o.key)
         if old is not None and old.timer is not None:

@@ -49,7 +49,7 @@ from zigmesh.nwk.constants import (
     NWKC_RREQ_RETRY_INTERVAL_US,
     RREQ_JITTER_SLOT_US,
 )
-from zigmesh.nwk.frames import DiscoverRoute, NwkFrame, NwkFrameType, SourceRoute
+from zigmesh.nwk.frames import DiscoverRoute, NwkFrame, NwkFrameType, SourceRoute, one_hop_on
 from zigmesh.nwk.link_cost import MAX_PATH_COST
 from zigmesh.nwk.primitives import (
     NlmeNwkStatusIndication,
@@ -282,7 +282,7 @@ class Routing:
             nwk.stats.drop_radius += 1
             return
         nwk.stats.relayed += 1
-        self.send_unicast(replace(frame, radius=frame.radius - 1), on_done=None, originated=False)
+        self.send_unicast(one_hop_on(frame), on_done=None, originated=False)
 
     def on_source_routed(self, frame: NwkFrame, prev_hop: int, lqi: int, now: int) -> None:
         """A source-routed frame for which we may be the next relay (3.6.3.3.2)."""

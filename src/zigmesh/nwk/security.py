@@ -22,11 +22,9 @@ Sans-IO: the context gets the clock only to time the grace period of a previous 
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from zigmesh.clock import Clock
 from zigmesh.errors import DecodeError, SecurityError
-from zigmesh.nwk.frames import FC_SECURITY, NwkFrame
+from zigmesh.nwk.frames import FC_SECURITY, NwkFrame, with_payload
 from zigmesh.security.aux import AuxHeader, KeyId
 from zigmesh.security.ccm import secure_frame, unsecure_frame
 from zigmesh.security.keys import MAX_FRAME_COUNTER, KeyStore, NetworkKeyEntry
@@ -181,8 +179,4 @@ class NwkSecurityContext:
         except DecodeError as e:
             raise NwkSecurityDrop("decode", str(e)) from None
         keys.commit_incoming(src, seq, fc)
-        return _with_payload(frame, plain)
-
-
-def _with_payload(frame: NwkFrame, plain: bytes) -> NwkFrame:
-    return replace(frame, payload=plain)
+        return with_payload(frame, plain)
