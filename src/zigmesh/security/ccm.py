@@ -12,7 +12,7 @@ Both run once per secured frame per hop, so they build the nonce and the AAD str
 bytes (the on-air aux header already holds the nonce's source address and frame counter)
 rather than through :class:`AuxHeader` methods; a caller that decoded the aux header already
 passes it to :func:`unsecure_frame` (``aux=``) so it is not parsed twice. The AES-CCM context of
-a key is cached: the AEAD call itself is then about a third of the cost of a frame.
+a key is cached: the AEAD call itself is then about half the cost of a frame.
 """
 
 from __future__ import annotations
