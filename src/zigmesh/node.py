@@ -72,6 +72,9 @@ __all__ = ["Node", "NodeConfig", "NodeState", "NodeStats", "Role", "UpperCallbac
 
 UpperCallback = Callable[[NwkEvent], None]
 
+#: route record and address map entries of a coordinator (high-RAM concentrator)
+COORDINATOR_TABLE_SIZE = 2048
+
 
 class Role(Enum):
     """What a node is in the network."""
@@ -198,6 +201,12 @@ def _nwk_config(config: NodeConfig) -> NwkConfig:
     changes: dict[str, object] = {}
     if concentrator != cfg.concentrator:
         changes["concentrator"] = concentrator
+    if config.role == Role.COORDINATOR:
+        # the trust center and concentrator is a high-RAM concentrator (3.6.3.5): a source
+        # route and an address for every device of the network, not just a few dozen
+        for name in ("route_record_table_size", "address_map_size"):
+            if getattr(cfg, name) < COORDINATOR_TABLE_SIZE:
+                changes[name] = COORDINATOR_TABLE_SIZE
     if config.poll_interval_us is not None and config.poll_interval_us != cfg.poll_interval_us:
         changes["poll_interval_us"] = config.poll_interval_us
     if not changes:

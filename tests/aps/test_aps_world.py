@@ -526,7 +526,7 @@ class TableSnapshots:
 def test_mgmt_lqi_rtg_bind_pages_match_the_tables() -> None:
     w = _grid(51)
     _form(w, 180 * S)
-    w.run_for(30 * S)  # two link status rounds: neighbour tables complete
+    w.run_for(60 * S)  # four link status rounds: neighbour tables complete
     hub, node = w["hub"], w["r21"]  # an inner router
     for n in w:
         n.add_endpoint(ANY_EP, Recorder())

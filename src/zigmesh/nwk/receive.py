@@ -58,6 +58,13 @@ def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
     from the air (Zigbee spec 3.6.2, 4.3.1.2). Never raises: bad frames are counted."""
     stats = nwk.stats
     data = ind.msdu
+    sec = nwk.security
+    if sec is not None and len(data) > 1 and data[1] & 0x02 and not sec.active:
+        # a secured frame before we hold the network key (a joining device hears plenty):
+        # dropped before it costs a decode
+        stats.rx_security_dropped += 1
+        stats.rx_sec_no_key += 1
+        return
     try:
         frame = NwkFrame.decode(data)
     except DecodeError:
@@ -66,7 +73,6 @@ def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
     if frame.protocol_version != NWKC_PROTOCOL_VERSION:
         stats.rx_bad_version += 1
         return
-    sec = nwk.security
     if (
         ind.dst_addr == _MAC_BROADCAST
         and nwk.device_type == DeviceType.END_DEVICE
