@@ -503,5 +503,5 @@ def unsecure_nwk(data: bytes, key: bytes) -> NwkFrame:
         )
     if aux.source is None:
         raise SecurityError("NWK frame without extended nonce")
-    _, plain = unsecure_frame(data, frame.header_length, key)
+    _, plain = unsecure_frame(data, frame.header_length, key, aux=aux)
     return replace(frame, payload=plain)

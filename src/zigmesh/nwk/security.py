@@ -173,7 +173,7 @@ class NwkSecurityContext:
                 raise NwkSecurityDrop("duplicate", f"frame counter {fc} from {src:016x} again")
             raise NwkSecurityDrop("counter", f"frame counter {fc} from {src:016x} not fresh")
         try:
-            _, plain = unsecure_frame(data, frame.header_length, entry.key)
+            _, plain = unsecure_frame(data, frame.header_length, entry.key, aux=aux)
         except SecurityError as e:
             raise NwkSecurityDrop("mic", str(e)) from None
         except DecodeError as e:
