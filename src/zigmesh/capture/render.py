@@ -1,7 +1,8 @@
 """Turn decoded frames (dataclasses) into JSON-ready dicts and readable trees.
 
 Used by ``zigmesh decode``: key material and payloads become lowercase hex strings, enums their
-names, EUI-64 addresses ``aa:bb:..`` strings, short addresses ``0x1234``.
+names, EUI-64 addresses ``aa:bb:..`` strings, short addresses and PAN IDs ``0x1a2b`` (the formats
+``summary.json`` uses too).
 """
 
 from __future__ import annotations
@@ -39,6 +40,32 @@ _EUI64_FIELDS = frozenset(
 )
 
 
+#: fields holding 16-bit network addresses or PAN IDs as plain ints: shown as 0x1a2b strings
+_SHORT_FIELDS = frozenset(
+    {
+        "src",
+        "dst",
+        "short_address",
+        "nwk_addr",
+        "nwk_addr_of_interest",
+        "network_address",
+        "dst_pan",
+        "src_pan",
+        "pan_id",
+        "group_address",
+        "relays",
+    }
+)
+
+
+def _short(v: Any) -> Any:
+    if isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 0xFFFF:
+        return f"0x{v:04x}"
+    if isinstance(v, list | tuple) and all(isinstance(x, int) for x in v):
+        return [_short(x) for x in v]
+    return None
+
+
 def jsonable(obj: Any) -> Any:
     """Recursively convert a decoded value into JSON-serialisable data."""
     if obj is None or isinstance(obj, (bool, str, float)):
@@ -59,6 +86,8 @@ def jsonable(obj: Any) -> Any:
             v = getattr(obj, f.name)
             if f.name in _EUI64_FIELDS and isinstance(v, int) and not isinstance(v, bool):
                 out[f.name] = str(EUI64(v))
+            elif f.name in _SHORT_FIELDS and _short(v) is not None:
+                out[f.name] = _short(v)
             else:
                 out[f.name] = jsonable(v)
         # MAC addresses in extended mode
@@ -68,6 +97,8 @@ def jsonable(obj: Any) -> Any:
             v = getattr(obj, addr, None)
             if m == "EXTENDED" and isinstance(v, int):
                 out[addr] = str(EUI64(v))
+            elif m == "SHORT" and isinstance(v, int):
+                out[addr] = f"0x{v:04x}"
         return out
     if isinstance(obj, dict):
         return {str(k): jsonable(v) for k, v in obj.items()}

@@ -6,6 +6,7 @@ from enum import Enum
 from typing import Any
 
 from zigmesh.capture.dissect import DecodedFrame
+from zigmesh.types import EUI64
 
 __all__ = ["summary_line"]
 
@@ -19,7 +20,7 @@ def _name(v: Any) -> str:
 def _addr(v: int | None) -> str:
     if v is None:
         return "-"
-    return f"0x{v:04x}" if v <= 0xFFFF else f"{v:016x}"
+    return f"0x{v:04x}" if v <= 0xFFFF else str(EUI64(v))
 
 
 def _mac(m: Any) -> str:
@@ -67,7 +68,7 @@ def summary_line(f: DecodedFrame) -> str:
         parts.append(_mac(L["mac"]))
     if "zigbee_beacon" in L:
         z = L["zigbee_beacon"]
-        parts.append(f"Beacon epid={z.nwk_extended_pan_id:016x} depth={z.device_depth}")
+        parts.append(f"Beacon epid={EUI64(z.nwk_extended_pan_id)} depth={z.device_depth}")
     elif "beacon" in L:
         parts.append("Beacon")
     if "mac_command" in L:
