@@ -91,7 +91,13 @@ def test_flow_stats_counts_and_duplicates() -> None:
     assert f.hops == [1, 3]
     assert f.delivery_ratio == pytest.approx(2 / 3)
     assert f.undelivered() == [3]
-    assert f.to_dict() == {
+    d = f.to_dict()
+    # sent without a source: counted for the flow's first source
+    assert [(r["source"], r["sent"], r["delivered"]) for r in d.pop("per_source")] == [
+        ("a", 3, 2),
+        ("b", 0, 0),
+    ]
+    assert d == {
         "name": "temp",
         "from": ["a", "b"],
         "to": "hub",
@@ -224,7 +230,7 @@ def test_build_summary_structure() -> None:
     assert s["per_node"][0] == {
         "name": "hub",
         "role": "coordinator",
-        "eui64": "00124b0001020304",
+        "eui64": "00:12:4b:00:01:02:03:04",
         "short_address": "0x0000",
         "parent": None,
         "depth": 0,

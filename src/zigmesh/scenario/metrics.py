@@ -51,15 +51,17 @@ from typing import Any
 
 from zigmesh.errors import LocalProtocolError
 from zigmesh.scenario.config import TrafficSpec
-from zigmesh.sim.energy import EnergyReport
+from zigmesh.sim.energy import EnergyReport, SteadyState
 
 __all__ = [
     "FlowStats",
     "NodeRow",
     "NodeSecurity",
     "build_summary",
+    "ieee_text",
     "percentile",
     "percentiles",
+    "short_text",
     "summary_json",
     "write_summary",
 ]
@@ -115,19 +117,29 @@ class FlowStats:
     hops: list[int] = field(default_factory=list)
     #: APSDE-DATA.confirms of the sent messages, by status name
     confirms: dict[str, int] = field(default_factory=dict)
+    #: per source: the route most of its messages took (names), how many took it, paths seen
+    routes: dict[str, tuple[list[str], int, int]] = field(default_factory=dict)
     _sent_at: dict[int, int] = field(default_factory=dict)
     _delivered: set[int] = field(default_factory=set)
+    _source: dict[int, str] = field(default_factory=dict)
+    #: seq -> (latency us, hops) of each delivered message
+    _outcome: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     @classmethod
     def from_spec(cls, spec: TrafficSpec) -> FlowStats:
         """Empty stats for the flow ``spec`` describes."""
         return cls(spec.name, spec.sources, spec.destination, spec.size, spec.period_us, spec.ack)
 
-    def record_sent(self, seq: int, t_us: int) -> None:
-        """Message ``seq`` handed to the stack at ``t_us``."""
+    def record_sent(self, seq: int, t_us: int, source: str | None = None) -> None:
+        """Message ``seq`` handed to the stack at ``t_us`` by ``source`` (default: the flow's
+        first source)."""
         if seq in self._sent_at:
             raise LocalProtocolError(f"flow {self.name}: sequence {seq} sent twice")
         self._sent_at[seq] = t_us
+        if source is None and self.sources:
+            source = self.sources[0]
+        if source is not None:
+            self._source[seq] = source
         self.sent += 1
 
     def record_delivered(self, seq: int, t_us: int, hops: int) -> None:
@@ -142,6 +154,7 @@ class FlowStats:
         self.delivered += 1
         self.latencies_us.append(t_us - sent_at)
         self.hops.append(hops)
+        self._outcome[seq] = (t_us - sent_at, hops)
 
     def record_confirm(self, status: str) -> None:
         """The stack confirmed a message of this flow with ``status`` (``SUCCESS``...)."""
@@ -156,16 +169,55 @@ class FlowStats:
         """delivered / sent (None before anything was sent)."""
         return self.delivered / self.sent if self.sent else None
 
+    def messages(self) -> list[tuple[int, str | None, int, int | None, int | None]]:
+        """Every message sent, by sequence number: (seq, source, sent at us, latency us or
+        None when not delivered, hops or None)."""
+        out: list[tuple[int, str | None, int, int | None, int | None]] = []
+        for seq in sorted(self._sent_at):
+            lat, hops = self._outcome.get(seq, (None, None))
+            out.append((seq, self._source.get(seq), self._sent_at[seq], lat, hops))
+        return out
+
+    def per_source(self) -> list[dict[str, Any]]:
+        """``flows[].per_source``: one entry per source, in the flow's source order."""
+        acc: dict[str, tuple[list[int], list[int], list[int]]] = {
+            s: ([], [], []) for s in self.sources
+        }
+        for _seq, src, _t, lat, hops in self.messages():
+            if src is None:
+                continue
+            sent, lats, hs = acc.setdefault(src, ([], [], []))
+            sent.append(1)
+            if lat is not None and hops is not None:
+                lats.append(lat)
+                hs.append(hops)
+        rows = []
+        for src, (sent, lats, hs) in acc.items():
+            route, count, seen = self.routes.get(src, ([], 0, 0))
+            rows.append(
+                {
+                    "source": src,
+                    "sent": len(sent),
+                    "delivered": len(lats),
+                    "delivery_ratio": _ratio(len(lats) / len(sent)) if sent else None,
+                    "latency_ms": _latency([x / 1000.0 for x in lats]),
+                    "hops": {
+                        "mean": round(sum(hs) / len(hs), 3) if hs else None,
+                        "max": max(hs) if hs else None,
+                    },
+                    "route": route,
+                    "route_share": _ratio(count / seen) if seen else None,
+                }
+            )
+        return rows
+
     def undelivered(self) -> list[int]:
         """Sequence numbers sent but not (yet) delivered, ascending."""
         return sorted(s for s in self._sent_at if s not in self._delivered)
 
     def to_dict(self) -> dict[str, Any]:
         """This flow's entry in ``summary.json``."""
-        lat_ms = [x / 1000.0 for x in self.latencies_us]
-        latency: dict[str, float | None] = {k: _ms(v) for k, v in percentiles(lat_ms).items()}
-        latency["mean"] = _ms(sum(lat_ms) / len(lat_ms)) if lat_ms else None
-        latency["max"] = _ms(max(lat_ms)) if lat_ms else None
+        latency = _latency([x / 1000.0 for x in self.latencies_us])
         return {
             "name": self.name,
             "from": list(self.sources),
@@ -184,7 +236,15 @@ class FlowStats:
                 "mean": round(sum(self.hops) / len(self.hops), 3) if self.hops else None,
                 "max": max(self.hops) if self.hops else None,
             },
+            "per_source": self.per_source(),
         }
+
+
+def _latency(lat_ms: Sequence[float]) -> dict[str, float | None]:
+    latency: dict[str, float | None] = {k: _ms(v) for k, v in percentiles(lat_ms).items()}
+    latency["mean"] = _ms(sum(lat_ms) / len(lat_ms)) if lat_ms else None
+    latency["max"] = _ms(max(lat_ms)) if lat_ms else None
+    return latency
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,13 +287,15 @@ class NodeRow:
     drops: Mapping[str, int] = field(default_factory=dict)
     aps_confirms: Mapping[str, int] = field(default_factory=dict)
     zdo_answered: Mapping[str, int] = field(default_factory=dict)
+    #: further figures (traffic counters, neighbours, energy...), appended to the entry as given
+    detail: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """This node's entry in ``summary.json`` (addresses as hex strings)."""
+        """This node's entry in ``summary.json`` (``0x1a2b`` short, ``00:12:4b:..`` IEEE)."""
         return {
             "name": self.name,
             "role": self.role,
-            "eui64": None if self.eui64 is None else f"{self.eui64:016x}",
+            "eui64": None if self.eui64 is None else ieee_text(self.eui64),
             "short_address": None if self.short_address is None else f"0x{self.short_address:04x}",
             "parent": self.parent,
             "depth": self.depth,
@@ -242,7 +304,19 @@ class NodeRow:
             "drops": _nonzero(self.drops),
             "aps_confirms": _nonzero(self.aps_confirms),
             "zdo_answered": _nonzero(self.zdo_answered),
+            **self.detail,
         }
+
+
+def ieee_text(eui64: int) -> str:
+    """An IEEE address as ``00:12:4b:00:00:00:00:01`` (as ``zigmesh decode`` prints it)."""
+    h = f"{eui64:016x}"
+    return ":".join(h[i : i + 2] for i in range(0, 16, 2))
+
+
+def short_text(address: int | None) -> str | None:
+    """A 16-bit network address as ``0x1a2b`` (None stays None)."""
+    return None if address is None else f"0x{address:04x}"
 
 
 def build_summary(
@@ -252,6 +326,9 @@ def build_summary(
     totals: Mapping[str, int] | None = None,
     drops: Mapping[str, int] | None = None,
     energy: Mapping[str, EnergyReport] | None = None,
+    steady: Mapping[str, SteadyState] | None = None,
+    timeseries: Sequence[Mapping[str, Any]] | None = None,
+    network: Mapping[str, Any] | None = None,
     name: str = "",
     source: str = "",
     seed: int | None = None,
@@ -269,7 +346,10 @@ def build_summary(
     ``route_discoveries``, ``broadcasts``. ``security`` / ``require_install_codes``: the
     network's settings; ``authenticated`` the number of authenticated nodes (default: the rows
     holding a network key; on an unsecured network a runner passes the joined ones).
-    ``unique_tclk`` is counted from the rows.
+    ``unique_tclk`` is counted from the rows. ``steady``: the battery devices' steady-state
+    figures (their battery life then comes from those, see :func:`_energy_row`);
+    ``timeseries`` (per-minute rows) and ``network`` (PAN ID, extended PAN ID...) are added as
+    keys of those names when given.
     """
     joined_at = [n.joined_at_us for n in nodes]
     joined = sum(t is not None for t in joined_at)
@@ -282,7 +362,7 @@ def build_summary(
     for f in flows:
         for k, v in f.confirms.items():
             confirms[k] = confirms.get(k, 0) + v
-    return {
+    out: dict[str, Any] = {
         "scenario": {
             "name": name,
             "source": source,
@@ -314,8 +394,13 @@ def build_summary(
         },
         "totals": _sorted_counts(totals),
         "drops": _sorted_counts(drops),
-        "energy": [_energy_row(n, r) for n, r in (energy or {}).items()],
+        "energy": [_energy_row(n, r, (steady or {}).get(n)) for n, r in (energy or {}).items()],
     }
+    if network is not None:
+        out["scenario"].update(network)
+    if timeseries is not None:
+        out["timeseries"] = list(timeseries)
+    return out
 
 
 def _sorted_counts(counts: Mapping[str, int] | None) -> dict[str, int]:
@@ -328,8 +413,10 @@ def _nonzero(counts: Mapping[str, int]) -> dict[str, int]:
     return {k: int(counts[k]) for k in sorted(counts) if counts[k]}
 
 
-def _energy_row(name: str, r: EnergyReport) -> dict[str, Any]:
-    return {
+def _energy_row(name: str, r: EnergyReport, st: SteadyState | None = None) -> dict[str, Any]:
+    """Whole-run figures; with ``st`` the battery life is the steady state's (null when the
+    device never reached one), beside its start-up charge and where the charge goes."""
+    row: dict[str, Any] = {
         "name": name,
         "elapsed_s": _s(r.elapsed_us),
         "charge_mah": _sig(r.charge_mah),
@@ -338,6 +425,21 @@ def _energy_row(name: str, r: EnergyReport) -> dict[str, Any]:
         "battery_mah": _sig(r.battery_mah),
         "battery_life_days": _sig(r.battery_life_days),
     }
+    if st is None:
+        return row
+    row["battery_life_basis"] = "steady state"
+    row["battery_life_days"] = _sig(st.battery_life_days) if st.window_us else None
+    row["battery_life_years"] = _sig(st.battery_life_days / 365.25) if st.window_us else None
+    row["startup"] = {"until_s": _s(st.startup_us), "charge_mah": _sig(st.startup_nc * 1e-9 / 3.6)}
+    row["steady"] = {
+        "from_s": _s(st.startup_us),
+        "duration_s": _s(st.window_us),
+        "average_current_ua": _sig(st.average_current_ma * 1000.0),
+        "by_state_ua": {k: _sig(v) for k, v in st.by_state_ua().items()},
+        "by_activity_ua": {k: _sig(v) for k, v in st.by_activity_ua().items()},
+        "events": dict(st.events),
+    }
+    return row
 
 
 def summary_json(summary: Mapping[str, Any]) -> str:

@@ -35,6 +35,7 @@ from zigmesh.aps.primitives import (
     EndpointHandler,
     TxOptions,
 )
+from zigmesh.capture.pcap import PcapWriter
 from zigmesh.node import Node, Role
 from zigmesh.nwk.primitives import NwkStatus
 from zigmesh.persist.store import StateStore, open_store
@@ -45,11 +46,15 @@ from zigmesh.scenario.metrics import (
     NodeRow,
     NodeSecurity,
     build_summary,
+    ieee_text,
     write_summary,
 )
+from zigmesh.scenario.nodeinfo import node_detail
+from zigmesh.scenario.observe import RunObserver
 from zigmesh.scenario.plot import PlotNode, plot_network
 from zigmesh.scenario.progress import SimProgress, print_summary_table
-from zigmesh.sim.energy import EnergyReport, energy_report
+from zigmesh.scenario.timeseries import build_timeseries
+from zigmesh.sim.energy import EnergyReport, SteadyState, charge_nc, energy_report
 from zigmesh.sim.world import World
 from zigmesh.zdo.descriptors import SimpleDescriptor
 
@@ -197,7 +202,7 @@ class _Traffic:
         senders = self._senders[fi]
         seq = len(senders)
         senders.append(src)
-        flow.record_sent(seq, t_us)
+        flow.record_sent(seq, t_us, src_name)
         handle = src.aps.apsde_data_request(
             ApsAddrMode.SHORT,
             dst.network_address,
@@ -327,6 +332,7 @@ def _node_rows(world: World) -> list[NodeRow]:
                 drops=_node_drops(node),
                 aps_confirms=dict(node.aps.stats.confirms),
                 zdo_answered=dict(node.zdo.stats.answered),
+                detail=node_detail(world, node),
             )
         )
     return rows
@@ -398,6 +404,32 @@ def _energy(world: World) -> dict[str, EnergyReport]:
     }
 
 
+def _steady(world: World, observer: RunObserver) -> dict[str, SteadyState]:
+    """Steady-state figures of every end device; one that never reached a steady state gets
+    an empty window (its whole run counts as start-up)."""
+    out: dict[str, SteadyState] = {}
+    for node in world:
+        if node.role != Role.END_DEVICE:
+            continue
+        st = observer.steady.get(node.name)
+        if st is None:
+            times = world.radios[node.name].state_times()
+            st = SteadyState(world.now_us, charge_nc(times), 0, {}, {}, {})
+        out[node.name] = st
+    return out
+
+
+def _network_info(world: World) -> dict[str, Any]:
+    coord = world.coordinator
+    nib = coord.nwk.nib
+    if not coord.joined:
+        return {"pan_id": None, "extended_pan_id": None}
+    return {
+        "pan_id": f"0x{nib.nwk_pan_id:04x}",
+        "extended_pan_id": ieee_text(nib.nwk_extended_pan_id),
+    }
+
+
 def _plot(world: World, scenario: Scenario, path: Path) -> None:
     nodes = []
     for spec in scenario.nodes:
@@ -462,18 +494,22 @@ def run_scenario(
     channels = (scenario.channel,) if scenario.channel is not None else tuple(CHANNELS)
     pcap = out / "capture.pcap"
     radio = scenario.radio
+    writer: PcapWriter | None = None
     try:
         out.mkdir(parents=True, exist_ok=True)
+        writer = PcapWriter(pcap)
         world = World(
             scenario.seed,
             medium=radio.medium_config(),
             channel=channels[0],
-            capture=pcap,
+            capture=None,
             tx_power_dbm=radio.tx_power_dbm,
             security=scenario.security,
             require_install_codes=scenario.require_install_codes,
             store=store,
         )
+        observer = RunObserver(world, scenario, writer)
+        world.medium.capture = observer
         traffic = _Traffic(world, scenario)
         try:
             for spec in scenario.nodes:
@@ -490,6 +526,7 @@ def run_scenario(
                 )
             traffic.add_endpoints()
             traffic.schedule()
+            observer.attach()
             end = scenario.duration_us
             with SimProgress(end, console=console, enabled=progress) as bar:
                 step = max(end // 200, 1)
@@ -498,20 +535,29 @@ def run_scenario(
                     t = min(t + step, end)
                     world.run(t)
                     bar.update(t)
+            observer.finish()
         finally:
             world.close()
     finally:
+        if writer is not None:
+            writer.close()
         if store is not None:
             store.close()
     totals, drops = _counters(world)
     totals["app_unmatched"] = traffic.unmatched
     rows = _node_rows(world)
+    for flow in traffic.flows:
+        for src in flow.sources:
+            flow.routes[src] = observer.route_taken(src, flow.destination)
     summary = build_summary(
         nodes=rows,
         flows=traffic.flows,
         totals=totals,
         drops=drops,
         energy=_energy(world),
+        steady=_steady(world, observer),
+        timeseries=build_timeseries(traffic.flows, observer.minutes, scenario.duration_us),
+        network=_network_info(world),
         name=scenario.name,
         source=scenario.source,
         seed=scenario.seed,
