@@ -475,6 +475,7 @@ def run_scenario(
     console: Console | None = None,
     progress: bool = True,
     plot: bool = True,
+    report: bool = True,
     state: str | Path | None = None,
 ) -> RunResult:
     """Run ``scenario`` and write its outputs into ``out_dir`` (created if missing).
