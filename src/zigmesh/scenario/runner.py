@@ -430,7 +430,11 @@ def _network_info(world: World) -> dict[str, Any]:
     }
 
 
-def _plot(world: World, scenario: Scenario, path: Path) -> None:
+def map_inputs(
+    world: World, scenario: Scenario, flows: list[FlowStats]
+) -> tuple[list[PlotNode], list[tuple[str, str, int | None]], list[list[str]]]:
+    """Nodes, router-to-router neighbour links (weakest LQI of the two directions) and the
+    routes traffic took (longest first, one per source) for the map and the report."""
     nodes = []
     for spec in scenario.nodes:
         node = world.nodes[spec.name]
@@ -453,19 +457,45 @@ def _plot(world: World, scenario: Scenario, path: Path) -> None:
             if other in names and world.nodes[other].role != Role.END_DEVICE:
                 a, b = sorted((node.name, other))
                 links[(a, b)] = min(links.get((a, b), 255), lqi) if lqi else links.get((a, b), 0)
-    routes = []
-    for flow in scenario.traffic:
-        if flow.sources:
-            route = trace_route(world, flow.sources[0], flow.destination)
-            if len(route) > 1:
-                routes.append(route)
-    plot_network(
-        path,
-        nodes,
-        [(a, b, q) for (a, b), q in sorted(links.items())],
-        routes[:4],
-        title=f"{scenario.name or 'zigmesh'}: {len(nodes)} nodes",
-    )
+    seen: set[tuple[str, ...]] = set()
+    ranked: list[tuple[int, int, int, list[str]]] = []
+    for fi, flow in enumerate(flows):
+        for si, src in enumerate(flow.sources):
+            route = flow.routes.get(src, ([], 0, 0))[0]
+            if len(route) > 1 and tuple(route) not in seen:
+                seen.add(tuple(route))
+                ranked.append((-len(route), fi, si, route))
+    ranked.sort(key=lambda r: r[:3])
+    # the longest route of each flow first, then the rest by length
+    firsts: list[list[str]] = []
+    rest: list[list[str]] = []
+    done: set[int] = set()
+    for _n, fi, _si, route in ranked:
+        (rest if fi in done else firsts).append(route)
+        done.add(fi)
+    return nodes, [(a, b, q) for (a, b), q in sorted(links.items())], firsts + rest
+
+
+def map_title(summary: dict[str, Any]) -> str:
+    """``house: 31 nodes (31 joined), channel 15, PAN 0x3bd9, seed 1, 300 s``."""
+    sc = summary.get("scenario") or {}
+    parts = [f"{summary.get('nodes', 0)} nodes ({summary.get('joined', 0)} joined)"]
+    if sc.get("channel") is not None:
+        parts.append(f"channel {sc['channel']}")
+    if sc.get("pan_id") is not None:
+        parts.append(f"PAN {sc['pan_id']}")
+    if sc.get("seed") is not None:
+        parts.append(f"seed {sc['seed']}")
+    if sc.get("duration_s") is not None:
+        parts.append(f"{sc['duration_s']:g} s simulated")
+    return f"{sc.get('name') or 'zigmesh'}: " + ", ".join(parts)
+
+
+def _plot(
+    world: World, scenario: Scenario, flows: list[FlowStats], summary: dict[str, Any], path: Path
+) -> None:
+    nodes, links, routes = map_inputs(world, scenario, flows)
+    plot_network(path, nodes, links, routes, title=map_title(summary))
 
 
 def run_scenario(
@@ -572,7 +602,7 @@ def run_scenario(
     write_summary(files["summary"], summary)
     if plot:
         files["network"] = out / "network.png"
-        _plot(world, scenario, files["network"])
+        _plot(world, scenario, traffic.flows, summary, files["network"])
     return RunResult(world, summary, out, files)
 
 
