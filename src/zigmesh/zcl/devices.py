@@ -1,0 +1,155 @@
+"""Device types: which server and client clusters an endpoint of a kind of device has.
+
+A :class:`DeviceType` is plain data (name, profile and device id, server clusters as behaviour
+classes or bare definitions, client clusters as definitions); :meth:`DeviceType.create` builds
+the :class:`~zigmesh.zcl.engine.ZclEndpoint` on a node. Device ids: Zigbee Home Automation
+1.2 / Zigbee Lighting & Occupancy device specification (profile 0x0104).
+
+```python
+light = DIMMABLE_LIGHT.create(world["lamp"], 1)
+light.servers[0x0006]["on_off"]          # False
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from zigmesh.errors import LocalProtocolError
+from zigmesh.zcl.cluster import ClientCluster, ServerCluster
+from zigmesh.zcl.clusters.control import LEVEL_CONTROL, ON_OFF, LevelControl, OnOff
+from zigmesh.zcl.clusters.general import (
+    BASIC,
+    GROUPS,
+    IDENTIFY,
+    POWER_CONFIGURATION,
+    Basic,
+    Groups,
+    Identify,
+)
+from zigmesh.zcl.clusters.measurement import (
+    OCCUPANCY_SENSING,
+    RELATIVE_HUMIDITY,
+    TEMPERATURE_MEASUREMENT,
+)
+from zigmesh.zcl.definitions import ClusterDef
+from zigmesh.zcl.engine import HA, AppNode, ZclEndpoint
+from zigmesh.zcl.types import ZclValue
+
+__all__ = [
+    "DeviceType",
+    "ServerSpec",
+    "ON_OFF_LIGHT",
+    "DIMMABLE_LIGHT",
+    "ON_OFF_SWITCH",
+    "DIMMER_SWITCH",
+    "TEMPERATURE_SENSOR",
+    "TEMPERATURE_HUMIDITY_SENSOR",
+    "OCCUPANCY_SENSOR",
+    "DEVICE_TYPES",
+]
+
+#: a server cluster of a device type: a behaviour class (called with no argument) or a bare
+#: definition (storage only)
+ServerSpec = Callable[[], ServerCluster] | ClusterDef
+
+
+def _server(spec: ServerSpec) -> ServerCluster:
+    return ServerCluster(spec) if isinstance(spec, ClusterDef) else spec()
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceType:
+    """A kind of device: its simple descriptor ids and its clusters."""
+
+    name: str
+    device_id: int
+    servers: tuple[ServerSpec, ...]
+    clients: tuple[ClusterDef, ...] = ()
+    profile_id: int = HA
+    device_version: int = 1
+
+    def create(
+        self,
+        node: AppNode,
+        endpoint: int = 1,
+        values: Mapping[int | str, Mapping[str, ZclValue]] | None = None,
+        *,
+        extra_servers: tuple[ServerCluster, ...] = (),
+        extra_clients: tuple[ClientCluster, ...] = (),
+    ) -> ZclEndpoint:
+        """Build the endpoint on ``node`` and register it. ``values``: initial attribute
+        values by cluster (id or name) then attribute name."""
+        servers = [_server(s) for s in self.servers] + list(extra_servers)
+        clients = [ClientCluster(c) for c in self.clients] + list(extra_clients)
+        by_key: dict[int | str, ServerCluster] = {}
+        for s in servers:
+            by_key[s.cluster_id] = s
+            by_key[s.definition.name] = s
+        for key, vals in (values or {}).items():
+            target = by_key.get(key)
+            if target is None:
+                raise LocalProtocolError(f"{self.name} has no server cluster {key!r}")
+            for name, v in vals.items():
+                target.set(name, v, report=False)
+        return ZclEndpoint(
+            node,
+            endpoint,
+            servers,
+            clients,
+            profile_id=self.profile_id,
+            device_id=self.device_id,
+            device_version=self.device_version,
+        )
+
+
+_COMMON: tuple[ServerSpec, ...] = (Basic, Identify)
+
+ON_OFF_LIGHT = DeviceType("on_off_light", 0x0100, (*_COMMON, Groups, OnOff))
+DIMMABLE_LIGHT = DeviceType("dimmable_light", 0x0101, (*_COMMON, Groups, OnOff, LevelControl))
+ON_OFF_SWITCH = DeviceType("on_off_switch", 0x0000, _COMMON, (ON_OFF, IDENTIFY, GROUPS))
+DIMMER_SWITCH = DeviceType(
+    "dimmer_switch", 0x0104, _COMMON, (ON_OFF, LEVEL_CONTROL, IDENTIFY, GROUPS)
+)
+TEMPERATURE_SENSOR = DeviceType(
+    "temperature_sensor", 0x0302, (*_COMMON, POWER_CONFIGURATION, TEMPERATURE_MEASUREMENT)
+)
+TEMPERATURE_HUMIDITY_SENSOR = DeviceType(
+    "temperature_humidity_sensor",
+    0x0302,
+    (*_COMMON, POWER_CONFIGURATION, TEMPERATURE_MEASUREMENT, RELATIVE_HUMIDITY),
+)
+OCCUPANCY_SENSOR = DeviceType(
+    "occupancy_sensor", 0x0107, (*_COMMON, POWER_CONFIGURATION, OCCUPANCY_SENSING)
+)
+
+#: every built-in device type by name
+DEVICE_TYPES: Mapping[str, DeviceType] = {
+    d.name: d
+    for d in (
+        ON_OFF_LIGHT,
+        DIMMABLE_LIGHT,
+        ON_OFF_SWITCH,
+        DIMMER_SWITCH,
+        TEMPERATURE_SENSOR,
+        TEMPERATURE_HUMIDITY_SENSOR,
+        OCCUPANCY_SENSOR,
+    )
+}
+
+#: every cluster definition of the built-in library by id
+CLUSTERS: Mapping[int, ClusterDef] = {
+    c.id: c
+    for c in (
+        BASIC,
+        POWER_CONFIGURATION,
+        IDENTIFY,
+        GROUPS,
+        ON_OFF,
+        LEVEL_CONTROL,
+        TEMPERATURE_MEASUREMENT,
+        RELATIVE_HUMIDITY,
+        OCCUPANCY_SENSING,
+    )
+}
