@@ -53,6 +53,7 @@ from zigmesh.scenario.nodeinfo import node_detail
 from zigmesh.scenario.observe import RunObserver
 from zigmesh.scenario.plot import PlotNode, plot_network
 from zigmesh.scenario.progress import SimProgress, print_summary_table
+from zigmesh.scenario.report import render_report, write_report
 from zigmesh.scenario.timeseries import build_timeseries
 from zigmesh.sim.energy import EnergyReport, SteadyState, charge_nc, energy_report
 from zigmesh.sim.world import World
@@ -491,13 +492,6 @@ def map_title(summary: dict[str, Any]) -> str:
     return f"{sc.get('name') or 'zigmesh'}: " + ", ".join(parts)
 
 
-def _plot(
-    world: World, scenario: Scenario, flows: list[FlowStats], summary: dict[str, Any], path: Path
-) -> None:
-    nodes, links, routes = map_inputs(world, scenario, flows)
-    plot_network(path, nodes, links, routes, title=map_title(summary))
-
-
 def run_scenario(
     scenario: Scenario,
     out_dir: str | Path = "zigmesh-out",
@@ -600,9 +594,17 @@ def run_scenario(
     )
     files = {"capture": pcap, "summary": out / "summary.json"}
     write_summary(files["summary"], summary)
-    if plot:
+    map_in = map_inputs(world, scenario, traffic.flows) if plot or report else None
+    if plot and map_in is not None:
         files["network"] = out / "network.png"
-        _plot(world, scenario, traffic.flows, summary, files["network"])
+        plot_network(files["network"], *map_in, title=map_title(summary))
+    if report and map_in is not None:
+        files["report"] = out / "report.html"
+        links = {"summary.json": "summary.json", "capture.pcap": "capture.pcap"}
+        if plot:
+            links["network.png"] = "network.png"
+        html = render_report(summary, *map_in, title=map_title(summary), files=links)
+        write_report(files["report"], html)
     return RunResult(world, summary, out, files)
 
 
