@@ -166,7 +166,7 @@ class Browser:
 
     def mouse(self, kind: str, x: float, y: float) -> None:
         """``mouseMoved`` / ``mousePressed`` / ``mouseReleased`` at page coordinates."""
-        extra = {"button": "left", "clickCount": 1} if kind != "mouseMoved" else {}
+        extra: dict[str, Any] = {"button": "left", "clickCount": 1} if kind != "mouseMoved" else {}
         self.call("Input.dispatchMouseEvent", session=True, type=kind, x=x, y=y, **extra)
 
     def screenshot(self, path: Path, full_page: bool = False) -> None:
