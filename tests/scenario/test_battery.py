@@ -32,7 +32,7 @@ def hand_current_ua(poll_s: float) -> float:
     rx_us += (SHR_PHR_BYTES + ACK_PSDU) * BYTE_US
     tx_us = (SHR_PHR_BYTES + DATA_REQUEST_PSDU) * BYTE_US
     poll_nc = idle_us * c.idle_ma + rx_us * c.rx_ma + tx_us * c.tx_ma
-    return c.sleep_ma * 1000.0 + poll_nc / (poll_s * 1e6) * 1000.0
+    return float(c.sleep_ma * 1000.0 + poll_nc / (poll_s * 1e6) * 1000.0)
 
 
 def two_nodes(duration: str, poll: str, traffic: bool = False) -> dict[str, Any]:

@@ -118,7 +118,7 @@ def test_unreachable_node_is_reported_with_its_reason(tmp_path: Path) -> None:
         }
     )
     # 5 km away: the scenario loader would refuse it, so it is added past validation
-    far = NodeSpec("far", "end_device", (5000.0, 0.0, 0.0), 7_500_000, 2_000_000)  # type: ignore[arg-type]
+    far = NodeSpec("far", "end_device", (5000.0, 0.0, 0.0), 7_500_000, 2_000_000)
     sc = dataclasses.replace(sc, nodes=(*sc.nodes, far))
     s = run_scenario(sc, tmp_path, progress=False).summary
     assert (s["nodes"], s["joined"], s["formation_time_s"]) == (4, 3, None)
@@ -142,7 +142,7 @@ def test_unreachable_node_is_reported_with_its_reason(tmp_path: Path) -> None:
 def _big(n: int) -> tuple[dict[str, Any], list[PlotNode]]:
     """A made-up 1,000-node summary: a grid of routers and end devices, ten neighbours each."""
     nodes = [PlotNode("hub", "coordinator", 0.0, 0.0)]
-    per = [{"name": "hub", "role": "coordinator", "neighbours": []}]
+    per: list[dict[str, Any]] = [{"name": "hub", "role": "coordinator", "neighbours": []}]
     for i in range(1, n):
         role = "router" if i % 3 == 0 else "end_device"
         x, y = float(i % 40) * 10.0, float(i // 40) * 10.0
