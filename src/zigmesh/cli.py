@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zigmesh import __version__
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = ["main"]
 
@@ -127,11 +131,25 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except StoreError as exc:
         print(f"zigmesh run: state store: {exc}", file=sys.stderr)
         return 2
-    out = Console()
-    if not out.is_terminal:
-        out = Console(width=140)  # a pipe or file: no terminal width to fit the tables into
-    print_run(result, out)
+    print_run(result, _table_console())
     return 0
+
+
+#: width of the tables when stdout is not a terminal (CI logs, pipes, files)
+PIPE_WIDTH = 160
+
+
+def _table_console() -> Console:
+    """The console the summary tables go to: the terminal's own width on a terminal;
+    otherwise (CI logs, pipes, files, where rich would fall back to 80 columns and squeeze
+    the tables) ``COLUMNS`` when it is at least 100, else :data:`PIPE_WIDTH`."""
+    from rich.console import Console
+
+    if sys.stdout.isatty():
+        return Console()
+    cols = os.environ.get("COLUMNS", "")
+    width = int(cols) if cols.isdigit() and int(cols) >= 100 else PIPE_WIDTH
+    return Console(width=width)
 
 
 def build_parser() -> argparse.ArgumentParser:

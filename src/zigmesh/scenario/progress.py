@@ -283,10 +283,14 @@ def _totals_table(totals: Mapping[str, int], drops: Mapping[str, int]) -> Table:
 
 
 def _energy_table(energy: Sequence[Mapping[str, Any]]) -> Table:
-    t = Table(title="Battery devices", title_justify="left")
+    """Battery devices: the steady-state current (start-up apart) and where it goes."""
+    t = Table(title="Battery devices (steady state; start-up charge apart)", title_justify="left")
     t.add_column("device")
-    t.add_column("avg current mA", justify="right")
-    t.add_column("charge mAh", justify="right")
+    t.add_column("steady \u00b5A", justify="right")
+    t.add_column("polls \u00b5A", justify="right")
+    t.add_column("data \u00b5A", justify="right")
+    t.add_column("sleep \u00b5A", justify="right")
+    t.add_column("start-up \u00b5Ah", justify="right")
     t.add_column("battery life (days)", justify="right")
 
     def life(row: Mapping[str, Any]) -> float:
@@ -299,10 +303,21 @@ def _energy_table(energy: Sequence[Mapping[str, Any]]) -> Table:
         caption = f"the 5 shortest-lived of {len(energy)}"
         t.caption = caption
     for row in rows:
+        st: Mapping[str, Any] = row.get("steady") or {}
+        act: Mapping[str, Any] = st.get("by_activity_ua") or {}
+        startup: Mapping[str, Any] = row.get("startup") or {}
+        sc = startup.get("charge_mah")
+        avg = st.get("average_current_ua")
+        if avg is None:  # no steady-state figures: the whole run's average
+            ma = row.get("average_current_ma")
+            avg = ma * 1000.0 if isinstance(ma, int | float) else None
         t.add_row(
             str(row.get("name", "")),
-            _num(row.get("average_current_ma"), "{:.4f}"),
-            _num(row.get("charge_mah"), "{:.4f}"),
+            _num(avg, "{:.3f}"),
+            _num(act.get("polls"), "{:.3f}"),
+            _num(act.get("data"), "{:.3f}"),
+            _num(act.get("sleep"), "{:.3f}"),
+            _num(None if not isinstance(sc, int | float) else sc * 1000.0, "{:.3f}"),
             _num(row.get("battery_life_days"), "{:.0f}"),
         )
     lives = [life(r) for r in energy if life(r) != float("inf")]
@@ -310,6 +325,9 @@ def _energy_table(energy: Sequence[Mapping[str, Any]]) -> Table:
         t.add_section()
         t.add_row(
             Text(f"median of {len(energy)}", style="bold"),
+            "",
+            "",
+            "",
             "",
             "",
             f"{statistics.median(lives):.0f}",
