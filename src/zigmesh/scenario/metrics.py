@@ -21,17 +21,29 @@ Percentiles are *nearest-rank*: the p-th percentile of ``n`` sorted values is th
     per_node           [{name, role, eui64, short_address, parent, depth, joined_at_s,
                          security {network_key, key_seq, unique_tclk, nwk_frame_counter},
                          drops {reason: count}, aps_confirms {status: count},
-                         zdo_answered {request cluster: count}}, ...]
+                         zdo_answered {request cluster: count}, and the runner's ``detail``
+                         (:mod:`~zigmesh.scenario.nodeinfo`: state, not_joined_reason,
+                         frames, mac, nwk, neighbours, routing_table, children,
+                         radio_energy...)}, ...]
     flows              [{name, from, to, size, period_s, ack, sent, delivered, duplicates,
                          skipped, delivery_ratio, aps_confirms {status: count},
-                         latency_ms {p50, p90, p99, mean, max}, hops {mean, max}}, ...]
+                         latency_ms {p50, p90, p99, mean, max}, hops {mean, max},
+                         per_source [{source, sent, delivered, delivery_ratio, latency_ms,
+                                      hops, route, route_share}]}, ...]
     delivery           {sent, delivered, delivery_ratio, duplicates, aps_confirms} over every
                        flow
     totals             runner counters (MAC/NWK/APS frames, retries, route discoveries, ...)
     drops              frames dropped, by reason, summed over the nodes
     energy             [{name, elapsed_s, charge_mah, average_current_ma, energy_j,
-                         battery_mah, battery_life_days}, ...] for battery devices
+                         battery_mah, battery_life_days}, ...] for battery devices; given
+                       steady-state figures also battery_life_basis, battery_life_years,
+                       startup {until_s, charge_mah}, steady {from_s, duration_s,
+                       average_current_ua, by_state_ua, by_activity_ua, events}, and
+                       battery_life_days is the steady state's (null without one)
+    timeseries         per-minute rows (:mod:`~zigmesh.scenario.timeseries`), when given
 
+Addresses: short addresses ``0x1a2b``, IEEE addresses ``00:12:4b:00:00:00:00:01`` (as
+``zigmesh decode`` prints them).
 Per node, ``security.key_seq`` is the active network key's sequence number and
 ``nwk_frame_counter`` the next outgoing NWK frame counter under it (both null without a network
 key); ``unique_tclk`` is false for the coordinator (it is the trust center). Counter maps
