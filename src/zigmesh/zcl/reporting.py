@@ -129,6 +129,8 @@ class Reporting:
         #: the most recent reports received, oldest first
         self.log: deque[ReceivedReport] = deque(maxlen=_LOG)
         self.timeouts: list[ReportTimeout] = []
+        #: the most recent reports sent: (time, cluster id, attribute ids)
+        self.sent: deque[tuple[int, int, tuple[int, ...]]] = deque(maxlen=_LOG)
         self.on_report_timeout: list[Callable[[ReportTimeout], None]] = []
 
     # -- configuration (2.5.7, 2.5.9) -------------------------------------------------------
@@ -348,8 +350,10 @@ class Reporting:
                 used = 0
             frames[-1].append(rec)
             used += size
+        now = ep.clock.now()
         for recs in frames:
             ep.stats.reports_sent += 1
+            self.sent.append((now, cluster.cluster_id, tuple(r.attribute_id for r in recs)))
             ep.send_frame(
                 Destination.bound(),
                 cluster.cluster_id,
