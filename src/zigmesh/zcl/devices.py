@@ -29,7 +29,9 @@ from zigmesh.zcl.clusters.general import (
     Identify,
 )
 from zigmesh.zcl.clusters.measurement import (
+    ILLUMINANCE_MEASUREMENT,
     OCCUPANCY_SENSING,
+    PRESSURE_MEASUREMENT,
     RELATIVE_HUMIDITY,
     TEMPERATURE_MEASUREMENT,
 )
@@ -48,6 +50,7 @@ __all__ = [
     "TEMPERATURE_HUMIDITY_SENSOR",
     "OCCUPANCY_SENSOR",
     "DEVICE_TYPES",
+    "CLUSTERS",
 ]
 
 #: a server cluster of a device type: a behaviour class (called with no argument) or a bare
@@ -148,7 +151,9 @@ CLUSTERS: Mapping[int, ClusterDef] = {
         GROUPS,
         ON_OFF,
         LEVEL_CONTROL,
+        ILLUMINANCE_MEASUREMENT,
         TEMPERATURE_MEASUREMENT,
+        PRESSURE_MEASUREMENT,
         RELATIVE_HUMIDITY,
         OCCUPANCY_SENSING,
     )
