@@ -76,7 +76,7 @@ def map_svg(
         )
     out.append("</defs>")
     # scale bar: 10^k metres near a fifth of the width
-    bar_m = _nice(span_x / 5.0)
+    bar_m = _nice(span_x / 4.0)
     out.append(
         f'<g class="scale"><line x1="{_f(_MARGIN)}" y1="{_f(height - 8)}" '
         f'x2="{_f(_MARGIN + bar_m * scale)}" y2="{_f(height - 8)}"/>'
@@ -113,7 +113,7 @@ def map_svg(
             f'<path class="route{hidden}" d="{d}" stroke="{ROUTE_COLOURS[k]}" '
             f'marker-mid="url(#arrow{k})" marker-end="url(#arrow{k})" data-nodes="{ids}">'
             f"<title>{escape(route[0])} \u2192 {escape(route[-1])} "
-            f"({len(route) - 1} hops)</title></path>"
+            f"({len(route) - 1} hop{'' if len(route) == 2 else 's'})</title></path>"
         )
     out.append("</g>")
     out.append('<g id="nodes">')

@@ -57,6 +57,10 @@ def _table(head: Sequence[tuple[str, bool]], rows: Sequence[str], tid: str) -> s
     )
 
 
+def _hops(n: int) -> str:
+    return f"{n} hop" if n == 1 else f"{n} hops"
+
+
 def _drops(row: Row) -> int:
     return sum(int(v) for v in (row.get("drops") or {}).values())
 
@@ -183,7 +187,7 @@ def _map_section(
     multi = [r for r in routes if len(r) > 1]
     legend += [
         f'<i style="background:{ROUTE_COLOURS[k % len(ROUTE_COLOURS)]}"></i>'
-        f"{_e(r[0])} \u2192 {_e(r[-1])} ({len(r) - 1} hops)"
+        f"{_e(r[0])} \u2192 {_e(r[-1])} ({_hops(len(r) - 1)})"
         for k, r in enumerate(multi[:6])
     ]
     return (
