@@ -32,7 +32,6 @@ from zigmesh.aps.aps import Aps
 from zigmesh.aps.commands import ApsStatus
 from zigmesh.aps.primitives import (
     ApsAddrMode,
-    ApsConfirmStatus,
     ApsdeDataConfirm,
     ApsdeDataIndication,
     ApsdeEvent,
@@ -46,38 +45,23 @@ from zigmesh.zcl import profile_wide
 from zigmesh.zcl.cluster import ClientCluster, NoResponse, Reply, Request, ServerCluster
 from zigmesh.zcl.definitions import (
     Args,
-    AttributeDef,
     ClusterDef,
     check_args,
     encode_args,
 )
 from zigmesh.zcl.destination import Destination
-from zigmesh.zcl.foundation import AttributeRecord as _AttributeRecord
 from zigmesh.zcl.foundation import (
-    ConfigureReporting,
     DefaultResponse,
-    DiscoverAttributes,
-    DiscoverAttributesExtended,
-    DiscoverCommandsGenerated,
-    DiscoverCommandsReceived,
     FoundationCommand,
     FoundationPayload,
-    ReadAttributes,
-    ReadAttributesResponse,
-    ReadReportingConfigRecord,
-    ReadReportingConfiguration,
     ReportAttributes,
-    ReportedAttributeConfig,
-    ReportingDirection,
-    WriteAttributes,
-    WriteAttributesNoResponse,
-    WriteAttributesUndivided,
     ZclStatus,
     decode_foundation,
 )
 from zigmesh.zcl.frame import Direction, FrameType, ZclFrame, ZclHeader
 from zigmesh.zcl.reporting import Reporting
-from zigmesh.zcl.types import ZclValue
+from zigmesh.zcl.requests import ZclRequests
+from zigmesh.zcl.result import ZclResult
 from zigmesh.zdo.descriptors import SimpleDescriptor
 
 __all__ = ["ZclEndpoint", "Destination", "ZclResult", "ZclStats", "AppNode", "ZclEvent", "HA"]
@@ -120,43 +104,6 @@ class AppNode(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class ZclResult:
-    """How a request ended. ``response`` is the decoded answer (a foundation payload, or the
-    arguments of a cluster-specific response), None when none came."""
-
-    aps_status: ApsConfirmStatus | None = None
-    header: ZclHeader | None = None
-    response: FoundationPayload | Args | None = None
-    src_address: int | None = None
-    src_endpoint: int | None = None
-    timed_out: bool = False
-
-    @property
-    def status(self) -> ZclStatus | int | None:
-        """The Default Response's status; SUCCESS for any other response; None without one."""
-        r = self.response
-        if isinstance(r, DefaultResponse):
-            return r.status
-        return None if self.header is None else ZclStatus.SUCCESS
-
-    @property
-    def ok(self) -> bool:
-        if self.timed_out:
-            return False
-        if self.aps_status is not None and self.aps_status != ApsStatus.SUCCESS:
-            return False
-        st = self.status
-        return st is None or st == ZclStatus.SUCCESS
-
-    def attributes(self) -> dict[int, ZclValue]:
-        """Read Attributes Response: attribute id -> value of each SUCCESS record."""
-        r = self.response
-        if not isinstance(r, ReadAttributesResponse):
-            return {}
-        return {rec.attribute_id: rec.value for rec in r.records if rec.status == 0}
-
-
-@dataclass(frozen=True, slots=True)
 class ZclEvent:
     """A valid ZCL frame this endpoint received (for observers: hubs, tests, logs)."""
 
@@ -193,7 +140,7 @@ def _status_name(st: ZclStatus | int) -> str:
     return st.name if isinstance(st, ZclStatus) else f"0x{st:02x}"
 
 
-class ZclEndpoint:
+class ZclEndpoint(ZclRequests):
     """One application endpoint running ZCL (module docstring).
 
     ``ZclEndpoint(node, endpoint, servers, clients, profile_id=HA, device_id=0,
@@ -612,120 +559,3 @@ class ZclEndpoint:
             manufacturer_code=cdef.manufacturer_code,
             **kw,
         )
-
-    @staticmethod
-    def _attrs(
-        cluster: ClusterDef, attrs: Iterable[str | int]
-    ) -> tuple[list[AttributeDef], int | None]:
-        defs = [cluster.resolve(a) for a in attrs]
-        codes = {a.manufacturer_code for a in defs}
-        if len(codes) > 1:
-            raise LocalProtocolError("attributes of different manufacturers in one request")
-        return defs, (codes.pop() if codes else None)
-
-    def read_attributes(
-        self, dst: Destination, cluster: ClusterDef, attrs: Iterable[str | int], **kw: Any
-    ) -> Pending[ZclResult]:
-        """Read Attributes: names (their manufacturer code is used) or plain ids (any id, to
-        probe a server; with ``manufacturer_code=`` for manufacturer-specific ones)."""
-        ids: list[int] = []
-        codes: set[int | None] = set()
-        for a in attrs:
-            if isinstance(a, int):
-                ids.append(a)
-            else:
-                d = cluster.resolve(a)
-                ids.append(d.id)
-                codes.add(d.manufacturer_code)
-        if len(codes) > 1:
-            raise LocalProtocolError("attributes of different manufacturers in one request")
-        mfr = kw.pop("manufacturer_code", codes.pop() if codes else None)
-        return self.request(
-            dst, cluster.id, ReadAttributes(tuple(ids)), manufacturer_code=mfr, **kw
-        )
-
-    def write_attributes(
-        self,
-        dst: Destination,
-        cluster: ClusterDef,
-        values: Mapping[str | int, ZclValue],
-        *,
-        undivided: bool = False,
-        no_response: bool = False,
-        **kw: Any,
-    ) -> Pending[ZclResult]:
-        defs, mfr = self._attrs(cluster, values)
-        recs = tuple(
-            _AttributeRecord(a.id, a.type, v) for a, v in zip(defs, values.values(), strict=True)
-        )
-        cmd: FoundationPayload
-        if no_response:
-            cmd = WriteAttributesNoResponse(recs)
-            kw.setdefault("expect_response", False)
-        elif undivided:
-            cmd = WriteAttributesUndivided(recs)
-        else:
-            cmd = WriteAttributes(recs)
-        return self.request(dst, cluster.id, cmd, manufacturer_code=mfr, **kw)
-
-    def configure_reporting(
-        self,
-        dst: Destination,
-        cluster: ClusterDef,
-        attr: str | int,
-        min_interval: int,
-        max_interval: int,
-        reportable_change: ZclValue = None,
-        **kw: Any,
-    ) -> Pending[ZclResult]:
-        (a,), mfr = self._attrs(cluster, [attr])
-        change = reportable_change if a.analog else None
-        if a.analog and change is None:
-            change = 0 if not isinstance(a.default, float) else 0.0
-        rec = ReportedAttributeConfig(a.id, a.type, min_interval, max_interval, change)
-        return self.request(
-            dst, cluster.id, ConfigureReporting((rec,)), manufacturer_code=mfr, **kw
-        )
-
-    def read_reporting_configuration(
-        self, dst: Destination, cluster: ClusterDef, attrs: Iterable[str | int], **kw: Any
-    ) -> Pending[ZclResult]:
-        defs, mfr = self._attrs(cluster, attrs)
-        recs = tuple(ReadReportingConfigRecord(ReportingDirection.REPORTED, a.id) for a in defs)
-        return self.request(
-            dst, cluster.id, ReadReportingConfiguration(recs), manufacturer_code=mfr, **kw
-        )
-
-    def discover_attributes(
-        self,
-        dst: Destination,
-        cluster_id: int,
-        start: int = 0,
-        max_count: int = 0xFF,
-        *,
-        extended: bool = False,
-        **kw: Any,
-    ) -> Pending[ZclResult]:
-        cmd = (
-            DiscoverAttributesExtended(start, max_count)
-            if extended
-            else DiscoverAttributes(start, max_count)
-        )
-        return self.request(dst, cluster_id, cmd, **kw)
-
-    def discover_commands(
-        self,
-        dst: Destination,
-        cluster_id: int,
-        start: int = 0,
-        max_count: int = 0xFF,
-        *,
-        generated: bool = False,
-        **kw: Any,
-    ) -> Pending[ZclResult]:
-        cmd = (
-            DiscoverCommandsGenerated(start, max_count)
-            if generated
-            else DiscoverCommandsReceived(start, max_count)
-        )
-        return self.request(dst, cluster_id, cmd, **kw)
