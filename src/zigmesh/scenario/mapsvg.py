@@ -117,7 +117,9 @@ def map_svg(
         )
     out.append("</g>")
     out.append('<g id="nodes">')
-    for i, n in enumerate(nodes):
+    # end devices below routers below the coordinator: the infrastructure stays clickable
+    rank = {"end_device": 0, "router": 1, "coordinator": 2}
+    for i, n in sorted(enumerate(nodes), key=lambda p: (rank.get(p[1].role, 0), p[0])):
         x, y = pos[n.name]
         fl = floors.index(floor_of[n.name])
         edge = FLOOR_COLOURS[fl % len(FLOOR_COLOURS)] if len(floors) > 1 else "#212121"

@@ -50,7 +50,7 @@ svg.map #selection line { stroke-width: 2.2; }
 svg.map #selection text { font-size: 9px; fill: #000; paint-order: stroke; stroke: #fff;
   stroke-width: 3px; }
 #tip { position: absolute; pointer-events: none; background: rgba(33,33,33,.92); color: #fff;
-  padding: 6px 8px; border-radius: 4px; font-size: 12px; display: none; white-space: nowrap;
+  padding: 6px 8px; border-radius: 4px; font-size: 12px; display: none; max-width: 380px;
   z-index: 5; }
 #info { flex: 0 1 380px; min-width: 300px; border: 1px solid var(--line); border-radius: 6px;
   padding: 8px 12px; font-size: 13px; max-height: 680px; overflow: auto; }
@@ -132,8 +132,11 @@ JS = r"""
   }
   function moveTip(ev) {
     var box = svg.parentNode.getBoundingClientRect();
-    tip.style.left = (ev.clientX - box.left + 14) + "px";
-    tip.style.top = (ev.clientY - box.top + 14) + "px";
+    var x = ev.clientX - box.left + 14, y = ev.clientY - box.top + 14;
+    if (x + tip.offsetWidth > box.width) { x = Math.max(0, x - tip.offsetWidth - 28); }
+    if (y + tip.offsetHeight > box.height) { y = Math.max(0, y - tip.offsetHeight - 28); }
+    tip.style.left = x + "px";
+    tip.style.top = y + "px";
   }
   function lineTo(layer, a, b, colour, label) {
     var ea = document.getElementById("n-" + a), eb = document.getElementById("n-" + b);
