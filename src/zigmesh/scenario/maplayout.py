@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 #: route colours: away from the red-yellow-green LQI scale and from the node fills
-ROUTE_COLOURS = ("#1565c0", "#8e24aa", "#d81b60", "#000000", "#4527a0", "#0277bd", "#ad1457")
+ROUTE_COLOURS = ("#1565c0", "#8e24aa", "#000000", "#00acc1", "#4527a0", "#5d4037", "#0277bd")
 #: outline colour of the nodes of each floor, lowest first (then repeated)
 FLOOR_COLOURS = ("#212121", "#ef6c00", "#00897b", "#5e35b1", "#6d4c41", "#c2185b")
 

@@ -79,6 +79,7 @@ class RunObserver:
                 first_send[src] = min(first_send.get(src, t), t)
         self._first_send = first_send
         self._short: dict[int, Node] = {}
+        self._unknown: set[int] = set()
         self._ext: dict[int, Node] = {}
         self._battery: dict[str, _Battery] = {}
         self._pending: list[_Battery] = []
@@ -190,9 +191,13 @@ class RunObserver:
         node = self._short.get(address)
         if node is not None and node.nwk.joined and node.nwk.address == address:
             return node
+        if address in self._unknown:
+            return None
         node = self.world.by_address(address)
         if node is not None:
             self._short[address] = node
+        else:
+            self._unknown.add(address)  # forgotten at the next sample: no scan per frame
         return node
 
     # -- samplers --------------------------------------------------------------------------
@@ -210,6 +215,7 @@ class RunObserver:
         world = self.world
         now = world.kernel.now()
         world.kernel.call_at(now + SAMPLE_US, self._sample)
+        self._unknown.clear()
         self._refresh_pairs()
         if not self._pending:
             return
