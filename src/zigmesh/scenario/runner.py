@@ -3,7 +3,10 @@
 Builds a :class:`~zigmesh.sim.world.World` from a :class:`Scenario` (secured unless
 ``security = false``; install codes given to the trust center; a SQLite state store when the
 scenario has ``state``), schedules the traffic flows, runs virtual time with a progress bar, and
-writes ``capture.pcap``, ``summary.json`` and ``network.png`` into the output directory.
+writes ``capture.pcap``, ``summary.json``, ``network.png`` and ``report.html`` into the output
+directory. A :class:`~zigmesh.scenario.observe.RunObserver` watches the run from outside the
+stack (capture tee and samplers): per-minute series, the routes messages took, steady-state
+battery figures.
 
 Traffic goes through APSDE, as an application would send it. Every node that sends or receives
 a flow gets application endpoint 1 (:data:`TRAFFIC_ENDPOINT`): Home Automation profile
