@@ -53,9 +53,9 @@ def test_endpoint_declares_its_simple_descriptor() -> None:
     net, light, sw, _ = _setup()
     d = light.node.endpoints[1]  # type: ignore[attr-defined]
     assert (d.endpoint, d.profile_id, d.device_id) == (1, 0x0104, 0x0101)
-    assert d.input_cluster_list == (0x0000, 0x0003, 0x0004, 0x0006, 0x0008)
+    assert d.input_cluster_list == (0x0000, 0x0003, 0x0004, 0x0005, 0x0006, 0x0008)
     assert d.output_cluster_list == ()
-    assert sw.descriptor.output_cluster_list == (0x0003, 0x0004, 0x0006, 0x0008)
+    assert sw.descriptor.output_cluster_list == (0x0003, 0x0004, 0x0005, 0x0006, 0x0008)
 
 
 def test_read_attributes_values_and_unsupported() -> None:

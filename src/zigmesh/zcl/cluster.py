@@ -245,6 +245,14 @@ class ServerCluster(_ClusterBase):
     def on_written(self, a: AttributeDef, value: ZclValue) -> None:
         """Hook: an attribute was changed by Write Attributes."""
 
+    def apply_scene(self, values: Mapping[AttributeDef, ZclValue], transition_us: int) -> None:
+        """Hook: Recall Scene (Scenes cluster) gives this cluster its scene values; the
+        default sets them at once (values that do not fit their type are skipped)."""
+        for a, v in values.items():
+            if a.type == DataType.BOOL and not isinstance(v, bool):
+                continue
+            self.set(a, v)
+
 
 class ClientCluster(_ClusterBase):
     """The client side of a cluster: sends its commands and global requests to servers

@@ -35,6 +35,8 @@ from zigmesh.zcl.clusters.measurement import (
     RELATIVE_HUMIDITY,
     TEMPERATURE_MEASUREMENT,
 )
+from zigmesh.zcl.clusters.scenes import SCENES, Scenes
+from zigmesh.zcl.clusters.security import IAS_ZONE, IasZone, ZoneType
 from zigmesh.zcl.definitions import ClusterDef
 from zigmesh.zcl.engine import HA, AppNode, ZclEndpoint
 from zigmesh.zcl.types import ZclValue
@@ -49,6 +51,8 @@ __all__ = [
     "TEMPERATURE_SENSOR",
     "TEMPERATURE_HUMIDITY_SENSOR",
     "OCCUPANCY_SENSOR",
+    "CONTACT_SENSOR",
+    "MOTION_SENSOR",
     "DEVICE_TYPES",
     "CLUSTERS",
 ]
@@ -72,6 +76,8 @@ class DeviceType:
     clients: tuple[ClusterDef, ...] = ()
     profile_id: int = HA
     device_version: int = 1
+    #: attribute values this kind of device starts with: (cluster name, attribute, value)
+    defaults: tuple[tuple[str, str, ZclValue], ...] = ()
 
     def create(
         self,
@@ -90,6 +96,8 @@ class DeviceType:
         for s in servers:
             by_key[s.cluster_id] = s
             by_key[s.definition.name] = s
+        for cname, attr, v in self.defaults:
+            by_key[cname].set(attr, v, report=False)
         for key, vals in (values or {}).items():
             target = by_key.get(key)
             if target is None:
@@ -109,14 +117,19 @@ class DeviceType:
 
 _COMMON: tuple[ServerSpec, ...] = (Basic, Identify)
 
-ON_OFF_LIGHT = DeviceType("on_off_light", 0x0100, (*_COMMON, Groups, OnOff))
-DIMMABLE_LIGHT = DeviceType("dimmable_light", 0x0101, (*_COMMON, Groups, OnOff, LevelControl))
-ON_OFF_SWITCH = DeviceType("on_off_switch", 0x0000, _COMMON, (ON_OFF, IDENTIFY, GROUPS))
+ON_OFF_LIGHT = DeviceType("on_off_light", 0x0100, (*_COMMON, Groups, Scenes, OnOff))
+DIMMABLE_LIGHT = DeviceType(
+    "dimmable_light", 0x0101, (*_COMMON, Groups, Scenes, OnOff, LevelControl)
+)
+ON_OFF_SWITCH = DeviceType("on_off_switch", 0x0000, _COMMON, (ON_OFF, IDENTIFY, GROUPS, SCENES))
 DIMMER_SWITCH = DeviceType(
-    "dimmer_switch", 0x0104, _COMMON, (ON_OFF, LEVEL_CONTROL, IDENTIFY, GROUPS)
+    "dimmer_switch", 0x0104, _COMMON, (ON_OFF, LEVEL_CONTROL, IDENTIFY, GROUPS, SCENES)
 )
 TEMPERATURE_SENSOR = DeviceType(
-    "temperature_sensor", 0x0302, (*_COMMON, POWER_CONFIGURATION, TEMPERATURE_MEASUREMENT)
+    "temperature_sensor",
+    0x0302,
+    (*_COMMON, POWER_CONFIGURATION, TEMPERATURE_MEASUREMENT),
+    defaults=(("basic", "power_source", 0x03),),
 )
 TEMPERATURE_HUMIDITY_SENSOR = DeviceType(
     "temperature_humidity_sensor",
@@ -125,6 +138,19 @@ TEMPERATURE_HUMIDITY_SENSOR = DeviceType(
 )
 OCCUPANCY_SENSOR = DeviceType(
     "occupancy_sensor", 0x0107, (*_COMMON, POWER_CONFIGURATION, OCCUPANCY_SENSING)
+)
+#: IAS Zone devices (device id 0x0402), battery powered
+CONTACT_SENSOR = DeviceType(
+    "contact_sensor",
+    0x0402,
+    (*_COMMON, POWER_CONFIGURATION, IasZone),
+    defaults=(("basic", "power_source", 0x03), ("ias_zone", "zone_type", ZoneType.CONTACT_SWITCH)),
+)
+MOTION_SENSOR = DeviceType(
+    "motion_sensor",
+    0x0402,
+    (*_COMMON, POWER_CONFIGURATION, IasZone),
+    defaults=(("basic", "power_source", 0x03), ("ias_zone", "zone_type", ZoneType.MOTION_SENSOR)),
 )
 
 #: every built-in device type by name
@@ -138,6 +164,8 @@ DEVICE_TYPES: Mapping[str, DeviceType] = {
         TEMPERATURE_SENSOR,
         TEMPERATURE_HUMIDITY_SENSOR,
         OCCUPANCY_SENSOR,
+        CONTACT_SENSOR,
+        MOTION_SENSOR,
     )
 }
 
@@ -149,6 +177,7 @@ CLUSTERS: Mapping[int, ClusterDef] = {
         POWER_CONFIGURATION,
         IDENTIFY,
         GROUPS,
+        SCENES,
         ON_OFF,
         LEVEL_CONTROL,
         ILLUMINANCE_MEASUREMENT,
@@ -156,5 +185,6 @@ CLUSTERS: Mapping[int, ClusterDef] = {
         PRESSURE_MEASUREMENT,
         RELATIVE_HUMIDITY,
         OCCUPANCY_SENSING,
+        IAS_ZONE,
     )
 }

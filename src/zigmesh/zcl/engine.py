@@ -173,6 +173,9 @@ class ZclEndpoint(ZclRequests):
         self._tsn = node.rng.randrange(256)
         #: observers of every valid received frame
         self.listeners: list[Callable[[ZclEvent], None]] = []
+        #: the indication being handled (None outside a receive), e.g. for a write hook that
+        #: needs to know who wrote
+        self.current_indication: ApsdeDataIndication | None = None
         self.reporting = Reporting(self)
         for s in servers:
             if s.cluster_id in self.servers:
@@ -246,12 +249,16 @@ class ZclEndpoint(ZclRequests):
             self.stats.malformed += 1
             return
         h = frame.header
-        if h.frame_type == FrameType.GLOBAL:
-            self._global(ind, h, frame.payload)
-        elif h.frame_type == FrameType.CLUSTER_SPECIFIC:
-            self._cluster_specific(ind, h, frame.payload)
-        else:
-            self.stats.dropped += 1  # reserved frame type
+        self.current_indication = ind
+        try:
+            if h.frame_type == FrameType.GLOBAL:
+                self._global(ind, h, frame.payload)
+            elif h.frame_type == FrameType.CLUSTER_SPECIFIC:
+                self._cluster_specific(ind, h, frame.payload)
+            else:
+                self.stats.dropped += 1  # reserved frame type
+        finally:
+            self.current_indication = None
 
     def _global(self, ind: ApsdeDataIndication, h: ZclHeader, payload: bytes) -> None:
         cid = h.command_id

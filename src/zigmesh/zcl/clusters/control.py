@@ -242,6 +242,11 @@ class OnOff(ServerCluster):
     def on_written(self, a: AttributeDef, value: ZclValue) -> None:
         self._run()
 
+    def apply_scene(self, values: Mapping[AttributeDef, ZclValue], transition_us: int) -> None:
+        for a, v in values.items():
+            if a.id == 0x0000 and isinstance(v, bool):
+                self.switch(v)
+
 
 class LevelControl(ServerCluster):
     """Level Control server (module docstring)."""
@@ -358,6 +363,11 @@ class LevelControl(ServerCluster):
         self._t0 = self.endpoint.clock.now()
         self._duration = max(0, duration_us)
         self._tick()
+
+    def apply_scene(self, values: Mapping[AttributeDef, ZclValue], transition_us: int) -> None:
+        for a, v in values.items():
+            if a.id == 0x0000 and isinstance(v, int):
+                self.go(self._clamp(v), transition_us)
 
     def halt(self) -> None:
         if self._timer is not None:

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from zigmesh.aps.commands import ApsStatus
 from zigmesh.clock import TimerHandle
 from zigmesh.zcl.cluster import NO_RESPONSE, Handler, HandlerResult, Reply, Request, ServerCluster
+from zigmesh.zcl.clusters.scenes import SCENES, Scenes
 from zigmesh.zcl.definitions import (
     CLIENT_TO_SERVER,
     SERVER_TO_CLIENT,
@@ -252,7 +253,16 @@ class Groups(ServerCluster):
         if not _valid_group(group):
             return ZclStatus.INVALID_VALUE
         st = self.endpoint.aps.apsme_remove_group_request(group, self.endpoint.endpoint_id)
-        return ZclStatus.SUCCESS if st == ApsStatus.SUCCESS else ZclStatus.NOT_FOUND
+        if st != ApsStatus.SUCCESS:
+            return ZclStatus.NOT_FOUND
+        self._scenes_of(group)
+        return ZclStatus.SUCCESS
+
+    def _scenes_of(self, group: int) -> None:
+        """The group's scenes go with it (3.6.2.3.5)."""
+        scenes = self.endpoint.server(SCENES.id)
+        if isinstance(scenes, Scenes):
+            scenes.remove_group(group)
 
     @staticmethod
     def _answer(req: Request, name: str, args: Mapping[str, object]) -> HandlerResult:
@@ -286,6 +296,8 @@ class Groups(ServerCluster):
         return self._answer(req, "remove_group_response", {"status": self.remove(g), "group_id": g})
 
     def remove_all_groups(self, args: Args, req: Request) -> HandlerResult:
+        for g in self._table_groups:
+            self._scenes_of(g)
         self.endpoint.aps.apsme_remove_all_groups_request(self.endpoint.endpoint_id)
         return None
 
