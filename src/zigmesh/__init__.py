@@ -7,6 +7,7 @@ The most used names are re-exported here; each layer's package has the rest
 
 from __future__ import annotations
 
+from zigmesh.app import ClusterDef, Destination, DeviceType, ServerCluster, ZclEndpoint
 from zigmesh.aps.aps import Aps, ApsConfig
 from zigmesh.aps.frames import ApsFrame
 from zigmesh.aps.primitives import (
@@ -80,6 +81,11 @@ __all__ = [
     "SecurityError",
     "ShortAddr",
     "ZclFrame",
+    "ZclEndpoint",
+    "ClusterDef",
+    "ServerCluster",
+    "DeviceType",
+    "Destination",
     "ZigmeshError",
     "__version__",
     "node_rng",

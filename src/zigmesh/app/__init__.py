@@ -43,6 +43,8 @@ from zigmesh.zcl.clusters.measurement import (
     RELATIVE_HUMIDITY,
     TEMPERATURE_MEASUREMENT,
 )
+from zigmesh.zcl.clusters.scenes import SCENES, Scenes
+from zigmesh.zcl.clusters.security import IAS_ZONE, IasCie, IasZone, ZoneAlarm, ZoneType
 from zigmesh.zcl.definitions import (
     CLIENT_TO_SERVER,
     SERVER_TO_CLIENT,
@@ -58,9 +60,11 @@ from zigmesh.zcl.definitions import (
 from zigmesh.zcl.destination import Destination
 from zigmesh.zcl.devices import (
     CLUSTERS,
+    CONTACT_SENSOR,
     DEVICE_TYPES,
     DIMMABLE_LIGHT,
     DIMMER_SWITCH,
+    MOTION_SENSOR,
     OCCUPANCY_SENSOR,
     ON_OFF_LIGHT,
     ON_OFF_SWITCH,
@@ -111,10 +115,13 @@ __all__ = [
     "TEMPERATURE_SENSOR",
     "TEMPERATURE_HUMIDITY_SENSOR",
     "OCCUPANCY_SENSOR",
+    "CONTACT_SENSOR",
+    "MOTION_SENSOR",
     "BASIC",
     "POWER_CONFIGURATION",
     "IDENTIFY",
     "GROUPS",
+    "SCENES",
     "ON_OFF",
     "LEVEL_CONTROL",
     "ILLUMINANCE_MEASUREMENT",
@@ -122,9 +129,15 @@ __all__ = [
     "PRESSURE_MEASUREMENT",
     "RELATIVE_HUMIDITY",
     "OCCUPANCY_SENSING",
+    "IAS_ZONE",
     "Basic",
     "Identify",
     "Groups",
     "OnOff",
     "LevelControl",
+    "Scenes",
+    "IasZone",
+    "IasCie",
+    "ZoneAlarm",
+    "ZoneType",
 ]
