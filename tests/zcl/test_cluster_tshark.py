@@ -48,6 +48,7 @@ UNNAMED_BY_WIRESHARK = {
     (0x0406, 0x0010),  # PIROccupiedToUnoccupiedDelay (Wireshark 4.0 names none of the PIR
     (0x0406, 0x0011),  # ... and ultrasonic attributes)
     (0x0406, 0x0012),
+    (0x0300, 0x000F),  # Options
     (0x0500, 0x0011),  # ZoneID
     (0x0500, 0x0012),  # NumberOfZoneSensitivityLevelsSupported
     (0x0500, 0x0013),  # CurrentZoneSensitivityLevel
@@ -66,6 +67,10 @@ ALIASES = {
     "removeagroup": "removegroup",
     "removeagroupresponse": "removegroupresponse",
     "removeascene": "removescene",
+    "colortemperature": "colortemperaturemireds",
+    "colortemperaturephysicalmin": "colortempphysicalminmireds",
+    "colortemperaturephysicalmax": "colortempphysicalmaxmireds",
+    "startupcolortemperature": "startupcolortemperaturemireds",
     "removeasceneresponse": "removesceneresponse",
     "removeallsceneresponse": "removeallscenesresponse",
 }
@@ -107,6 +112,63 @@ FIELDS = {
     (0x0500, "*", "delay"): "zbee_zcl_ias.zone.delay",
     (0x0500, "*", "zone_type"): "zbee_zcl_ias.zone.type",
     (0x0500, "*", "manufacturer_code"): "zbee_zcl_ias.zone.manufacturer_code",
+    (0x0300, "*", "hue"): "zbee_zcl_lighting.color_control.hue",
+    (0x0300, "*", "direction"): "zbee_zcl_lighting.color_control.direction",
+    (0x0300, "*", "transition_time"): "zbee_zcl_lighting.color_control.transit_time",
+    (0x0300, "step_hue", "transition_time"): "zbee_zcl_lighting.color_control.transition_time_8bit",
+    (
+        0x0300,
+        "step_saturation",
+        "transition_time",
+    ): "zbee_zcl_lighting.color_control.transition_time_8bit",
+    (0x0300, "*", "move_mode"): "zbee_zcl_lighting.color_control.move_mode",
+    (0x0300, "*", "rate"): "zbee_zcl_lighting.color_control.rate",
+    (0x0300, "enhanced_move_hue", "rate"): "zbee_zcl_lighting.color_control.enhanced_rate",
+    (0x0300, "move_color_temperature", "rate"): "zbee_zcl_lighting.color_control.enhanced_rate",
+    (0x0300, "*", "step_mode"): "zbee_zcl_lighting.color_control.step_mode",
+    (0x0300, "*", "step_size"): "zbee_zcl_lighting.color_control.step_size",
+    (
+        0x0300,
+        "enhanced_step_hue",
+        "step_size",
+    ): "zbee_zcl_lighting.color_control.enhanced_step_size",
+    (
+        0x0300,
+        "step_color_temperature",
+        "step_size",
+    ): "zbee_zcl_lighting.color_control.enhanced_step_size",
+    (0x0300, "*", "saturation"): "zbee_zcl_lighting.color_control.saturation",
+    (0x0300, "*", "color_x"): "zbee_zcl_lighting.color_control.color_x",
+    (0x0300, "*", "color_y"): "zbee_zcl_lighting.color_control.color_y",
+    (0x0300, "*", "rate_x"): "zbee_zcl_lighting.color_control.rate_x",
+    (0x0300, "*", "rate_y"): "zbee_zcl_lighting.color_control.rate_y",
+    (0x0300, "*", "step_x"): "zbee_zcl_lighting.color_control.step_x",
+    (0x0300, "*", "step_y"): "zbee_zcl_lighting.color_control.step_y",
+    (0x0300, "*", "color_temperature_mireds"): "zbee_zcl_lighting.color_control.color_temp",
+    (0x0300, "*", "enhanced_hue"): "zbee_zcl_lighting.color_control.enhanced_hue",
+    (0x0300, "color_loop_set", "update_flags"): "zbee_zcl_lighting.color_control.color_loop_update",
+    (0x0300, "color_loop_set", "action"): "zbee_zcl_lighting.color_control.color_loop_action",
+    (0x0300, "color_loop_set", "direction"): "zbee_zcl_lighting.color_control.color_loop_direction",
+    (0x0300, "color_loop_set", "time"): "zbee_zcl_lighting.color_control.color_loop_time",
+    (0x0300, "color_loop_set", "start_hue"): "zbee_zcl_lighting.color_control.color_loop_start_hue",
+    (
+        0x0300,
+        "*",
+        "color_temperature_minimum_mireds",
+    ): "zbee_zcl_lighting.color_control.color_temp_min",
+    (
+        0x0300,
+        "*",
+        "color_temperature_maximum_mireds",
+    ): "zbee_zcl_lighting.color_control.color_temp_max",
+    # Wireshark 4.0 reads Enhanced Step Hue's transition time (uint16, ZCL 5.2.2.3.17) as 8 bits
+    (
+        0x0300,
+        "enhanced_step_hue",
+        "transition_time",
+    ): "zbee_zcl_lighting.color_control.transition_time_8bit",
+    (0x0300, "*", "options_mask"): "",
+    (0x0300, "*", "options_override"): "",
     # not dissected by Wireshark 4.0: Initiate Test Mode's fields, Recall Scene's optional
     # transition time, the optional Options fields of Level Control
     (0x0500, "initiate_test_mode", "test_mode_duration"): "",

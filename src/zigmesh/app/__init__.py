@@ -36,6 +36,7 @@ from zigmesh.zcl.clusters.general import (
     Groups,
     Identify,
 )
+from zigmesh.zcl.clusters.lighting import COLOR_CONTROL, ColorControl, ColorMode
 from zigmesh.zcl.clusters.measurement import (
     ILLUMINANCE_MEASUREMENT,
     OCCUPANCY_SENSING,
@@ -60,10 +61,13 @@ from zigmesh.zcl.definitions import (
 from zigmesh.zcl.destination import Destination
 from zigmesh.zcl.devices import (
     CLUSTERS,
+    COLOR_DIMMER_SWITCH,
+    COLOR_TEMPERATURE_LIGHT,
     CONTACT_SENSOR,
     DEVICE_TYPES,
     DIMMABLE_LIGHT,
     DIMMER_SWITCH,
+    EXTENDED_COLOR_LIGHT,
     MOTION_SENSOR,
     OCCUPANCY_SENSOR,
     ON_OFF_LIGHT,
@@ -117,6 +121,9 @@ __all__ = [
     "OCCUPANCY_SENSOR",
     "CONTACT_SENSOR",
     "MOTION_SENSOR",
+    "COLOR_TEMPERATURE_LIGHT",
+    "EXTENDED_COLOR_LIGHT",
+    "COLOR_DIMMER_SWITCH",
     "BASIC",
     "POWER_CONFIGURATION",
     "IDENTIFY",
@@ -124,6 +131,7 @@ __all__ = [
     "SCENES",
     "ON_OFF",
     "LEVEL_CONTROL",
+    "COLOR_CONTROL",
     "ILLUMINANCE_MEASUREMENT",
     "TEMPERATURE_MEASUREMENT",
     "PRESSURE_MEASUREMENT",
@@ -136,6 +144,8 @@ __all__ = [
     "OnOff",
     "LevelControl",
     "Scenes",
+    "ColorControl",
+    "ColorMode",
     "IasZone",
     "IasCie",
     "ZoneAlarm",

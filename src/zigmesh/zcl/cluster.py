@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeAlias
 
 from zigmesh.aps.primitives import ApsdeDataIndication
 from zigmesh.errors import LocalProtocolError
-from zigmesh.zcl.definitions import Args, AttributeDef, ClusterDef, CommandDef
+from zigmesh.zcl.definitions import Access, Args, AttributeDef, ClusterDef, CommandDef
 from zigmesh.zcl.foundation import ZclStatus
 from zigmesh.zcl.frame import ZclHeader
 from zigmesh.zcl.types import ENCODE_ERRORS, DataType, ZclValue, encode_value
@@ -244,6 +244,11 @@ class ServerCluster(_ClusterBase):
 
     def on_written(self, a: AttributeDef, value: ZclValue) -> None:
         """Hook: an attribute was changed by Write Attributes."""
+
+    def scene_attributes(self) -> list[AttributeDef]:
+        """The attributes a scene holds for this cluster, in extension field set order
+        (default: those with scene access, by id)."""
+        return [a for a in self.definition.attributes_of(None) if a.access & Access.SCENE]
 
     def apply_scene(self, values: Mapping[AttributeDef, ZclValue], transition_us: int) -> None:
         """Hook: Recall Scene (Scenes cluster) gives this cluster its scene values; the

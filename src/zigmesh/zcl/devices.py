@@ -28,6 +28,7 @@ from zigmesh.zcl.clusters.general import (
     Groups,
     Identify,
 )
+from zigmesh.zcl.clusters.lighting import COLOR_CONTROL, ColorControl
 from zigmesh.zcl.clusters.measurement import (
     ILLUMINANCE_MEASUREMENT,
     OCCUPANCY_SENSING,
@@ -48,6 +49,9 @@ __all__ = [
     "DIMMABLE_LIGHT",
     "ON_OFF_SWITCH",
     "DIMMER_SWITCH",
+    "COLOR_TEMPERATURE_LIGHT",
+    "EXTENDED_COLOR_LIGHT",
+    "COLOR_DIMMER_SWITCH",
     "TEMPERATURE_SENSOR",
     "TEMPERATURE_HUMIDITY_SENSOR",
     "OCCUPANCY_SENSOR",
@@ -121,9 +125,30 @@ ON_OFF_LIGHT = DeviceType("on_off_light", 0x0100, (*_COMMON, Groups, Scenes, OnO
 DIMMABLE_LIGHT = DeviceType(
     "dimmable_light", 0x0101, (*_COMMON, Groups, Scenes, OnOff, LevelControl)
 )
+COLOR_TEMPERATURE_LIGHT = DeviceType(
+    "color_temperature_light",
+    0x010C,
+    (*_COMMON, Groups, Scenes, OnOff, LevelControl, ColorControl),
+    defaults=(
+        ("color_control", "color_capabilities", 0x0010),
+        ("color_control", "color_mode", 2),
+        ("color_control", "enhanced_color_mode", 2),
+    ),
+)
+EXTENDED_COLOR_LIGHT = DeviceType(
+    "extended_color_light",
+    0x010D,
+    (*_COMMON, Groups, Scenes, OnOff, LevelControl, ColorControl),
+)
 ON_OFF_SWITCH = DeviceType("on_off_switch", 0x0000, _COMMON, (ON_OFF, IDENTIFY, GROUPS, SCENES))
 DIMMER_SWITCH = DeviceType(
     "dimmer_switch", 0x0104, _COMMON, (ON_OFF, LEVEL_CONTROL, IDENTIFY, GROUPS, SCENES)
+)
+COLOR_DIMMER_SWITCH = DeviceType(
+    "color_dimmer_switch",
+    0x0105,
+    _COMMON,
+    (ON_OFF, LEVEL_CONTROL, COLOR_CONTROL, IDENTIFY, GROUPS, SCENES),
 )
 TEMPERATURE_SENSOR = DeviceType(
     "temperature_sensor",
@@ -159,8 +184,11 @@ DEVICE_TYPES: Mapping[str, DeviceType] = {
     for d in (
         ON_OFF_LIGHT,
         DIMMABLE_LIGHT,
+        COLOR_TEMPERATURE_LIGHT,
+        EXTENDED_COLOR_LIGHT,
         ON_OFF_SWITCH,
         DIMMER_SWITCH,
+        COLOR_DIMMER_SWITCH,
         TEMPERATURE_SENSOR,
         TEMPERATURE_HUMIDITY_SENSOR,
         OCCUPANCY_SENSOR,
@@ -180,6 +208,7 @@ CLUSTERS: Mapping[int, ClusterDef] = {
         SCENES,
         ON_OFF,
         LEVEL_CONTROL,
+        COLOR_CONTROL,
         ILLUMINANCE_MEASUREMENT,
         TEMPERATURE_MEASUREMENT,
         PRESSURE_MEASUREMENT,

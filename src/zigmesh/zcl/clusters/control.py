@@ -35,7 +35,7 @@ from zigmesh.zcl.definitions import (
 from zigmesh.zcl.foundation import ZclStatus
 from zigmesh.zcl.types import DataType, ZclValue
 
-__all__ = ["ON_OFF", "LEVEL_CONTROL", "OnOff", "LevelControl"]
+__all__ = ["ON_OFF", "LEVEL_CONTROL", "OnOff", "LevelControl", "may_run_while_off"]
 
 T = DataType
 A = Access
@@ -115,6 +115,20 @@ LEVEL_CONTROL = ClusterDef(
         CommandDef(0x07, "stop_with_on_off", CLIENT_TO_SERVER, _OPTIONS),
     ),
 )
+
+
+def may_run_while_off(cluster: ServerCluster, args: Args) -> bool:
+    """Execute-if-off rule (ZCL 3.10.2.2.8, 5.2.2.2.1.1): a Level / Color command acts while
+    the endpoint's On/Off is off only if the Options ExecuteIfOff bit, after OptionsMask /
+    OptionsOverride, is set."""
+    oo = cluster.endpoint.server(ON_OFF.id)
+    if not isinstance(oo, OnOff) or oo.is_on:
+        return True
+    options = cluster.int_value("options")
+    if "options_mask" in args and "options_override" in args:
+        mask = args["options_mask"]
+        options = (options & ~mask) | (args["options_override"] & mask)
+    return bool(options & 0x01)
 
 
 class OnOff(ServerCluster):
@@ -287,17 +301,7 @@ class LevelControl(ServerCluster):
         return s if isinstance(s, OnOff) else None
 
     def _may_run(self, args: Args, with_on_off: bool) -> bool:
-        """Execute-if-off rule of the plain commands (3.10.2.2.8)."""
-        if with_on_off:
-            return True
-        oo = self._on_off()
-        if oo is None or oo.is_on:
-            return True
-        options = self.int_value("options")
-        if "options_mask" in args and "options_override" in args:
-            mask = args["options_mask"]
-            options = (options & ~mask) | (args["options_override"] & mask)
-        return bool(options & 0x01)
+        return with_on_off or may_run_while_off(self, args)
 
     def _clamp(self, level: int) -> int:
         lo, hi = self.int_value("min_level"), self.int_value("max_level")

@@ -191,7 +191,7 @@ class Scenes(ServerCluster):
         """The endpoint's scene attributes now, per cluster."""
         out: dict[int, bytes] = {}
         for cid, cluster in sorted(self.endpoint.servers.items()):
-            attrs = _scene_attributes(cluster)
+            attrs = cluster.scene_attributes()
             if attrs:
                 out[cid] = b"".join(encode_value(a.type, cluster.value_of(a)) for a in attrs)
         return out
@@ -203,7 +203,7 @@ class Scenes(ServerCluster):
                 continue  # a cluster this endpoint does not have: ignored
             r = Reader(data)
             values: dict[AttributeDef, ZclValue] = {}
-            for a in _scene_attributes(cluster):
+            for a in cluster.scene_attributes():
                 if r.at_end():
                     break
                 try:
