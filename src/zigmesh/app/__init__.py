@@ -26,7 +26,16 @@ from zigmesh.zcl.cluster import (
     Request,
     ServerCluster,
 )
+from zigmesh.zcl.clusters.closures import DOOR_LOCK, DoorLock, LockState
 from zigmesh.zcl.clusters.control import LEVEL_CONTROL, ON_OFF, LevelControl, OnOff
+from zigmesh.zcl.clusters.device import (
+    DEVICE_TEMPERATURE,
+    POLL_CONTROL,
+    TIME,
+    PollControl,
+    Time,
+)
+from zigmesh.zcl.clusters.energy import ELECTRICAL_MEASUREMENT, METERING
 from zigmesh.zcl.clusters.general import (
     BASIC,
     GROUPS,
@@ -36,6 +45,7 @@ from zigmesh.zcl.clusters.general import (
     Groups,
     Identify,
 )
+from zigmesh.zcl.clusters.hvac import THERMOSTAT, SystemMode, Thermostat
 from zigmesh.zcl.clusters.lighting import COLOR_CONTROL, ColorControl, ColorMode
 from zigmesh.zcl.clusters.measurement import (
     ILLUMINANCE_MEASUREMENT,
@@ -67,13 +77,17 @@ from zigmesh.zcl.devices import (
     DEVICE_TYPES,
     DIMMABLE_LIGHT,
     DIMMER_SWITCH,
+    DOOR_LOCK_CONTROLLER,
+    DOOR_LOCK_DEVICE,
     EXTENDED_COLOR_LIGHT,
     MOTION_SENSOR,
     OCCUPANCY_SENSOR,
     ON_OFF_LIGHT,
     ON_OFF_SWITCH,
+    SMART_PLUG,
     TEMPERATURE_HUMIDITY_SENSOR,
     TEMPERATURE_SENSOR,
+    THERMOSTAT_DEVICE,
     DeviceType,
 )
 from zigmesh.zcl.engine import HA, ZclEndpoint, ZclEvent, ZclResult, ZclStats
@@ -124,6 +138,10 @@ __all__ = [
     "COLOR_TEMPERATURE_LIGHT",
     "EXTENDED_COLOR_LIGHT",
     "COLOR_DIMMER_SWITCH",
+    "SMART_PLUG",
+    "DOOR_LOCK_DEVICE",
+    "DOOR_LOCK_CONTROLLER",
+    "THERMOSTAT_DEVICE",
     "BASIC",
     "POWER_CONFIGURATION",
     "IDENTIFY",
@@ -138,6 +156,13 @@ __all__ = [
     "RELATIVE_HUMIDITY",
     "OCCUPANCY_SENSING",
     "IAS_ZONE",
+    "DEVICE_TEMPERATURE",
+    "TIME",
+    "POLL_CONTROL",
+    "DOOR_LOCK",
+    "THERMOSTAT",
+    "METERING",
+    "ELECTRICAL_MEASUREMENT",
     "Basic",
     "Identify",
     "Groups",
@@ -150,4 +175,10 @@ __all__ = [
     "IasCie",
     "ZoneAlarm",
     "ZoneType",
+    "Time",
+    "PollControl",
+    "DoorLock",
+    "LockState",
+    "Thermostat",
+    "SystemMode",
 ]

@@ -18,7 +18,10 @@ from dataclasses import dataclass
 
 from zigmesh.errors import LocalProtocolError
 from zigmesh.zcl.cluster import ClientCluster, ServerCluster
+from zigmesh.zcl.clusters.closures import DOOR_LOCK, DoorLock
 from zigmesh.zcl.clusters.control import LEVEL_CONTROL, ON_OFF, LevelControl, OnOff
+from zigmesh.zcl.clusters.device import DEVICE_TEMPERATURE, POLL_CONTROL, TIME, PollControl, Time
+from zigmesh.zcl.clusters.energy import ELECTRICAL_MEASUREMENT, METERING
 from zigmesh.zcl.clusters.general import (
     BASIC,
     GROUPS,
@@ -28,6 +31,7 @@ from zigmesh.zcl.clusters.general import (
     Groups,
     Identify,
 )
+from zigmesh.zcl.clusters.hvac import THERMOSTAT, Thermostat
 from zigmesh.zcl.clusters.lighting import COLOR_CONTROL, ColorControl
 from zigmesh.zcl.clusters.measurement import (
     ILLUMINANCE_MEASUREMENT,
@@ -57,6 +61,10 @@ __all__ = [
     "OCCUPANCY_SENSOR",
     "CONTACT_SENSOR",
     "MOTION_SENSOR",
+    "SMART_PLUG",
+    "DOOR_LOCK_DEVICE",
+    "DOOR_LOCK_CONTROLLER",
+    "THERMOSTAT_DEVICE",
     "DEVICE_TYPES",
     "CLUSTERS",
 ]
@@ -150,16 +158,32 @@ COLOR_DIMMER_SWITCH = DeviceType(
     _COMMON,
     (ON_OFF, LEVEL_CONTROL, COLOR_CONTROL, IDENTIFY, GROUPS, SCENES),
 )
+SMART_PLUG = DeviceType(
+    "smart_plug",
+    0x0051,
+    (*_COMMON, Groups, Scenes, OnOff, METERING, ELECTRICAL_MEASUREMENT),
+)
+DOOR_LOCK_DEVICE = DeviceType(
+    "door_lock",
+    0x000A,
+    (*_COMMON, POWER_CONFIGURATION, PollControl, Time, DoorLock),
+    defaults=(("basic", "power_source", 0x03),),
+)
+DOOR_LOCK_CONTROLLER = DeviceType("door_lock_controller", 0x000B, _COMMON, (DOOR_LOCK, TIME))
+THERMOSTAT_DEVICE = DeviceType(
+    "thermostat", 0x0301, (*_COMMON, Groups, Scenes, Time, Thermostat), (TEMPERATURE_MEASUREMENT,)
+)
 TEMPERATURE_SENSOR = DeviceType(
     "temperature_sensor",
     0x0302,
-    (*_COMMON, POWER_CONFIGURATION, TEMPERATURE_MEASUREMENT),
+    (*_COMMON, POWER_CONFIGURATION, PollControl, TEMPERATURE_MEASUREMENT),
     defaults=(("basic", "power_source", 0x03),),
 )
 TEMPERATURE_HUMIDITY_SENSOR = DeviceType(
     "temperature_humidity_sensor",
     0x0302,
-    (*_COMMON, POWER_CONFIGURATION, TEMPERATURE_MEASUREMENT, RELATIVE_HUMIDITY),
+    (*_COMMON, POWER_CONFIGURATION, PollControl, TEMPERATURE_MEASUREMENT, RELATIVE_HUMIDITY),
+    defaults=(("basic", "power_source", 0x03),),
 )
 OCCUPANCY_SENSOR = DeviceType(
     "occupancy_sensor", 0x0107, (*_COMMON, POWER_CONFIGURATION, OCCUPANCY_SENSING)
@@ -168,13 +192,13 @@ OCCUPANCY_SENSOR = DeviceType(
 CONTACT_SENSOR = DeviceType(
     "contact_sensor",
     0x0402,
-    (*_COMMON, POWER_CONFIGURATION, IasZone),
+    (*_COMMON, POWER_CONFIGURATION, PollControl, IasZone),
     defaults=(("basic", "power_source", 0x03), ("ias_zone", "zone_type", ZoneType.CONTACT_SWITCH)),
 )
 MOTION_SENSOR = DeviceType(
     "motion_sensor",
     0x0402,
-    (*_COMMON, POWER_CONFIGURATION, IasZone),
+    (*_COMMON, POWER_CONFIGURATION, PollControl, IasZone),
     defaults=(("basic", "power_source", 0x03), ("ias_zone", "zone_type", ZoneType.MOTION_SENSOR)),
 )
 
@@ -194,6 +218,10 @@ DEVICE_TYPES: Mapping[str, DeviceType] = {
         OCCUPANCY_SENSOR,
         CONTACT_SENSOR,
         MOTION_SENSOR,
+        SMART_PLUG,
+        DOOR_LOCK_DEVICE,
+        DOOR_LOCK_CONTROLLER,
+        THERMOSTAT_DEVICE,
     )
 }
 
@@ -203,11 +231,16 @@ CLUSTERS: Mapping[int, ClusterDef] = {
     for c in (
         BASIC,
         POWER_CONFIGURATION,
+        DEVICE_TEMPERATURE,
         IDENTIFY,
         GROUPS,
         SCENES,
         ON_OFF,
         LEVEL_CONTROL,
+        TIME,
+        POLL_CONTROL,
+        DOOR_LOCK,
+        THERMOSTAT,
         COLOR_CONTROL,
         ILLUMINANCE_MEASUREMENT,
         TEMPERATURE_MEASUREMENT,
@@ -215,5 +248,7 @@ CLUSTERS: Mapping[int, ClusterDef] = {
         RELATIVE_HUMIDITY,
         OCCUPANCY_SENSING,
         IAS_ZONE,
+        METERING,
+        ELECTRICAL_MEASUREMENT,
     )
 }
