@@ -75,6 +75,7 @@ ALIASES = {
     "removeagroup": "removegroup",
     "removeagroupresponse": "removegroupresponse",
     "removeascene": "removescene",
+    "minimumblockrequestdelay": "minimumblockperiod",
     "mintemperatureexperienced": "mintempexperienced",
     "maxtemperatureexperienced": "maxtempexperienced",
     "overtemperaturetotaldwell": "overtemptotaldwell",
@@ -192,6 +193,31 @@ FIELDS = {
     (0x0201, "*", "mode"): "zbee_zcl_hvac.thermostat.mode",
     # Wireshark 4.0 shows the amount (0.1 degC steps, ZCL 6.3.2.3.1) divided by 100
     (0x0201, "*", "amount"): "zbee_zcl_hvac.thermostat.amount",
+    (0x0019, "*", "payload_type"): "zbee_zcl_general.ota.payload.type",
+    (0x0019, "*", "query_jitter"): "zbee_zcl_general.ota.query_jitter",
+    (0x0019, "*", "manufacturer_code"): "zbee_zcl_general.ota.manufacturer_code",
+    (0x0019, "*", "image_type"): "zbee_zcl_general.ota.image.type",
+    (0x0019, "*", "file_version"): "zbee_zcl_general.ota.file.version",
+    (
+        0x0019,
+        "query_next_image_request",
+        "field_control",
+    ): "zbee_zcl_general.ota.query_next_image_req.field_ctrl",
+    (
+        0x0019,
+        "image_block_request",
+        "field_control",
+    ): "zbee_zcl_general.ota.image_block_req.field_ctrl",
+    (0x0019, "*", "hardware_version"): "zbee_zcl_general.ota.hw_ver",
+    (0x0019, "*", "status"): "zbee_zcl_general.ota.status",
+    (0x0019, "*", "image_size"): "zbee_zcl_general.ota.image.size",
+    (0x0019, "*", "file_offset"): "zbee_zcl_general.ota.file.offset",
+    (0x0019, "*", "maximum_data_size"): "zbee_zcl_general.ota.max_data_size",
+    (0x0019, "*", "request_node_address"): "zbee_zcl_general.ota.ieee_addr",
+    (0x0019, "*", "minimum_block_period"): "zbee_zcl_general.ota.min_block_period",
+    (0x0019, "*", "image_data"): "zbee_zcl_general.ota.image.data",
+    (0x0019, "*", "current_time"): "zbee_zcl_general.ota.current_time",
+    (0x0019, "*", "upgrade_time"): "zbee_zcl_general.ota.upgrade_time",
     # not dissected by Wireshark 4.0: Initiate Test Mode's fields, Recall Scene's optional
     # transition time, the optional Options fields of Level Control
     (0x0500, "initiate_test_mode", "test_mode_duration"): "",
@@ -272,6 +298,10 @@ def test_every_command_id_direction_and_field_as_wireshark_dissects_it(tmp_path:
             args: dict[str, object] = {}
             for i, f in enumerate(cmd.fields):
                 v = _value(f.name, f.type, i)
+                if f.name == "field_control":  # announce exactly the optional fields sent
+                    v = 0x03 if cmd.name == "image_block_request" else 0x01
+                elif f.name == "payload_type":
+                    v = 0x03  # jitter, manufacturer, image type and version
                 if f.kind is FieldKind.COUNTED:
                     v = (0x0101, 0x0202) if f.type == DataType.UINT16 else (7, 9)
                 elif f.kind is FieldKind.REST:
@@ -315,6 +345,8 @@ def test_every_command_id_direction_and_field_as_wireshark_dissects_it(tmp_path:
                 assert [int(x, 0) for x in text.split(",")] == list(v)
             elif isinstance(v, str):
                 assert text == v
+            elif isinstance(v, bytes):
+                assert text.replace(":", "") == v.hex()
             else:
                 assert int(text.split(",")[0], 0) == v, (cmd.name, fname, text)
             compared += 1

@@ -54,6 +54,7 @@ from zigmesh.zcl.clusters.measurement import (
     RELATIVE_HUMIDITY,
     TEMPERATURE_MEASUREMENT,
 )
+from zigmesh.zcl.clusters.ota import OTA_UPGRADE, OtaClient, OtaImage, OtaServer, ota_image
 from zigmesh.zcl.clusters.scenes import SCENES, Scenes
 from zigmesh.zcl.clusters.security import IAS_ZONE, IasCie, IasZone, ZoneAlarm, ZoneType
 from zigmesh.zcl.definitions import (
@@ -162,6 +163,11 @@ __all__ = [
     "DOOR_LOCK",
     "THERMOSTAT",
     "METERING",
+    "OTA_UPGRADE",
+    "OtaServer",
+    "OtaClient",
+    "OtaImage",
+    "ota_image",
     "ELECTRICAL_MEASUREMENT",
     "Basic",
     "Identify",

@@ -28,9 +28,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeAlias
 
 from zigmesh.aps.primitives import ApsdeDataIndication
 from zigmesh.errors import LocalProtocolError
+from zigmesh.pending import Pending
 from zigmesh.zcl.definitions import Access, Args, AttributeDef, ClusterDef, CommandDef
+from zigmesh.zcl.destination import Destination
 from zigmesh.zcl.foundation import ZclStatus
 from zigmesh.zcl.frame import ZclHeader
+from zigmesh.zcl.result import ZclResult
 from zigmesh.zcl.types import ENCODE_ERRORS, DataType, ZclValue, encode_value
 
 if TYPE_CHECKING:
@@ -265,32 +268,34 @@ class ClientCluster(_ClusterBase):
 
     def command(
         self,
-        dst: Any,
+        dst: Destination,
         command: str | int,
         args: Mapping[str, Any] | None = None,
         **kw: Any,
-    ) -> Any:
+    ) -> Pending[ZclResult]:
         """Send a cluster command to ``dst`` (a :class:`~zigmesh.zcl.engine.Destination`);
         returns a ``Pending[ZclResult]`` (see :meth:`ZclEndpoint.send_command`)."""
         return self.endpoint.send_command(dst, self.definition, command, args or {}, **kw)
 
-    def read(self, dst: Any, attrs: list[str | int], **kw: Any) -> Any:
+    def read(self, dst: Destination, attrs: list[str | int], **kw: Any) -> Pending[ZclResult]:
         """Read Attributes of the server at ``dst`` (names or ids)."""
         return self.endpoint.read_attributes(dst, self.definition, attrs, **kw)
 
-    def write(self, dst: Any, values: Mapping[str | int, ZclValue], **kw: Any) -> Any:
+    def write(
+        self, dst: Destination, values: Mapping[str | int, ZclValue], **kw: Any
+    ) -> Pending[ZclResult]:
         """Write Attributes (names or ids -> values) to the server at ``dst``."""
         return self.endpoint.write_attributes(dst, self.definition, values, **kw)
 
     def configure_reporting(
         self,
-        dst: Any,
+        dst: Destination,
         attr: str | int,
         min_interval: int,
         max_interval: int,
         reportable_change: ZclValue = None,
         **kw: Any,
-    ) -> Any:
+    ) -> Pending[ZclResult]:
         """Configure Reporting of one attribute of the server at ``dst``."""
         return self.endpoint.configure_reporting(
             dst, self.definition, attr, min_interval, max_interval, reportable_change, **kw

@@ -40,6 +40,7 @@ from zigmesh.zcl.clusters.measurement import (
     RELATIVE_HUMIDITY,
     TEMPERATURE_MEASUREMENT,
 )
+from zigmesh.zcl.clusters.ota import OTA_UPGRADE
 from zigmesh.zcl.clusters.scenes import SCENES, Scenes
 from zigmesh.zcl.clusters.security import IAS_ZONE, IasZone, ZoneType
 from zigmesh.zcl.definitions import ClusterDef
@@ -238,6 +239,7 @@ CLUSTERS: Mapping[int, ClusterDef] = {
         ON_OFF,
         LEVEL_CONTROL,
         TIME,
+        OTA_UPGRADE,
         POLL_CONTROL,
         DOOR_LOCK,
         THERMOSTAT,

@@ -71,6 +71,9 @@ HA = 0x0104
 _WILDCARD_PROFILE = 0xFFFF
 _BROADCAST_MIN = 0xFFF8
 DEFAULT_TIMEOUT_US = 15_000_000
+#: octets kept free in full-size responses for an NWK source route (relay count, index and
+#: up to four relays)
+SOURCE_ROUTE_MARGIN = 10
 _RESPONSES = frozenset(
     {
         FoundationCommand.READ_ATTRIBUTES_RESPONSE,
@@ -419,8 +422,13 @@ class ZclEndpoint(ZclRequests):
             self.stats.dropped += 1  # e.g. a broadcast source endpoint 0xFF
 
     def max_payload(self, manufacturer_specific: bool = False) -> int:
-        """Largest response payload that fits one unfragmented frame."""
-        return self.aps.max_asdu_length(TxOptions.ACK) - (5 if manufacturer_specific else 3)
+        """Largest response payload that fits one unfragmented frame, less room for a
+        source route of up to :data:`SOURCE_ROUTE_MARGIN` octets: a concentrator's frames to
+        a device several hops away carry one, and ``Aps.max_asdu_length`` does not count it
+        (without the margin, full-size frames from the coordinator fail and wait for an APS
+        retry)."""
+        room = self.aps.max_asdu_length(TxOptions.ACK) - SOURCE_ROUTE_MARGIN
+        return room - (5 if manufacturer_specific else 3)
 
     # -- requests and their answers ---------------------------------------------------------
 
@@ -447,6 +455,8 @@ class ZclEndpoint(ZclRequests):
             w.timer.cancel()
         if w.handle is not None:
             self._by_handle.pop(w.handle, None)
+        if w.expect and not any(x.expect for x in self._waits.values()):
+            self.aps.expect_response(0)  # nothing more awaited: back to the normal poll rate
         w.pending.resolve(result)
 
     def _confirmed(self, c: ApsdeDataConfirm) -> None:
@@ -516,6 +526,10 @@ class ZclEndpoint(ZclRequests):
         w.handle = handle
         self._by_handle[handle] = tsn
         w.timer = self.clock.call_later(timeout_us, self._expire, tsn)
+        if expect:
+            # an rx-off end device polls its parent while it awaits the answer (as Z-Stack's
+            # RESPONSE_POLL_RATE), else the answer waits in the parent for a whole poll period
+            self.aps.expect_response(timeout_us)
         return p
 
     def request(
