@@ -21,13 +21,15 @@ from zigmesh.aps.commands import ApsStatus
 from zigmesh.aps.primitives import ApsAddrMode, ApsdeDataIndication, SecurityStatus
 from zigmesh.errors import DecodeError
 from zigmesh.zcl.cluster import ServerCluster
+from zigmesh.zcl.clusters.ota import OTA_UPGRADE, OtaClient, OtaServer
+from zigmesh.zcl.clusters.security import IasCie
 from zigmesh.zcl.definitions import ClusterDef, FieldKind, encode_args, type_bounds
 from zigmesh.zcl.devices import DEVICE_TYPES, DIMMER_SWITCH
 from zigmesh.zcl.engine import ZclEndpoint
 from zigmesh.zcl.frame import ZclFrame
 from zigmesh.zcl.types import DataType, encode_value
 
-_SERVERS: dict[int, ClusterDef] = {}
+_SERVERS: dict[int, ClusterDef] = {0x0019: OTA_UPGRADE}
 for _d in DEVICE_TYPES.values():
     for _s in _d.servers:
         _c = _s if isinstance(_s, ClusterDef) else _s().definition
@@ -51,6 +53,8 @@ def _sink() -> tuple[Any, ZclEndpoint, ZclEndpoint]:
     sink = ZclEndpoint(ln, 1, servers)
     ln.aps.apsme_add_group_request(GROUP, 1)
     switch = DIMMER_SWITCH.create(cn, 1)
+    # the clusters no device type serves: OTA server, the CIE and OTA client sides
+    ZclEndpoint(cn, 2, [OtaServer()], [IasCie(), OtaClient(0x1234, 1, 1)])
     return net, sink, switch
 
 
@@ -167,10 +171,12 @@ def test_random_frames_never_raise_nor_corrupt_attributes(
     net, sink, switch = _sink()
     rx_sink = sink.aps.handlers[1]
     rx_switch = switch.aps.handlers[1]
+    rx_extra = switch.aps.handlers[2]
     for cid, asdu, dst_mode in batch:
         before = _snapshot(sink)
         rx_sink(_indication(cid, asdu, dst_mode, 1))
         rx_switch(_indication(cid, asdu, dst_mode, 1))
+        rx_extra(_indication(cid, asdu, dst_mode, 2))
         after = _snapshot(sink)
         try:
             h = ZclFrame.decode(asdu).header

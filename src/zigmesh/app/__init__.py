@@ -44,6 +44,7 @@ from zigmesh.zcl.clusters.general import (
     Basic,
     Groups,
     Identify,
+    PowerConfiguration,
 )
 from zigmesh.zcl.clusters.hvac import THERMOSTAT, SystemMode, Thermostat
 from zigmesh.zcl.clusters.lighting import COLOR_CONTROL, ColorControl, ColorMode
@@ -172,6 +173,7 @@ __all__ = [
     "Basic",
     "Identify",
     "Groups",
+    "PowerConfiguration",
     "OnOff",
     "LevelControl",
     "Scenes",

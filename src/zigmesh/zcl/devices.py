@@ -30,6 +30,7 @@ from zigmesh.zcl.clusters.general import (
     Basic,
     Groups,
     Identify,
+    PowerConfiguration,
 )
 from zigmesh.zcl.clusters.hvac import THERMOSTAT, Thermostat
 from zigmesh.zcl.clusters.lighting import COLOR_CONTROL, ColorControl
@@ -167,7 +168,7 @@ SMART_PLUG = DeviceType(
 DOOR_LOCK_DEVICE = DeviceType(
     "door_lock",
     0x000A,
-    (*_COMMON, POWER_CONFIGURATION, PollControl, Time, DoorLock),
+    (*_COMMON, PowerConfiguration, PollControl, Time, DoorLock),
     defaults=(("basic", "power_source", 0x03),),
 )
 DOOR_LOCK_CONTROLLER = DeviceType("door_lock_controller", 0x000B, _COMMON, (DOOR_LOCK, TIME))
@@ -177,29 +178,29 @@ THERMOSTAT_DEVICE = DeviceType(
 TEMPERATURE_SENSOR = DeviceType(
     "temperature_sensor",
     0x0302,
-    (*_COMMON, POWER_CONFIGURATION, PollControl, TEMPERATURE_MEASUREMENT),
+    (*_COMMON, PowerConfiguration, PollControl, TEMPERATURE_MEASUREMENT),
     defaults=(("basic", "power_source", 0x03),),
 )
 TEMPERATURE_HUMIDITY_SENSOR = DeviceType(
     "temperature_humidity_sensor",
     0x0302,
-    (*_COMMON, POWER_CONFIGURATION, PollControl, TEMPERATURE_MEASUREMENT, RELATIVE_HUMIDITY),
+    (*_COMMON, PowerConfiguration, PollControl, TEMPERATURE_MEASUREMENT, RELATIVE_HUMIDITY),
     defaults=(("basic", "power_source", 0x03),),
 )
 OCCUPANCY_SENSOR = DeviceType(
-    "occupancy_sensor", 0x0107, (*_COMMON, POWER_CONFIGURATION, OCCUPANCY_SENSING)
+    "occupancy_sensor", 0x0107, (*_COMMON, PowerConfiguration, OCCUPANCY_SENSING)
 )
 #: IAS Zone devices (device id 0x0402), battery powered
 CONTACT_SENSOR = DeviceType(
     "contact_sensor",
     0x0402,
-    (*_COMMON, POWER_CONFIGURATION, PollControl, IasZone),
+    (*_COMMON, PowerConfiguration, PollControl, IasZone),
     defaults=(("basic", "power_source", 0x03), ("ias_zone", "zone_type", ZoneType.CONTACT_SWITCH)),
 )
 MOTION_SENSOR = DeviceType(
     "motion_sensor",
     0x0402,
-    (*_COMMON, POWER_CONFIGURATION, PollControl, IasZone),
+    (*_COMMON, PowerConfiguration, PollControl, IasZone),
     defaults=(("basic", "power_source", 0x03), ("ias_zone", "zone_type", ZoneType.MOTION_SENSOR)),
 )
 

@@ -13,7 +13,7 @@ Behaviour:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from zigmesh.aps.commands import ApsStatus
 from zigmesh.clock import TimerHandle
@@ -41,6 +41,8 @@ __all__ = [
     "Basic",
     "Identify",
     "Groups",
+    "PowerConfiguration",
+    "battery_voltage",
 ]
 
 T = DataType
@@ -148,6 +150,57 @@ GROUPS = ClusterDef(
         CommandDef(0x03, "remove_group_response", SERVER_TO_CLIENT, (_STATUS, _GROUP_ID)),
     ),
 )
+
+
+def battery_voltage(fraction: float, nominal_v: float = 3.0, cutoff_v: float = 2.0) -> float:
+    """A coin cell's voltage at ``fraction`` of its charge left: a flat plateau (nominal down
+    to 90 % of it while 10 % or more is left), then the knee down to the cut-off."""
+    f = max(0.0, min(1.0, fraction))
+    plateau_end = nominal_v * 0.9
+    if f >= 0.1:
+        return plateau_end + (nominal_v - plateau_end) * (f - 0.1) / 0.9
+    return cutoff_v + (plateau_end - cutoff_v) * f / 0.1
+
+
+class PowerConfiguration(ServerCluster):
+    """Power Configuration server whose battery attributes follow a charge meter: every
+    ``update_s`` seconds of virtual time, BatteryPercentageRemaining (0.5 % units) and
+    BatteryVoltage (100 mV) are set from ``used_mah()`` against ``capacity_mah`` (e.g. the
+    simulated radio's energy model, see :func:`zigmesh.app.battery.radio_charge_mah`)."""
+
+    DEFINITION = POWER_CONFIGURATION
+
+    def __init__(
+        self,
+        used_mah: Callable[[], float] | None = None,
+        capacity_mah: float = 220.0,
+        update_s: int = 60,
+        nominal_v: float = 3.0,
+        values: Mapping[str, ZclValue] | None = None,
+    ) -> None:
+        super().__init__(None, values)
+        self.used_mah = used_mah
+        self.capacity_mah = capacity_mah
+        self.update_s = update_s
+        self.nominal_v = nominal_v
+        self._timer: TimerHandle | None = None
+
+    def attached(self) -> None:
+        if self.used_mah is not None:
+            self.update()
+
+    def update(self) -> None:
+        """Read the meter now and set the battery attributes (reports follow on change)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self.used_mah is None:
+            return
+        left = max(0.0, 1.0 - self.used_mah() / self.capacity_mah)
+        self.set("battery_percentage_remaining", round(200 * left))
+        self.set("battery_voltage", round(10 * battery_voltage(left, self.nominal_v)))
+        self.set("battery_rated_voltage", round(10 * self.nominal_v), report=False)
+        self._timer = self.endpoint.clock.call_later(self.update_s * S, self.update)
 
 
 class Basic(ServerCluster):
