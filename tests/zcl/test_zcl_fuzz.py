@@ -20,6 +20,7 @@ from tests.zcl.zclfakes import CONTROLLER, LIGHT, S, pair
 from zigmesh.aps.commands import ApsStatus
 from zigmesh.aps.primitives import ApsAddrMode, ApsdeDataIndication, SecurityStatus
 from zigmesh.errors import DecodeError
+from zigmesh.types import EUI64
 from zigmesh.zcl.cluster import ServerCluster
 from zigmesh.zcl.clusters.ota import OTA_UPGRADE, OtaClient, OtaServer
 from zigmesh.zcl.clusters.security import IasCie
@@ -67,6 +68,10 @@ def _value(dtype: DataType) -> st.SearchStrategy[Any]:
         return st.text(max_size=20)
     if dtype == DataType.BOOL:
         return st.booleans()
+    if dtype == DataType.OCTSTR:
+        return st.binary(max_size=12)
+    if dtype == DataType.EUI64:
+        return st.integers(0, 2**64 - 1).map(EUI64)
     return st.just(None)
 
 
