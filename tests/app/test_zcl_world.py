@@ -3,8 +3,9 @@ ZDO, trust center; fixed seed), checked by Wireshark:
 
 1. ZDO answers Active_EP / Simple_Desc / Match_Desc from the ZCL endpoints.
 2. A dimmer switch bound (ZDP Bind_req) to one light switches and dims it; the same switch,
-   through a group the hub set up with the Groups cluster, controls two more lights; every
-   press changes every light, read back over the air by the hub.
+   through a group the hub set up with the Groups cluster, controls two more lights; then,
+   bound to the group of all three, each press (one bound transmission) changes all three
+   lights; every state is read back over the air by the hub.
 3. A sleepy temperature sensor, bound to the hub and configured by it over the air, reports on
    change (by at least the reportable change) and at the maximum interval, never faster than
    the minimum; the hub keeps each value with its virtual timestamp.
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from tests.nwk.nwkutil import SMALL_MEDIUM, S
 from tests.tshark import assert_no_malformed, tshark_fields
+from zigmesh.aps.primitives import ApsAddrMode
 from zigmesh.pending import Pending
 from zigmesh.sim.world import World
 from zigmesh.zcl.cluster import ClientCluster
@@ -120,6 +122,34 @@ def test_switch_lights_and_reporting_sensor_on_a_secured_network(tmp_path: Path)
     assert switch.stats.requests_sent == 6 and switch.stats.received == 3
     assert [x.stats.default_responses_sent for x in lights] == [3, 0, 0]
 
+    # -- 2b. the switch bound to the group of all three ------------------------------------------
+    r = _done(
+        w,
+        hub.clients[GROUPS.id].command(
+            Destination.short(l1.network_address, 11),
+            "add_group",
+            {"group_id": GROUP, "group_name": ""},
+        ),
+    )
+    assert r.response == {"status": 0, "group_id": GROUP}
+    for cluster in (ON_OFF.id, LEVEL_CONTROL.id):
+        pb = hub_node.zdo.unbind(sw.network_address, sw.eui64, 1, cluster, l1.eui64, 11)
+        assert w.run_until(pb, 10 * S) and pb.result().status == ZdoStatus.SUCCESS
+        pb = hub_node.zdo.bind(sw.network_address, sw.eui64, 1, cluster, GROUP)
+        assert w.run_until(pb, 10 * S) and pb.result().status == ZdoStatus.SUCCESS
+    (gb, _) = [b for b in sw.aps.binding_table]
+    assert (gb.dst_addr_mode, gb.dst_addr) == (ApsAddrMode.GROUP, GROUP)
+    group_presses = [
+        ("toggle", {}, True, 60),
+        ("move_to_level_with_on_off", {"level": 30, "transition_time": 5}, True, 30),
+        ("toggle", {}, False, 30),
+    ]
+    for cmd, args, on, level in group_presses:
+        cluster = switch.clients[ON_OFF.id if cmd == "toggle" else LEVEL_CONTROL.id]
+        assert _done(w, cluster.command(bound, cmd, args)).ok  # one press, through the binding
+        w.run_for(2 * S)
+        assert [state(p) for p in pairs] == [(on, level)] * 3
+
     # -- 3. the sleepy sensor reports to the hub ----------------------------------------------
     sn = w["sensor"]
     pb = hub_node.zdo.bind(sn.network_address, sn.eui64, 1, TEMP, hub_node.eui64, 1)
@@ -171,10 +201,14 @@ def test_switch_lights_and_reporting_sensor_on_a_secured_network(tmp_path: Path)
         ],
         "zbee_zcl_general.onoff.cmd.srv_rx.id",
     )
-    assert [(r[0], r[2]) for r in onoff] == [(sw_addr, "0x01")] * 2 + [(sw_addr, "0x00")] * 2
-    # bound: unicast to light1; group: an NWK broadcast carrying the APS group address
+    assert [(r[0], r[2]) for r in onoff] == [(sw_addr, "0x01")] * 2 + [(sw_addr, "0x00")] * 2 + [
+        (sw_addr, "0x02")
+    ] * 2
+    # bound: unicast to light1; group (direct or bound): an NWK broadcast with the APS group
     l1_addr, grp = f"0x{l1.network_address:04x}", f"0x{GROUP:04x}"
-    assert [(r[1], r[3]) for r in onoff] == [(l1_addr, ""), ("0xfffd", grp)] * 2
+    assert [(r[1], r[3]) for r in onoff] == [(l1_addr, ""), ("0xfffd", grp)] * 2 + [
+        ("0xfffd", grp)
+    ] * 2
     level = frames(
         [
             "zbee_zcl_general.level_control.cmd.srv_rx.id",
@@ -183,12 +217,12 @@ def test_switch_lights_and_reporting_sensor_on_a_secured_network(tmp_path: Path)
         ],
         "zbee_zcl_general.level_control.cmd.srv_rx.id",
     )
-    assert level == [["0x00", "60", "10"]] * 2
+    assert level == [["0x00", "60", "10"]] * 2 + [["0x04", "30", "5"]]
     groups = frames(
         ["zbee_zcl_general.groups.cmd_srv_rx.id", "zbee_zcl_general.groups.group_id"],
         "zbee_zcl_general.groups.cmd_srv_rx.id",
     )
-    assert groups == [["0x00", f"0x{GROUP:04x}"]] * 2
+    assert groups == [["0x00", f"0x{GROUP:04x}"]] * 3
     reports = frames(
         ["zbee_zcl.attr.id", "zbee_zcl_meas_sensing.tempmeas.attr.value"],
         "zbee_zcl.cmd.id == 0x0a && zbee_aps.cluster == 0x0402",
@@ -199,4 +233,4 @@ def test_switch_lights_and_reporting_sensor_on_a_secured_network(tmp_path: Path)
         ["zbee_zcl_general.onoff.attr.onoff"],
         "zbee_zcl.cmd.id == 0x01 && zbee_aps.cluster == 0x0006",
     )
-    assert [r[0] for r in reads] == ["0x01"] * 6 + ["0x00"] * 3
+    assert [r[0] for r in reads] == ["0x01"] * 6 + ["0x00"] * 3 + ["0x01"] * 6 + ["0x00"] * 3
