@@ -15,7 +15,9 @@ runs the :class:`~zigmesh.zdo.trust_center.TrustCenter`, every other node a
 * end device: the same without starting a router; the NWK layer polls its parent.
 
 A failed step is retried after ``join_retry_us`` (with jitter); a device that gets no network
-key leaves that parent silently and joins again later. A leave asked by another device with the
+key leaves that parent silently and joins again later, waiting twice as long after each such
+failure in a row (up to ``join_backoff_max_us``): a congested mesh is not flooded again by the
+very joins it could not serve. A leave asked by another device with the
 rejoin flag joins again. Application endpoints (1-240) register with ``node.aps``
 (APSDE only); ``set_upper`` lets an observer see every NWK event.
 
@@ -124,6 +126,8 @@ class NodeConfig:
     concentrator: bool | None = None
     #: pause before retrying a failed formation / discovery / join (plus up to 50 % jitter)
     join_retry_us: int = 2 * S
+    #: longest pause after authentication failures in a row (the pause doubles each time)
+    join_backoff_max_us: int = 60 * S
     #: centralized security (NWK security level 5, trust center, unique TC link keys)
     security: bool = True
     #: this device's install code (with its CRC): its TC link key is derived from it instead
@@ -251,6 +255,8 @@ class Node:
         self.state = NodeState.OFF
         self._upper: UpperCallback | None = None
         self._timer: TimerHandle | None = None
+        #: authentication failures since the last success (join back-off exponent)
+        self._auth_failures = 0
         self._save_timer: TimerHandle | None = None
         #: simple descriptors of the application endpoints (1-240)
         self.endpoints: dict[int, SimpleDescriptor] = {}
@@ -471,7 +477,10 @@ class Node:
             self.nwk.nlme_network_discovery_request(list(cfg.channels), cfg.scan_duration)
 
     def _retry(self) -> None:
-        delay = self.config.join_retry_us
+        cfg = self.config
+        delay = cfg.join_retry_us
+        if self._auth_failures:
+            delay = min(delay << self._auth_failures, max(cfg.join_backoff_max_us, delay))
         delay += self.rng.randrange(delay // 2 + 1) if delay > 1 else 0
         self.state = NodeState.OFF
         if self._timer is not None:
@@ -512,6 +521,7 @@ class Node:
         """The network key arrived: finish joining."""
         if self.state != NodeState.AUTHENTICATING:
             return
+        self._auth_failures = 0
         self._after_key()
 
     def _after_key(self) -> None:
@@ -529,6 +539,7 @@ class Node:
         if self.state != NodeState.AUTHENTICATING:
             return
         self.stats.authentication_failures += 1
+        self._auth_failures = min(self._auth_failures + 1, 8)
         self.nwk.nlme_reset_request(False)
         if self.security_manager is not None:
             self.security_manager.reset()

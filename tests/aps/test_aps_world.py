@@ -348,7 +348,8 @@ def test_thousand_acked_unicasts_at_twenty_percent_loss() -> None:
     assert 0.18 < loss.dropped / loss.frames < 0.22
     assert len(delivered) >= 600 and len(ok) >= 500
     assert all(any(m.mid in ok for m in msgs.values() if (m.src, m.dst) == p) for p in pairs)
-    assert retries > 0 and statuses["NO_ACK"] > 0
+    # some messages were lost for good, and their confirms said so (none silently)
+    assert retries > 0 and sum(n for st, n in statuses.items() if st != "SUCCESS") > 0
 
 
 # ------------------------------------------------------------------------------------------
@@ -540,11 +541,12 @@ def test_mgmt_lqi_rtg_bind_pages_match_the_tables() -> None:
     for listener in (rtg_pages, lqi_pages, bind_pages):
         node.zdo.add_listener(listener)
 
-    # routing table: the node talks to everyone, route discovery fills it (13 routes a page)
+    # routing table: the node talks to everyone, route discovery fills it (13 routes a page;
+    # one new discovery a second, the NWK's route request rate limit)
     for other in w:
         if other is not node:
             _send(node, other, b"\x01\x00\x00")
-            w.run_for(400 * MS)
+            w.run_for(1_100 * MS)
     rtg = _result(w, hub.zdo.mgmt_rtg(node.network_address))
     assert rtg.ok
     rr: MgmtRtgRsp = rtg.response

@@ -121,6 +121,8 @@ class Aps:
         self._handles: dict[int, NldeCallback | None] = {}
         self._next_nsdu = 0
         self._poll_timer: TimerHandle | None = None
+        #: an answer is awaited until then (:meth:`expect_response`)
+        self._expect_until = 0
 
     # ==========================================================================================
     # plumbing
@@ -226,9 +228,23 @@ class Aps:
         if self._poll_timer is None and interval and not self.nwk.rx_on_when_idle:
             self._poll_timer = self.clock.call_later(interval, self._poll)
 
+    def expect_response(self, duration_us: int) -> None:
+        """An answer to a command is awaited for up to ``duration_us`` (a key from the trust
+        center): an rx-off end device polls its parent meanwhile (:meth:`await_response`), as
+        for an APS ACK; :meth:`expect_response` with 0 ends it."""
+        now = self.clock.now()
+        self._expect_until = now + duration_us if duration_us > 0 else 0
+        if duration_us > 0:
+            self.await_response()
+
     def _poll(self) -> None:
         self._poll_timer = None
-        if self.acks or self.frag_tx or self.reassembler.receiving:
+        if (
+            self.acks
+            or self.frag_tx
+            or self.reassembler.receiving
+            or self.clock.now() < self._expect_until
+        ):
             self.nwk.nlme_sync_request()
             self.await_response()
 

@@ -78,6 +78,11 @@ class NwkConfig:
     rreq_retries: int = NWKC_RREQ_RETRIES
     #: frames held while their route is discovered (all destinations together)
     route_discovery_buffer: int = 16
+    #: route request rate limit (a token bucket per device): at most this many discoveries
+    #: back to back, then one per ``rreq_interval_us``; beyond it a frame needing a new
+    #: discovery fails at once (ROUTE_DISCOVERY_FAILED) instead of adding to a flood
+    rreq_burst: int = 4
+    rreq_interval_us: int = 1 * S
     #: link status period jitter: each period is nwkLinkStatusPeriod +/- this
     link_status_jitter_us: int = 1 * S
     #: end device: MAC data poll interval (rx-off end devices), and consecutive poll /
@@ -144,6 +149,8 @@ class NwkStats:
     network_status_sent: int = 0
     route_repairs: int = 0
     link_failures: int = 0
+    #: a many-to-one route that pointed back at the neighbour a frame came from
+    route_loops: int = 0
     #: broadcast
     broadcast_retries: int = 0
     broadcast_duplicates: int = 0
@@ -173,13 +180,20 @@ class NwkStats:
     rx_duplicate_unicast: int = 0
     tx_security_failures: int = 0
     unauthenticated_children_removed: int = 0
+    #: Leave (rejoin) requests sent to end devices that polled us but are not our children
+    orphan_leaves_sent: int = 0
     rx_bad_version: int = 0
+    #: route records refused by the concentrator (a relay twice, a broadcast or reserved
+    #: address, or an end of the path among the relays)
+    rx_bad_route_record: int = 0
     rx_not_joined: int = 0
     drop_radius: int = 0
     drop_no_route: int = 0
     drop_btt_full: int = 0
     drop_buffer_full: int = 0
     drop_discovery_table_full: int = 0
+    #: frames failed because a new route discovery would break the rate limit
+    drop_rreq_rate_limited: int = 0
     drop_source_route: int = 0
     drop_indirect_expired: int = 0
     drop_other: int = 0

@@ -39,6 +39,7 @@ from zigmesh.nwk.commands import (
     EndDeviceTimeoutRequest,
     EndDeviceTimeoutResponse,
     EndDeviceTimeoutStatus,
+    Leave,
     NwkStatusCode,
     end_device_timeout_seconds,
 )
@@ -54,6 +55,7 @@ from zigmesh.nwk.tables import DeviceType
 
 if TYPE_CHECKING:
     from zigmesh.nwk.nwk import Nwk
+    from zigmesh.nwk.transmit import TxRecord
 
 __all__ = ["ChildState", "EndDeviceChild", "EndDeviceParent"]
 
@@ -137,7 +139,13 @@ class EndDeviceChild:
 
     def _poll_tick(self) -> None:
         nwk = self._nwk
-        self._poll_timer = nwk.clock.call_later(nwk.config.poll_interval_us, self._poll_tick)
+        interval = nwk.config.poll_interval_us
+        # +/- 1 % per period, as a sleep clock drifts: devices polling at the same rate never
+        # stay locked in phase (their parents' answers would collide at every poll)
+        spread = interval // 100
+        if spread > 0:
+            interval += nwk.rng.randint(-spread, spread)
+        self._poll_timer = nwk.clock.call_later(interval, self._poll_tick)
         self.poll()
 
     def poll(self) -> bool:
@@ -302,12 +310,14 @@ class EndDeviceChild:
 class EndDeviceParent:
     """A router's end device children: timeouts and ageing."""
 
-    __slots__ = ("_nwk", "_timer", "_at")
+    __slots__ = ("_nwk", "_timer", "_at", "_orphans")
 
     def __init__(self, nwk: Nwk) -> None:
         self._nwk = nwk
         self._timer: TimerHandle | None = None
         self._at = 0
+        #: pollers that are not our children, a Leave (rejoin) on its way to each
+        self._orphans: set[int] = set()
 
     def stop(self) -> None:
         if self._timer is not None:
@@ -351,9 +361,35 @@ class EndDeviceParent:
             if ind.src_addr_mode == AddrMode.SHORT
             else nbrs.get_by_ieee(ind.src_addr)
         )
+        if child is None and ind.src_addr_mode == AddrMode.SHORT and nwk.router_started:
+            self._orphan(int(ind.src_addr))
+            return
         if child is None or not child.is_child or child.device_type != DeviceType.END_DEVICE:
             return
         nbrs.keepalive(child.network_address, ind.timestamp)
+
+    def _orphan(self, address: int) -> None:
+        """An end device polls us as its parent but is not our child (its join or rejoin
+        response was lost, or we aged it out): it would poll for ever and hear nothing. Ask
+        it to leave and rejoin (NWK Leave, request + rejoin, 3.6.1.10), as deployed stacks do."""
+        nwk = self._nwk
+        if address in self._orphans or address > 0xFFF7:
+            return
+        self._orphans.add(address)
+        nwk.stats.orphan_leaves_sent += 1
+
+        def done(rec: TxRecord, status: MacStatus) -> None:
+            self._orphans.discard(address)
+
+        nwk.send_command(
+            Leave(remove_children=False, request=True, rejoin=True),
+            address,
+            address,
+            radius=1,
+            src_ieee=True,
+            indirect=True,
+            on_done=done,
+        )
 
     def schedule_ageing(self) -> None:
         """(Re)arm the timer for the earliest child timeout."""

@@ -71,6 +71,7 @@ __all__ = ["Join", "JoinParent", "JoinState", "select_parent", "GOOD_LINK_COST"]
 GOOD_LINK_COST = 3
 _FFD = int(CapabilityInformation.DEVICE_TYPE_FFD)
 _RX_ON = int(CapabilityInformation.RX_ON_WHEN_IDLE)
+_COORDINATOR = 0x0000
 
 
 class JoinState(Enum):
@@ -131,6 +132,7 @@ class Join:
         "_poll_timer",
         "polling",
         "_method",
+        "_rejoin_scan",
     )
 
     def __init__(self, nwk: Nwk) -> None:
@@ -148,6 +150,8 @@ class Join:
         #: a MAC poll for the rejoin response is in progress
         self.polling = False
         self._method = JoinMethod.ASSOCIATION
+        #: the channels and duration of the rejoin's scans, and scans left before giving up
+        self._rejoin_scan: tuple[int | list[int], int, int] | None = None
 
     @property
     def in_rejoin(self) -> bool:
@@ -353,6 +357,19 @@ class Join:
         if method == JoinMethod.ASSOCIATION and parent_ieee:
             nwk.neighbors.set_extended_address(parent.network_address, parent_ieee)
             nwk.address_map.update(parent.network_address, parent_ieee, overwrite=True)
+        if router and parent.network_address != _COORDINATOR:
+            # provisional many-to-one route to the coordinator (trust center, concentrator)
+            # through the parent, which relayed our key from it: our first frames to it go up
+            # the join tree behind a route record instead of flooding a route request; the
+            # concentrator's next many-to-one route request replaces it (3.6.3.5.1)
+            nwk.routing.set_route(
+                _COORDINATOR,
+                parent.network_address,
+                now,
+                path_cost=nwk.link_cost(parent.network_address) * max(nib.nwk_depth - 1, 1),
+                many_to_one=True,
+                route_record_required=True,
+            )
         if not router:
             # an end device keeps its parent only
             for e in nwk.neighbors:
@@ -400,6 +417,8 @@ class Join:
             nwk.neighbors.remove(p.network_address)
         channels = scan_channels if scan_channels is not None else [nwk.nib.nwk_logical_channel]
         duration = nwk.config.rejoin_scan_duration if scan_duration is None else scan_duration
+        # one more scan when the first hears no parent (two beacons can collide)
+        self._rejoin_scan = (channels, duration, 1)
         self._scan(channels, duration)
 
     def _scan(self, channels: int | list[int], duration: int) -> None:
@@ -432,6 +451,12 @@ class Join:
             require_permit=False,
         )
         if parent is None:
+            again = self._rejoin_scan
+            if again is not None and again[2] > 0:
+                self._rejoin_scan = (again[0], again[1], again[2] - 1)
+                self.state = JoinState.REJOIN_SCANNING
+                self._scan(again[0], again[1])
+                return
             self._rejoin_failed()
             return
         self._parent = parent

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from zigmesh.clock import TimerHandle
 from zigmesh.nwk.commands import RouteRecord
-from zigmesh.nwk.constants import S
+from zigmesh.nwk.constants import MAX_UNICAST_ADDRESS, UNASSIGNED_ADDRESS, S
 from zigmesh.nwk.frames import NwkFrame, NwkFrameType
 from zigmesh.nwk.tables import DeviceType
 
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ManyToOne", "RecordState", "MTORR_HOLDOFF_US"]
 
+_NO_ADDRESS = UNASSIGNED_ADDRESS
 #: a repair many-to-one route request follows a route failure at most this often
 MTORR_HOLDOFF_US = 10 * S
 
@@ -111,6 +112,34 @@ class ManyToOne:
         if self._nwk.router_started:
             self.send_request()
 
+    def learn_from(self, src: int, prev_hop: int, now: int) -> None:
+        """A frame from ``src`` reached us (the concentrator) from neighbour ``prev_hop``: keep
+        the route record table in step with the way it came. A sender one hop away that sent
+        no record (it counts us a neighbour) is reached directly; a record whose last relay is
+        not the neighbour the frame came from is stale (the device moved to another parent
+        that counts us a neighbour, so no record follows): the path through ``prev_hop``
+        replaces it when ours to that neighbour is known, else it goes."""
+        nwk = self._nwk
+        table = nwk.route_records
+        if src == prev_hop:
+            if nwk.neighbors.get(src) is None:
+                table.update(src, (), now)
+            return
+        if prev_hop == _NO_ADDRESS:
+            return
+        relays = table.relays(src, now)
+        if relays is None or (relays and relays[-1] == prev_hop):
+            return
+        if prev_hop in relays:
+            return  # the same path seen from further along (a record is in flight)
+        via = table.relays(prev_hop, now)
+        if via is None and nwk.neighbors.get(prev_hop) is not None:
+            via = ()
+        if via is not None and src not in via:
+            table.update(src, (prev_hop, *via), now)
+        else:
+            table.remove(src)
+
     # -- routers ---------------------------------------------------------------------------
 
     def on_many_to_one_request(self, concentrator: int, record_required: bool) -> None:
@@ -128,7 +157,8 @@ class ManyToOne:
 
     def before_data(self, frame: NwkFrame, next_hop: int) -> None:
         """A data frame is about to go along a many-to-one route that wants route records:
-        send the record first for its source (us, or our end device child)."""
+        send the record first for its source (us, or our end device child); the data frame
+        leaves after it (frames to one neighbour keep their order)."""
         nwk = self._nwk
         src = frame.src
         me = nwk.address
@@ -161,9 +191,27 @@ class ManyToOne:
     def on_route_record(self, frame: NwkFrame, cmd: RouteRecord, prev_hop: int, now: int) -> None:
         """A route record for us (we are the concentrator) or to relay (append ourselves)."""
         nwk = self._nwk
-        if frame.dst == nwk.address:
+        me = nwk.address
+        relays = cmd.relays
+        if frame.dst == me:
             if nwk.nib.nwk_is_concentrator:
-                nwk.route_records.update(frame.src, cmd.relays, now)
+                if _valid_path(frame.src, me, relays):
+                    nwk.route_records.update(frame.src, relays, now)
+                else:
+                    nwk.stats.rx_bad_route_record += 1
+            return
+        if me in relays:
+            # the record came back to us: our route to the concentrator loops. Leave that
+            # way (up the join tree) and drop the record; the next frame carries a new one
+            nwk.stats.route_loops += 1
+            r = nwk.routes.get(frame.dst)
+            if r is not None and r.many_to_one:
+                up = nwk.routing.uplink(r.next_hop_address)
+                if up is None:
+                    nwk.routes.remove(frame.dst)
+                else:
+                    r.next_hop_address = up
+                self._records.pop(frame.dst, None)
             return
         nwk.routing.relay(
             NwkFrame(
@@ -184,3 +232,12 @@ class ManyToOne:
             ),
             prev_hop,
         )
+
+
+def _valid_path(source: int, concentrator: int, relays: tuple[int, ...]) -> bool:
+    """A relay list the concentrator may source-route along: unicast addresses only, neither
+    end of the path among them, no relay twice (3.4.5; a forged or looping record is refused,
+    never stored)."""
+    if len(set(relays)) != len(relays):
+        return False
+    return not any(a > MAX_UNICAST_ADDRESS or a in (source, concentrator) for a in relays)

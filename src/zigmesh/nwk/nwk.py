@@ -167,6 +167,8 @@ class Nwk(TransmitEngine):
         #: the router is started (answers beacon requests, sends link status)
         self.router_started = False
         self._tx: dict[int, TxRecord] = {}
+        #: the last direct unicast handed out per neighbour (frames to it leave in order)
+        self._link_tails: dict[int, TxRecord] = {}
         #: (source << 8 | NWK sequence number) -> time of unicast data frames seen lately
         self._unicast_seen: dict[int, int] = {}
         #: sequence numbers of our frames that NLDE-DATA asked to send unsecured
@@ -583,6 +585,7 @@ class Nwk(TransmitEngine):
         self.scan_owner = None
         self.start_owner = None
         self._tx.clear()
+        self._link_tails.clear()
         self._unicast_seen.clear()
         self.router_started = False
         if warm_start:

@@ -158,6 +158,8 @@ def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
         nwk.routing.on_source_routed(frame, prev_hop, lqi, now)
         return
     if dst == nwk.nib.nwk_network_address:
+        if nwk.nib.nwk_is_concentrator and frame.source_route is None:
+            nwk.mto.learn_from(frame.src, prev_hop, now)
         nwk.deliver(frame, lqi, now, prev_hop, nwk.hops_of(frame))
         return
     if not nwk.is_router:

@@ -6,57 +6,41 @@ concentrator source-routes along a recorded route (:mod:`zigmesh.nwk.many_to_one
 the routing table's ACTIVE route. With no route and route discovery enabled the frame is
 buffered and a route discovery starts.
 
-Route discovery (3.6.3.5), one :class:`_Discovery` per destination at the originator
-(:class:`DiscoveryState`): a route request (RREQ) broadcast to 0xfffc, repeated
-nwkcInitialRREQRetries times every nwkcRREQRetryInterval. Each router adds the cost of the link
-the RREQ arrived on (:meth:`Nwk.link_cost`), keeps the best (lowest forward cost) sender in its
-route discovery table, and rebroadcasts after a jitter of 2-128 ms (then nwkcRREQRetries more
-times); a better copy replaces a pending rebroadcast. The destination, or the parent of an end
-device destination, answers every better RREQ with a route reply (RREP) along the recorded
-senders; each hop adds its link cost, keeps the best residual cost and sets the forward route
-(and, with nwkSymLink, the reverse route). The originator's route is ACTIVE from the first RREP
-(buffered frames go at once) and improved by later ones; without any RREP in
-nwkcRouteDiscoveryTime the discovery fails (ROUTE_DISCOVERY_FAILED).
+Route discovery (3.6.3.5) is :mod:`zigmesh.nwk.route_discovery` (mixed in).
+
+The route to the coordinator (trust center and concentrator) never needs a discovery: a
+many-to-one route from the concentrator's requests is never replaced by a discovered or reverse
+route; a router without one (just joined, or its next hop failed) takes a provisional
+many-to-one route up the join tree (:meth:`Routing.uplink`: its parent, else a router of smaller
+depth), replaced by the concentrator's next request; a many-to-one route pointing back at the
+neighbour a frame came from (a loop) moves up the tree too.
 
 Route errors (3.6.3.7): a unicast that fails at the MAC after every NWK retry is a link
-failure: the routes through that next hop are dropped; a relay reports a network status
+failure: the routes through that next hop are dropped (a many-to-one one falls back up the
+tree, and a relayed frame toward the concentrator goes on that way); the neighbour itself, and
+the concentrator's source routes through it, go after :data:`NEIGHBOR_FAILURE_LIMIT` such
+failures in a row, a route record after :data:`SOURCE_ROUTE_FAILURE_LIMIT` failed frames; a relay reports a network status
 (NON_TREE_LINK_FAILURE, or SOURCE_ROUTE_FAILURE for a source-routed frame) to the frame's
 source; the originator of a data frame repairs the route at once (a new discovery, the frame
 resent when it completes). A network status received for a destination drops our route to it,
-so the next frame rediscovers it.
+so the next frame rediscovers it (a many-to-one route stays).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from enum import Enum
 from typing import TYPE_CHECKING
 
-from zigmesh.clock import TimerHandle
 from zigmesh.mac.primitives import MacStatus
-from zigmesh.nwk.commands import (
-    ManyToOne,
-    NetworkStatus,
-    NwkCommandId,
-    NwkStatusCode,
-    RouteReply,
-    RouteRequest,
-)
-from zigmesh.nwk.constants import (
-    NWKC_MAX_RREQ_JITTER,
-    NWKC_MIN_RREQ_JITTER,
-    NWKC_ROUTE_DISCOVERY_TIME_US,
-    NWKC_RREQ_RETRY_INTERVAL_US,
-    RREQ_JITTER_SLOT_US,
-)
+from zigmesh.nwk.commands import NetworkStatus, NwkCommandId, NwkStatusCode
 from zigmesh.nwk.frames import DiscoverRoute, NwkFrame, NwkFrameType, SourceRoute, one_hop_on
-from zigmesh.nwk.link_cost import MAX_PATH_COST
-from zigmesh.nwk.primitives import (
-    NlmeNwkStatusIndication,
-    NlmeRouteDiscoveryConfirm,
-    NwkAddrMode,
-    NwkStatus,
-    mac_to_nwk_status,
+from zigmesh.nwk.primitives import NlmeNwkStatusIndication, NwkStatus, mac_to_nwk_status
+from zigmesh.nwk.route_discovery import (
+    DiscoveryState,
+    RouteDiscovery,
+    _Discovery,
+    _Pending,
+    _Rebroadcast,
 )
 from zigmesh.nwk.tables import DeviceType, Relationship, RouteEntry, RouteStatus
 
@@ -67,6 +51,10 @@ __all__ = ["DiscoveryState", "Routing", "Hop", "ROUTE_IDLE_US"]
 
 #: a route unused for this long may be dropped when the routing table is full
 ROUTE_IDLE_US = 60_000_000
+#: a route record goes after this many failed source-routed frames along it
+SOURCE_ROUTE_FAILURE_LIMIT = 3
+#: a router neighbour is dropped after this many frames to it failed in a row
+NEIGHBOR_FAILURE_LIMIT = 3
 
 _DATA = NwkFrameType.DATA
 _COMMAND = NwkFrameType.COMMAND
@@ -75,6 +63,7 @@ _MAC_BROADCAST = 0xFFFF
 _NO_ADDRESS = 0xFFFF
 _ROUTERS = 0xFFFC
 _USABLE = (RouteStatus.ACTIVE, RouteStatus.VALIDATION_UNDERWAY)
+_COORDINATOR = 0x0000
 _END_DEVICE = DeviceType.END_DEVICE
 _NETWORK_STATUS_ID = int(NwkCommandId.NETWORK_STATUS)
 _ROUTE_FAILURES = (
@@ -90,89 +79,16 @@ _ROUTE_FAILURES = (
 Hop = tuple[int, bool, SourceRoute | None, RouteEntry | None]
 
 
-class DiscoveryState(Enum):
-    """An originator's route discovery toward one destination."""
-
-    UNDERWAY = 1
-    SUCCEEDED = 2
-    FAILED = 3
-
-
-class _Pending:
-    """A frame waiting for its route."""
-
-    __slots__ = ("frame", "user", "originated", "nsdu_handle", "repaired")
-
-    def __init__(
-        self,
-        frame: NwkFrame,
-        user: TxDone | None,
-        originated: bool,
-        nsdu_handle: int,
-        repaired: bool,
-    ) -> None:
-        self.frame = frame
-        self.user = user
-        self.originated = originated
-        self.nsdu_handle = nsdu_handle
-        self.repaired = repaired
-
-
-class _Discovery:
-    """Our route request toward ``dst`` (0xfffc for a many-to-one request)."""
-
-    __slots__ = (
-        "dst",
-        "rreq_id",
-        "frame",
-        "data",
-        "retries_left",
-        "timer",
-        "retry_timer",
-        "state",
-        "pending",
-        "confirm",
-    )
-
-    def __init__(self, dst: int, rreq_id: int, frame: NwkFrame, data: bytes, retries: int) -> None:
-        self.dst = dst
-        self.rreq_id = rreq_id
-        self.frame = frame
-        self.data = data
-        self.retries_left = retries
-        self.timer: TimerHandle | None = None
-        self.retry_timer: TimerHandle | None = None
-        self.state = DiscoveryState.UNDERWAY
-        self.pending: list[_Pending] = []
-        #: NLME-ROUTE-DISCOVERY.confirm is owed to the upper layer
-        self.confirm = False
-
-    def cancel(self) -> None:
-        for h in (self.timer, self.retry_timer):
-            if h is not None:
-                h.cancel()
-        self.timer = self.retry_timer = None
-
-
-class _Rebroadcast:
-    """A relayed route request waiting for its jitter / retries."""
-
-    __slots__ = ("frame", "data", "retries_left", "timer")
-
-    def __init__(self, frame: NwkFrame, data: bytes, retries: int) -> None:
-        self.frame = frame
-        self.data = data
-        self.retries_left = retries
-        self.timer: TimerHandle | None = None
-
-
-class Routing:
+class Routing(RouteDiscovery):
     """Unicast forwarding, route discovery and route maintenance of one device."""
 
-    __slots__ = ("_nwk", "_rreq_id", "_disc", "_buffered", "_rebroadcasts", "_mto_disc")
+    __slots__ = ()
 
     def __init__(self, nwk: Nwk) -> None:
         self._nwk = nwk
+        #: route request rate limit: tokens left, and when they were last counted
+        self._tokens = float(nwk.config.rreq_burst)
+        self._tokens_at = 0
         self._rreq_id = nwk.rng.getrandbits(8)
         self._disc: dict[int, _Discovery] = {}
         self._buffered = 0
@@ -219,6 +135,8 @@ class Routing:
             relays = nwk.route_records.relays(dst, nwk.clock.now())
             if relays:
                 return (relays[-1], False, SourceRoute(len(relays) - 1, relays), None)
+            if relays is not None:
+                return (dst, False, None, None)  # its route record had no relay: a neighbour
         r = nwk.routes.get(dst)
         if r is not None and r.status in _USABLE:
             return (r.next_hop_address, False, None, r)
@@ -240,10 +158,16 @@ class Routing:
         originated: bool,
         nsdu_handle: int = -1,
         repaired: bool = False,
+        prev_hop: int = _NO_ADDRESS,
     ) -> None:
-        """Route a unicast frame (ours or relayed), discovering the route if allowed."""
+        """Route a unicast frame (ours or relayed from ``prev_hop``), discovering the route if
+        allowed."""
         nwk = self._nwk
         hop = self.resolve(frame.dst)
+        if hop is not None and hop[0] == prev_hop and hop[3] is not None and hop[3].many_to_one:
+            hop = self._loop_on_many_to_one(hop[3], prev_hop)
+        if hop is None and frame.dst == _COORDINATOR:
+            hop = self._toward_coordinator(prev_hop)
         if hop is None:
             if nwk.is_router and frame.discover_route == _ENABLE and frame.frame_type == _DATA:
                 self._buffer(_Pending(frame, on_done, originated, nsdu_handle, repaired))
@@ -282,7 +206,63 @@ class Routing:
             nwk.stats.drop_radius += 1
             return
         nwk.stats.relayed += 1
-        self.send_unicast(one_hop_on(frame), on_done=None, originated=False)
+        self.send_unicast(one_hop_on(frame), on_done=None, originated=False, prev_hop=prev_hop)
+
+    def uplink(self, avoid: int) -> int | None:
+        """A router neighbour toward the coordinator other than ``avoid``: our parent, else
+        the router heard in a beacon with the smallest depth below ours (best link first)."""
+        nwk = self._nwk
+        if not nwk.is_router:
+            return None
+        best: tuple[int, int, int] | None = None
+        my_depth = nwk.nib.nwk_depth
+        for e in nwk.neighbors:
+            a = e.network_address
+            if a == avoid or e.device_type == _END_DEVICE:
+                continue
+            if e.relationship == Relationship.PARENT:
+                return a
+            d = e.depth
+            if d is None or d >= my_depth or e.lqi == 0 or e.transmit_failure > 0:
+                continue
+            key = (d, self._nwk.link_cost(a), a)
+            if best is None or key < best:
+                best = key
+        return None if best is None else best[2]
+
+    def _toward_coordinator(self, prev_hop: int) -> Hop | None:
+        """No route to the coordinator (the trust center and concentrator): up the join tree
+        (:meth:`uplink`) as a provisional many-to-one route, the concentrator's next request
+        replacing it, instead of a network-wide route discovery."""
+        nwk = self._nwk
+        up = self.uplink(prev_hop)
+        if up is None:
+            return None
+        if not self.set_route(
+            _COORDINATOR,
+            up,
+            nwk.clock.now(),
+            path_cost=nwk.link_cost(up),
+            many_to_one=True,
+            route_record_required=True,
+        ):
+            return None
+        nwk.mto.on_many_to_one_request(_COORDINATOR, True)
+        return (up, False, None, nwk.routes.get(_COORDINATOR))
+
+    def _loop_on_many_to_one(self, entry: RouteEntry, prev_hop: int) -> Hop | None:
+        """Our many-to-one route points back at the neighbour that just handed us a frame for
+        the concentrator (a route taken from the join tree meets one from the concentrator's
+        request): go up the join tree instead, or fail and let the route be rediscovered."""
+        nwk = self._nwk
+        nwk.stats.route_loops += 1
+        up = self.uplink(prev_hop)
+        if up is None:
+            nwk.routes.remove(entry.destination_address)
+            return None
+        entry.next_hop_address = up
+        nwk.mto.on_many_to_one_request(entry.destination_address, entry.route_record_required)
+        return (up, False, None, entry)
 
     def on_source_routed(self, frame: NwkFrame, prev_hop: int, lqi: int, now: int) -> None:
         """A source-routed frame for which we may be the next relay (3.6.3.3.2)."""
@@ -341,10 +321,25 @@ class Routing:
             and not rec.repaired
             and nwk.is_router
         ):
+            # route repair: another route if we hold one now, else a route discovery
             nwk.stats.route_repairs += 1
             again = replace(frame, source_route=None) if frame.source_route is not None else frame
-            self._buffer(_Pending(again, rec.user, True, rec.nsdu_handle, True))
+            self.send_unicast(
+                again,
+                on_done=rec.user,
+                originated=True,
+                nsdu_handle=rec.nsdu_handle,
+                repaired=True,
+            )
             return
+        if not rec.originated and not rec.repaired and frame.source_route is None:
+            r = nwk.routes.get(frame.dst)
+            if r is not None and r.many_to_one and r.usable and r.next_hop_address != rec.next_hop:
+                # relayed toward a concentrator: the many-to-one route fell back to our parent
+                # (link_failed), so the frame goes on that way instead of being lost
+                nwk.stats.route_repairs += 1
+                self.send_unicast(frame, on_done=None, originated=False, repaired=True)
+                return
         if not rec.originated and not _is_network_status(frame):
             code = (
                 NwkStatusCode.SOURCE_ROUTE_FAILURE
@@ -412,6 +407,13 @@ class Routing:
         """Create or refresh an ACTIVE route; a full table first makes room by ageing idle
         routes (:data:`ROUTE_IDLE_US`), then by dropping the least recently used one."""
         routes = self._nwk.routes
+        if not many_to_one:
+            old = routes.get(dst)
+            if old is not None and old.many_to_one and old.status in _USABLE:
+                # the concentrator's many-to-one route request is the authority on the route
+                # to it (3.6.3.5.1): a reply or reverse path toward it does not replace it,
+                # or the route records it asks for would stop (3.6.3.5.4)
+                return True
         for attempt in range(3):
             ins = routes.set_route(
                 dst,
@@ -440,16 +442,39 @@ class Routing:
         nwk = self._nwk
         routes = nwk.routes
         r = routes.get(dst)
-        if r is not None and r.next_hop_address == next_hop:
+        if r is not None and r.next_hop_address == next_hop and not r.many_to_one:
             routes.remove(dst)
+        now = nwk.clock.now()
         for e in routes.invalidate_next_hop(next_hop):
             routes.remove(e.destination_address)
+            up = self.uplink(next_hop) if e.many_to_one else None
+            if up is not None:
+                # a many-to-one route falls back to the join tree (our parent, or another
+                # router nearer the coordinator) until the concentrator's next request, not to
+                # a network-wide route discovery; the path changed, so a new record goes first
+                self.set_route(
+                    e.destination_address,
+                    up,
+                    now,
+                    path_cost=e.path_cost,
+                    many_to_one=True,
+                    route_record_required=e.route_record_required,
+                    no_route_cache=e.no_route_cache,
+                )
+                nwk.mto.on_many_to_one_request(e.destination_address, e.route_record_required)
         if source_routed:
-            nwk.route_records.remove(dst)
-        nwk.route_records.remove_relay(next_hop)
+            nwk.route_records.record_failure(dst, SOURCE_ROUTE_FAILURE_LIMIT)
         n = nwk.neighbors.get(next_hop)
-        if n is not None and not n.is_child and n.relationship != Relationship.PARENT:
+        if (
+            n is not None
+            and not n.is_child
+            and n.relationship != Relationship.PARENT
+            and n.transmit_failure >= NEIGHBOR_FAILURE_LIMIT
+        ):
+            # a neighbour that failed several frames in a row is gone, and every source route
+            # through it with it; one lost frame (a busy receiver) is not enough
             nwk.neighbors.remove(next_hop)
+            nwk.route_records.remove_relay(next_hop)
         if source_routed or nwk.nib.nwk_is_concentrator:
             nwk.mto.on_route_failure()
 
@@ -470,335 +495,15 @@ class Routing:
             nwk.addressing.on_conflict_status(about)
         elif code in _ROUTE_FAILURES:
             r = nwk.routes.get(about)
-            if r is not None:
+            if r is not None and not r.many_to_one:
+                # a many-to-one route stays: the relay that failed took another way itself
+                # (link_failed), and the concentrator's requests keep the route current
                 nwk.routes.remove(about)
             nwk.route_records.remove(about)
         elif code == NwkStatusCode.SOURCE_ROUTE_FAILURE:
-            nwk.route_records.remove(about)
+            nwk.route_records.record_failure(about, SOURCE_ROUTE_FAILURE_LIMIT)
             nwk.mto.on_route_failure()
         nwk.emit(NlmeNwkStatusIndication(code, about, cmd.unknown_command_id))
-
-    # ==========================================================================================
-    # route discovery: originator
-    # ==========================================================================================
-
-    def _next_rreq_id(self) -> int:
-        self._rreq_id = (self._rreq_id + 1) & 0xFF
-        return self._rreq_id
-
-    def _buffer(self, p: _Pending) -> None:
-        nwk = self._nwk
-        dst = p.frame.dst
-        d = self._disc.get(dst)
-        if d is None:
-            d = self.start_discovery(dst)
-            if d is None:
-                self._fail(
-                    p.frame,
-                    p.user,
-                    p.originated,
-                    p.nsdu_handle,
-                    NwkStatus.ROUTE_DISCOVERY_FAILED,
-                    NwkStatusCode.NO_ROUTING_CAPACITY,
-                )
-                return
-        if self._buffered >= nwk.config.route_discovery_buffer:
-            nwk.stats.drop_buffer_full += 1
-            self._fail(
-                p.frame,
-                p.user,
-                p.originated,
-                p.nsdu_handle,
-                NwkStatus.FRAME_NOT_BUFFERED,
-                NwkStatusCode.NO_ROUTE_AVAILABLE,
-            )
-            return
-        d.pending.append(p)
-        self._buffered += 1
-
-    def start_discovery(self, dst: int, radius: int = 0) -> _Discovery | None:
-        """Broadcast a route request for ``dst`` (None when the tables are full)."""
-        nwk = self._nwk
-        now = nwk.clock.now()
-        me = nwk.address
-        r = nwk.routes.get(dst)
-        if r is None or r.status not in _USABLE:
-            if not self.set_route(dst, _NO_ADDRESS, now):
-                return None
-            nwk.routes.set_status(dst, RouteStatus.DISCOVERY_UNDERWAY)
-        rid = self._next_rreq_id()
-        if not nwk.discovery.add(me, rid, me, 0, now, destination=dst).admitted:
-            nwk.routes.set_status(dst, RouteStatus.DISCOVERY_FAILED)
-            return None
-        cmd = RouteRequest(rid, dst, 0, dst_ieee=nwk.address_map.ieee_of(dst))
-        frame = self._rreq_frame(cmd, radius)
-        d = _Discovery(dst, rid, frame, nwk.encode_for_later(frame), nwk.config.initial_rreq_retries)
-        self._disc[dst] = d
-        nwk.stats.route_discoveries += 1
-        self._send_rreq(d)
-        d.timer = nwk.clock.call_later(NWKC_ROUTE_DISCOVERY_TIME_US, self._discovery_timeout, d)
-        return d
-
-    def _rreq_frame(self, cmd: RouteRequest, radius: int) -> NwkFrame:
-        nwk = self._nwk
-        return NwkFrame(
-            _COMMAND,
-            _ROUTERS,
-            nwk.address,
-            radius if radius else nwk.default_radius(),
-            nwk.next_seq(),
-            cmd.encode(),
-            src_ieee=nwk.ieee,
-        )
-
-    def _send_rreq(self, d: _Discovery) -> None:
-        nwk = self._nwk
-        d.retry_timer = None
-        if d.state != DiscoveryState.UNDERWAY:
-            return
-        nwk.transmit(d.frame, _MAC_BROADCAST, data=d.data)
-        if d.dst == _ROUTERS:
-            nwk.stats.mtorr_sent += 1
-        else:
-            nwk.stats.rreq_sent += 1
-        if d.retries_left > 0:
-            d.retries_left -= 1
-            d.retry_timer = nwk.clock.call_later(NWKC_RREQ_RETRY_INTERVAL_US, self._send_rreq, d)
-
-    def _discovery_timeout(self, d: _Discovery) -> None:
-        nwk = self._nwk
-        d.timer = None
-        d.cancel()
-        if self._disc.get(d.dst) is d:
-            del self._disc[d.dst]
-        if d.state != DiscoveryState.UNDERWAY:
-            return
-        d.state = DiscoveryState.FAILED
-        nwk.stats.route_discovery_failures += 1
-        r = nwk.routes.get(d.dst)
-        if r is not None and r.status == RouteStatus.DISCOVERY_UNDERWAY:
-            nwk.routes.remove(d.dst)
-        pending = d.pending
-        d.pending = []
-        self._buffered -= len(pending)
-        for p in pending:
-            self._fail(
-                p.frame,
-                p.user,
-                p.originated,
-                p.nsdu_handle,
-                NwkStatus.ROUTE_DISCOVERY_FAILED,
-                NwkStatusCode.NO_ROUTE_AVAILABLE,
-            )
-        if d.confirm:
-            nwk.emit(
-                NlmeRouteDiscoveryConfirm(
-                    NwkStatus.ROUTE_DISCOVERY_FAILED, NwkStatusCode.NO_ROUTE_AVAILABLE, d.dst
-                )
-            )
-
-    def _discovery_done(self, dst: int) -> None:
-        nwk = self._nwk
-        d = self._disc.pop(dst, None)
-        if d is None or d.state != DiscoveryState.UNDERWAY:
-            return
-        d.state = DiscoveryState.SUCCEEDED
-        d.cancel()
-        pending = d.pending
-        d.pending = []
-        self._buffered -= len(pending)
-        for p in pending:
-            self.send_unicast(
-                p.frame,
-                on_done=p.user,
-                originated=p.originated,
-                nsdu_handle=p.nsdu_handle,
-                repaired=p.repaired,
-            )
-        if d.confirm:
-            nwk.emit(NlmeRouteDiscoveryConfirm(NwkStatus.SUCCESS, None, dst))
-
-    def discover_many_to_one(self, radius: int = 0, route_record: bool = True) -> None:
-        """Broadcast a many-to-one route request from this concentrator (3.6.3.5.1)."""
-        nwk = self._nwk
-        now = nwk.clock.now()
-        rid = self._next_rreq_id()
-        nwk.discovery.add(nwk.address, rid, nwk.address, 0, now, destination=_ROUTERS)
-        mode = ManyToOne.WITH_ROUTE_RECORD if route_record else ManyToOne.WITHOUT_ROUTE_RECORD
-        frame = self._rreq_frame(RouteRequest(rid, _ROUTERS, 0, mode), radius)
-        if self._mto_disc is not None:
-            self._mto_disc.cancel()
-        d = _Discovery(_ROUTERS, rid, frame, nwk.encode_for_later(frame), nwk.config.initial_rreq_retries)
-        self._mto_disc = d
-        self._send_rreq(d)
-
-    def discovery_request(
-        self, mode: NwkAddrMode, dst: int, radius: int, no_route_cache: bool
-    ) -> None:
-        """NLME-ROUTE-DISCOVERY.request (3.2.2.33)."""
-        nwk = self._nwk
-        if not nwk.is_router or not nwk.router_started:
-            nwk.emit_soon(NlmeRouteDiscoveryConfirm(NwkStatus.INVALID_REQUEST, None, dst))
-            return
-        if mode == NwkAddrMode.NONE:
-            self.discover_many_to_one(radius, not no_route_cache)
-            nwk.emit_soon(NlmeRouteDiscoveryConfirm(NwkStatus.SUCCESS, None, _ROUTERS))
-            return
-        if mode != NwkAddrMode.NWK or dst >= 0xFFF8 or dst == nwk.address:
-            nwk.emit_soon(NlmeRouteDiscoveryConfirm(NwkStatus.INVALID_REQUEST, None, dst))
-            return
-        d = self._disc.get(dst)
-        if d is None:
-            d = self.start_discovery(dst, radius)
-        if d is None:
-            nwk.emit_soon(
-                NlmeRouteDiscoveryConfirm(
-                    NwkStatus.ROUTE_DISCOVERY_FAILED, NwkStatusCode.NO_ROUTING_CAPACITY, dst
-                )
-            )
-            return
-        d.confirm = True
-
-    # ==========================================================================================
-    # route discovery: every router
-    # ==========================================================================================
-
-    def on_route_request(self, frame: NwkFrame, cmd: RouteRequest, prev_hop: int, now: int) -> None:
-        """A route request heard (3.6.3.5.2)."""
-        nwk = self._nwk
-        me = nwk.address
-        src = frame.src
-        if src == me or prev_hop == _NO_ADDRESS:
-            return
-        cost = cmd.path_cost + nwk.link_cost(prev_hop)
-        if cost > MAX_PATH_COST:
-            cost = MAX_PATH_COST
-        rid = cmd.route_request_id
-        table = nwk.discovery
-        e = table.get(src, rid, now)
-        if e is not None:
-            if cost >= e.forward_cost:
-                return
-            e.sender_address = prev_hop
-            e.forward_cost = cost
-        elif not table.add(
-            src, rid, prev_hop, cost, now, destination=cmd.dst, evict=bool(cmd.many_to_one)
-        ).admitted:
-            # a many-to-one request always gets in (it refreshes every route to the
-            # concentrator); an ordinary one is dropped when the table is full
-            nwk.stats.drop_discovery_table_full += 1
-            return
-        mto = int(cmd.many_to_one)
-        if mto:
-            record = mto == ManyToOne.WITH_ROUTE_RECORD
-            self.set_route(
-                src,
-                prev_hop,
-                now,
-                path_cost=cost,
-                many_to_one=True,
-                route_record_required=record,
-                no_route_cache=not record,
-            )
-            nwk.mto.on_many_to_one_request(src, record)
-            self._rebroadcast(frame, cmd, cost)
-            return
-        dst = cmd.dst
-        responder_ieee: int | None = None
-        if dst == me:
-            responder_ieee = nwk.ieee
-        else:
-            c = nwk.neighbors.get(dst)
-            if c is not None and c.is_child and c.device_type == _END_DEVICE:
-                responder_ieee = c.extended_address if c.extended_address is not None else 0
-        if responder_ieee is not None:
-            # we are (or are the parent of) the destination: reply along the best sender
-            if nwk.nib.nwk_sym_link:
-                self.set_route(src, prev_hop, now, path_cost=cost)
-            reply = RouteReply(
-                rid,
-                src,
-                dst,
-                0,
-                originator_ieee=frame.src_ieee,
-                responder_ieee=responder_ieee or None,
-            )
-            nwk.stats.rrep_sent += 1
-            nwk.send_command(reply, src, prev_hop)
-            return
-        self._rebroadcast(frame, cmd, cost)
-
-    def _rebroadcast(self, frame: NwkFrame, cmd: RouteRequest, cost: int) -> None:
-        nwk = self._nwk
-        if frame.radius <= 1:
-            return
-        out = replace(frame, radius=frame.radius - 1, payload=replace(cmd, path_cost=cost).encode())
-        key = frame.src << 8 | cmd.route_request_id
-        r = self._rebroadcasts.get(key)
-        if r is None:
-            r = _Rebroadcast(out, nwk.encode_for_later(out), nwk.config.rreq_retries)
-            self._rebroadcasts[key] = r
-        else:
-            if r.timer is not None:
-                r.timer.cancel()
-            r.frame = out
-            r.data = nwk.encode_for_later(out)
-            r.retries_left = nwk.config.rreq_retries
-        jitter = nwk.rng.randint(NWKC_MIN_RREQ_JITTER, NWKC_MAX_RREQ_JITTER) * RREQ_JITTER_SLOT_US
-        r.timer = nwk.clock.call_later(jitter, self._rebroadcast_send, key)
-
-    def _rebroadcast_send(self, key: int) -> None:
-        nwk = self._nwk
-        r = self._rebroadcasts.get(key)
-        if r is None:
-            return
-        r.timer = None
-        nwk.transmit(r.frame, _MAC_BROADCAST, data=r.data)
-        nwk.stats.rreq_relayed += 1
-        if r.retries_left > 0:
-            r.retries_left -= 1
-            r.timer = nwk.clock.call_later(NWKC_RREQ_RETRY_INTERVAL_US, self._rebroadcast_send, key)
-        else:
-            del self._rebroadcasts[key]
-
-    def on_route_reply(self, frame: NwkFrame, cmd: RouteReply, prev_hop: int, now: int) -> None:
-        """A route reply passing through or arriving (3.6.3.5.3)."""
-        nwk = self._nwk
-        if prev_hop == _NO_ADDRESS:
-            return
-        cost = cmd.path_cost + nwk.link_cost(prev_hop)
-        if cost > MAX_PATH_COST:
-            cost = MAX_PATH_COST
-        orig = cmd.originator
-        rid = cmd.route_request_id
-        e = nwk.discovery.get(orig, rid, now)
-        responder = cmd.responder
-        if cmd.responder_ieee is not None and responder != nwk.address:
-            nwk.address_map.update(responder, cmd.responder_ieee)
-        if orig == nwk.address:
-            if e is not None:
-                if cost >= e.residual_cost:
-                    return
-                e.residual_cost = cost
-            else:
-                r = nwk.routes.get(responder)
-                if r is not None and r.status in _USABLE:
-                    return
-            self.set_route(responder, prev_hop, now, path_cost=cost)
-            self._discovery_done(responder)
-            return
-        if e is None or cost >= e.residual_cost:
-            return
-        e.residual_cost = cost
-        self.set_route(responder, prev_hop, now, path_cost=cost)
-        if nwk.nib.nwk_sym_link:
-            self.set_route(orig, e.sender_address, now, path_cost=e.forward_cost)
-        if frame.radius <= 1:
-            nwk.stats.drop_radius += 1
-            return
-        out = replace(frame, radius=frame.radius - 1, payload=replace(cmd, path_cost=cost).encode())
-        nwk.stats.relayed += 1
-        nwk.transmit(out, e.sender_address)
 
 
 def _is_network_status(frame: NwkFrame) -> bool:

@@ -61,6 +61,8 @@ class TxRecord:
         "repaired",
         "handle",
         "sealed",
+        "followers",
+        "done",
     )
 
     def __init__(
@@ -91,6 +93,9 @@ class TxRecord:
         self.handle = -1
         #: sealed with NWK security (retries are sealed again)
         self.sealed = False
+        #: frames held until this one is done
+        self.followers: list[TxRecord] | None = None
+        self.done = False
 
 
 class TransmitEngine:
@@ -107,6 +112,7 @@ class TransmitEngine:
     device_type: DeviceType | None
     join: Join
     _tx: dict[int, TxRecord]
+    _link_tails: dict[int, TxRecord]
     _next_handle: int
     _unsecured: dict[int, int]
 
@@ -156,7 +162,28 @@ class TransmitEngine:
 
         Direct unicasts are retried ``retries`` times (default ``unicast_retries``) after a
         MAC NO_ACK / CHANNEL_ACCESS_FAILURE; ``on_done`` gets the final MAC status.
+        Direct unicasts to one neighbour leave in order (a frame waits for the previous one).
         """
+        direct = not indirect and not ext_dst and next_hop != _MAC_BROADCAST
+        if direct:
+            # frames to one neighbour leave in order: one waits while an earlier one to the
+            # same neighbour is still in the MAC's hands or waiting for a NWK retry (a route
+            # record must not be overtaken by the data frame it describes)
+            tails = self._link_tails
+            tail = tails.get(next_hop)
+            tails[next_hop] = rec = TxRecord(
+                frame, b"", next_hop, False, False,
+                self.config.unicast_retries if retries is None else retries, on_done,
+            )
+            if tail is not None and not tail.done:
+                if tail.followers is None:
+                    tail.followers = []
+                tail.followers.append(rec)
+                return rec
+            rec.data = data = self.encode(frame)
+            rec.sealed = _sealed(data)
+            self._send(rec)
+            return rec
         sealed = False
         if not data:
             data = self.encode(frame)
@@ -228,6 +255,11 @@ class TransmitEngine:
 
     def _retry(self, rec: TxRecord) -> None:
         if self.device_type is None and not self.join.in_rejoin:
+            # we left the network meanwhile: the frame and those queued behind it are dropped
+            rec.done = True
+            rec.followers = None
+            if self._link_tails.get(rec.next_hop) is rec:
+                del self._link_tails[rec.next_hop]
             return
         if rec.sealed:
             # a NWK retransmission is a new frame: sealed again with a fresh counter, so a
@@ -235,17 +267,35 @@ class TransmitEngine:
             rec.data = self.encode(rec.frame)
         self._send(rec)
 
-    def _finish(self, rec: TxRecord, status: MacStatus) -> None:
+    def _finish(self, rec: TxRecord, status: MacStatus, sent: bool = True) -> None:
         nh = rec.next_hop
-        if nh != _MAC_BROADCAST and not rec.ext_dst:
+        if sent and nh != _MAC_BROADCAST and not rec.ext_dst:
             if status == _SUCCESS:
                 self.neighbors.record_tx_success(nh)
             elif not rec.indirect:
                 self.stats.tx_failures += 1
                 self.neighbors.record_tx_failure(nh)
+        rec.done = True
+        held = rec.followers
+        rec.followers = None
+        tails = self._link_tails
+        if tails.get(nh) is rec:
+            del tails[nh]
         cb = rec.on_done
         if cb is not None:
             cb(rec, status)
+        if held:
+            if status != _SUCCESS:
+                # the link just failed every retry: the frames queued behind for it fail with
+                # it (their owners repair the route) instead of each retrying a dead link
+                for f in held:
+                    self._finish(f, status, False)
+                return
+            for f in held:
+                # sealed now, when it goes out (its counter follows the frames sent before)
+                f.data = data = self.encode(f.frame)
+                f.sealed = _sealed(data)
+                self._send(f)
 
     def unsent_record(self, frame: NwkFrame) -> TxRecord:
         """A record for a frame that never reached the MAC (no route)."""

@@ -22,6 +22,11 @@
    trust center with Update-Device; Remove-Device from the trust center makes the router ask
    the child to leave (NWK Leave). Tunnel relaying is the APS layer's.
 
+Commands to the trust center (Update-Device, Request-Key, Verify-Key) ask for no APS ACK, as
+deployed stacks send them: the step's own timeout repeats them (a lost Update-Device costs the
+child its join, which it repeats after a back-off), and the trust center needs no route back to
+every sender just for acknowledgements in the busiest minutes of a network's life.
+
 Commands are accepted only from the trust center (its IEEE address from the first
 Transport-Key) and only with the security the spec requires; anything else is dropped and
 counted in ``stats``.
@@ -98,6 +103,8 @@ class ApsCommandSender(Protocol):
     def send_tunnel(self, dst_address: int, dst_ieee: int, tunneled_frame: bytes) -> None: ...
 
     def note_device(self, short: int, ieee: int, rx_on_when_idle: bool | None = None) -> None: ...
+
+    def expect_response(self, duration_us: int) -> None: ...
 
 
 def verify_key_hash(key: bytes) -> bytes:
@@ -233,6 +240,9 @@ class SecurityManager:
             self.auth = AuthState.AUTHENTICATED
             return
         self.auth = AuthState.WAITING_NETWORK_KEY
+        # a sleepy joiner polls its parent for the key meanwhile (the parent holds it only
+        # macTransactionPersistenceTime, far less than a sensor's poll period)
+        self.aps.expect_response(self.config.network_key_timeout_us)
         self._timer = self.clock.call_later(
             self.config.network_key_timeout_us, self._network_key_timeout
         )
@@ -328,8 +338,9 @@ class SecurityManager:
             key_id=KeyId.DATA_KEY,
             partner_ieee=tc,
             extended_nonce=True,
-            ack=True,
         )
+        # a sleepy device polls for the answer meanwhile (it asked for no APS ACK)
+        self.aps.expect_response(self.config.link_key_timeout_us)
         self._timer = self.clock.call_later(self.config.link_key_timeout_us, self._send_request)
 
     # -- NWK events (router parents) -------------------------------------------------------
@@ -362,7 +373,6 @@ class SecurityManager:
             key_id=KeyId.DATA_KEY,
             partner_ieee=tc,
             extended_nonce=True,
-            ack=True,
         )
 
     # -- APS commands ----------------------------------------------------------------------
@@ -413,6 +423,7 @@ class SecurityManager:
             self.aps.note_device(TC_ADDRESS, cmd.source)
         if first and self.auth == AuthState.WAITING_NETWORK_KEY:
             self._cancel()
+            self.aps.expect_response(0)
             self.auth = AuthState.AUTHENTICATED
             cb = self.on_authenticated
             if cb is not None:
@@ -446,8 +457,8 @@ class SecurityManager:
             VerifyKey(KeyType.TRUST_CENTER_LINK_KEY, self.ieee, verify_key_hash(key)),
             TC_ADDRESS,
             key_id=None,
-            ack=True,
         )
+        self.aps.expect_response(self.config.link_key_timeout_us)
         self._timer = self.clock.call_later(self.config.link_key_timeout_us, self._send_request)
 
     def _on_confirm_key(self, ind: ApsmeCommandIndication, cmd: ConfirmKey) -> None:
@@ -462,6 +473,7 @@ class SecurityManager:
             self.stats.drop("confirm_key_security")
             return
         self._cancel()
+        self.aps.expect_response(0)
         self.stats.confirm_keys_received += 1
         self._pending_key = None
         if cmd.status != ApsStatus.SUCCESS:

@@ -37,6 +37,8 @@ class RouteRecordEntry:
     destination_address: int
     relays: tuple[int, ...]
     updated_us: int
+    #: source-routed frames along it that failed since it was learnt
+    failures: int = 0
 
 
 class RouteRecordTable:
@@ -94,6 +96,7 @@ class RouteRecordTable:
         if r is not None:
             r.relays = path
             r.updated_us = now_us
+            r.failures = 0
             self._records.move_to_end(destination)
             return Insertion(r)
         if len(self._records) >= self._capacity:
@@ -104,6 +107,19 @@ class RouteRecordTable:
 
     def remove(self, destination: int) -> RouteRecordEntry | None:
         return self._records.pop(destination, None)
+
+    def record_failure(self, destination: int, limit: int) -> bool:
+        """A source-routed frame to ``destination`` failed: the record goes at the ``limit``-th
+        failure since it was learnt (a relay busy for a moment is no broken path). True when
+        it was dropped (or there was none)."""
+        r = self._records.get(destination)
+        if r is None:
+            return True
+        r.failures += 1
+        if r.failures >= limit:
+            del self._records[destination]
+            return True
+        return False
 
     def remove_relay(self, relay: int) -> list[RouteRecordEntry]:
         """Drop, and return, every record whose path goes through ``relay`` (source route
