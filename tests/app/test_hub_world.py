@@ -87,3 +87,21 @@ def test_hub_interviews_binds_configures_and_records() -> None:
             if r.interview_time_us
         },
     )
+
+
+def test_interview_fails_for_a_silent_device_and_runs_again_when_it_returns() -> None:
+    w = World(seed=22, medium=SMALL_MEDIUM)
+    hub = Hub(w.add_node("hub", "coordinator", (0.0, 0.0)), retries=2, retry_us=2 * S)
+    plug_node = w.add_node("plug", "router", (20.0, 0.0))
+    SMART_PLUG.create(plug_node, 1, {"basic": {"model_identifier": "plug-9"}})
+    # the plug loses power right after it announces itself
+    assert w.run_until(lambda: len(hub.devices) == 1, 60 * S)
+    w.power_off("plug")
+    rec = next(iter(hub.devices.values()))
+    assert w.run_until(lambda: rec.interview == InterviewState.FAILED, 120 * S)
+    assert rec.model is None and rec.interview_done_us is None
+    # back on: it joins again, announces itself, and this interview completes
+    w.power_on("plug")
+    assert w.run_until(lambda: rec.interview == InterviewState.DONE, 120 * S)
+    assert rec.model == "plug-9" and rec.nwk == plug_node.network_address
+    assert hub.summary()["interviewed"] == 1
