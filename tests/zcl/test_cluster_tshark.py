@@ -75,6 +75,7 @@ ALIASES = {
     "removeagroup": "removegroup",
     "removeagroupresponse": "removegroupresponse",
     "removeascene": "removescene",
+    "maximumduration": "maxduration",
     "minimumblockrequestdelay": "minimumblockperiod",
     "mintemperatureexperienced": "mintempexperienced",
     "maxtemperatureexperienced": "maxtempexperienced",
@@ -218,6 +219,12 @@ FIELDS = {
     (0x0019, "*", "image_data"): "zbee_zcl_general.ota.image.data",
     (0x0019, "*", "current_time"): "zbee_zcl_general.ota.current_time",
     (0x0019, "*", "upgrade_time"): "zbee_zcl_general.ota.upgrade_time",
+    # IAS WD: Wireshark shows the mode bits (4-7) of the info octets
+    (0x0502, "*", "warning_info"): "zbee_zcl_sas.ias_wd.warning_mode",
+    (0x0502, "*", "squawk_info"): "zbee_zcl_sas.ias_wd.squawk_mode",
+    (0x0502, "*", "warning_duration"): "zbee_zcl_sas.ias_wd.warning_duration",
+    (0x0502, "*", "strobe_duty_cycle"): "",  # ZCL 6 fields Wireshark 4.0 does not dissect
+    (0x0502, "*", "strobe_level"): "",
     # not dissected by Wireshark 4.0: Initiate Test Mode's fields, Recall Scene's optional
     # transition time, the optional Options fields of Level Control
     (0x0500, "initiate_test_mode", "test_mode_duration"): "",
@@ -337,7 +344,9 @@ def test_every_command_id_direction_and_field_as_wireshark_dissects_it(tmp_path:
             if not key:
                 continue
             text = shown[key]
-            if key == "zbee_zcl_hvac.thermostat.amount":
+            if key.endswith(("ias_wd.warning_mode", "ias_wd.squawk_mode")):
+                assert int(text, 0) == v >> 4
+            elif key == "zbee_zcl_hvac.thermostat.amount":
                 assert round(float(text) * 100) == v
             elif fname == "extension_field_sets":
                 assert text == "0x0006,0x0008"

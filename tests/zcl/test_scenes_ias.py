@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from tests.zcl.zclfakes import CONTROLLER_IEEE, LIGHT, LIGHT_IEEE, MS, S, pair
 from zigmesh.types import EUI64
+from zigmesh.zcl.cluster import ClientCluster
 from zigmesh.zcl.clusters.scenes import SCENES, Scenes, encode_extension_sets
-from zigmesh.zcl.clusters.security import IAS_ZONE, IasCie, IasZone, ZoneType
+from zigmesh.zcl.clusters.security import IAS_WD, IAS_ZONE, IasCie, IasWd, IasZone, ZoneType
 from zigmesh.zcl.destination import Destination
-from zigmesh.zcl.devices import CONTACT_SENSOR, DIMMABLE_LIGHT, DIMMER_SWITCH
+from zigmesh.zcl.devices import CONTACT_SENSOR, DIMMABLE_LIGHT, DIMMER_SWITCH, WARNING_DEVICE
 from zigmesh.zcl.engine import ZclEndpoint
 from zigmesh.zcl.foundation import ZclStatus
 
@@ -138,3 +139,34 @@ def test_ias_zone_enrolls_with_the_cie_and_notifies_it() -> None:
     _at(net, 8 * S)
     assert not zone.enrolled and p2.result().status == ZclStatus.INVALID_FIELD
     assert hub.stats.responses_sent == 1  # the one enroll response
+
+
+def test_ias_warning_device_sounds_for_the_duration() -> None:
+    net, ln, cn = pair()
+    siren = WARNING_DEVICE.create(ln, 1)
+    hub = ZclEndpoint(cn, 1, [], [ClientCluster(IAS_WD)])
+    wd = siren.servers[IAS_WD.id]
+    assert isinstance(wd, IasWd) and siren.servers[IAS_ZONE.id]["zone_type"] == 0x0225
+    wd["max_duration"] = 4
+    c = hub.clients[IAS_WD.id]
+    start = {
+        "warning_info": 0x14,
+        "warning_duration": 60,
+        "strobe_duty_cycle": 50,
+        "strobe_level": 1,
+    }
+    p = c.command(DST, "start_warning", start)
+    _at(net, 1 * S)
+    assert p.result().ok and (wd.warning, wd.strobe) == (1, True)  # burglar, with strobe
+    _at(net, 4 * S + 10 * MS)
+    assert (wd.warning, wd.strobe) == (0, False)  # capped at MaxDuration
+    p = c.command(DST, "squawk", {"squawk_info": 0x08})
+    p2 = c.command(DST, "start_warning", {**start, "warning_info": 0x70})
+    p3 = c.command(DST, "start_warning", {**start, "strobe_duty_cycle": 101})
+    _at(net, 5 * S)
+    assert p.result().ok and p2.result().status == p3.result().status == ZclStatus.INVALID_FIELD
+    assert [(kind, v) for _, kind, v in wd.history] == [
+        ("warning", 1),
+        ("warning", 0),
+        ("squawk", 0x08),
+    ]

@@ -57,7 +57,15 @@ from zigmesh.zcl.clusters.measurement import (
 )
 from zigmesh.zcl.clusters.ota import OTA_UPGRADE, OtaClient, OtaImage, OtaServer, ota_image
 from zigmesh.zcl.clusters.scenes import SCENES, Scenes
-from zigmesh.zcl.clusters.security import IAS_ZONE, IasCie, IasZone, ZoneAlarm, ZoneType
+from zigmesh.zcl.clusters.security import (
+    IAS_WD,
+    IAS_ZONE,
+    IasCie,
+    IasWd,
+    IasZone,
+    ZoneAlarm,
+    ZoneType,
+)
 from zigmesh.zcl.definitions import (
     CLIENT_TO_SERVER,
     SERVER_TO_CLIENT,
@@ -90,6 +98,7 @@ from zigmesh.zcl.devices import (
     TEMPERATURE_HUMIDITY_SENSOR,
     TEMPERATURE_SENSOR,
     THERMOSTAT_DEVICE,
+    WARNING_DEVICE,
     DeviceType,
 )
 from zigmesh.zcl.engine import HA, ZclEndpoint, ZclEvent, ZclResult, ZclStats
@@ -141,6 +150,7 @@ __all__ = [
     "EXTENDED_COLOR_LIGHT",
     "COLOR_DIMMER_SWITCH",
     "SMART_PLUG",
+    "WARNING_DEVICE",
     "DOOR_LOCK_DEVICE",
     "DOOR_LOCK_CONTROLLER",
     "THERMOSTAT_DEVICE",
@@ -158,6 +168,7 @@ __all__ = [
     "RELATIVE_HUMIDITY",
     "OCCUPANCY_SENSING",
     "IAS_ZONE",
+    "IAS_WD",
     "DEVICE_TEMPERATURE",
     "TIME",
     "POLL_CONTROL",
@@ -181,6 +192,7 @@ __all__ = [
     "ColorMode",
     "IasZone",
     "IasCie",
+    "IasWd",
     "ZoneAlarm",
     "ZoneType",
     "Time",

@@ -43,7 +43,7 @@ from zigmesh.zcl.clusters.measurement import (
 )
 from zigmesh.zcl.clusters.ota import OTA_UPGRADE
 from zigmesh.zcl.clusters.scenes import SCENES, Scenes
-from zigmesh.zcl.clusters.security import IAS_ZONE, IasZone, ZoneType
+from zigmesh.zcl.clusters.security import IAS_WD, IAS_ZONE, IasWd, IasZone, ZoneType
 from zigmesh.zcl.definitions import ClusterDef
 from zigmesh.zcl.engine import HA, AppNode, ZclEndpoint
 from zigmesh.zcl.types import ZclValue
@@ -63,6 +63,7 @@ __all__ = [
     "OCCUPANCY_SENSOR",
     "CONTACT_SENSOR",
     "MOTION_SENSOR",
+    "WARNING_DEVICE",
     "SMART_PLUG",
     "DOOR_LOCK_DEVICE",
     "DOOR_LOCK_CONTROLLER",
@@ -160,6 +161,12 @@ COLOR_DIMMER_SWITCH = DeviceType(
     _COMMON,
     (ON_OFF, LEVEL_CONTROL, COLOR_CONTROL, IDENTIFY, GROUPS, SCENES),
 )
+WARNING_DEVICE = DeviceType(
+    "warning_device",
+    0x0403,
+    (*_COMMON, IasZone, IasWd),
+    defaults=(("ias_zone", "zone_type", ZoneType.STANDARD_WARNING_DEVICE),),
+)
 SMART_PLUG = DeviceType(
     "smart_plug",
     0x0051,
@@ -220,6 +227,7 @@ DEVICE_TYPES: Mapping[str, DeviceType] = {
         OCCUPANCY_SENSOR,
         CONTACT_SENSOR,
         MOTION_SENSOR,
+        WARNING_DEVICE,
         SMART_PLUG,
         DOOR_LOCK_DEVICE,
         DOOR_LOCK_CONTROLLER,
@@ -251,6 +259,7 @@ CLUSTERS: Mapping[int, ClusterDef] = {
         RELATIVE_HUMIDITY,
         OCCUPANCY_SENSING,
         IAS_ZONE,
+        IAS_WD,
         METERING,
         ELECTRICAL_MEASUREMENT,
     )

@@ -33,7 +33,7 @@ from zigmesh.zcl.destination import Destination
 from zigmesh.zcl.foundation import ZclStatus
 from zigmesh.zcl.types import DataType, ZclValue
 
-__all__ = ["IAS_ZONE", "IasZone", "IasCie", "ZoneType", "ZoneAlarm"]
+__all__ = ["IAS_ZONE", "IAS_WD", "IasZone", "IasCie", "IasWd", "ZoneType", "ZoneAlarm"]
 
 T = DataType
 A = Access
@@ -204,6 +204,75 @@ class IasZone(ServerCluster):
     def _end_test(self) -> None:
         self._test_timer = None
         self.set_status(self.int_value("zone_status") & ~ZONE_STATUS_TEST)
+
+
+IAS_WD = ClusterDef(
+    0x0502,
+    "ias_wd",
+    (AttributeDef(0x0000, "max_duration", T.UINT16, A.RW, 240, 0, 0xFFFE),),
+    (
+        CommandDef(
+            0x00,
+            "start_warning",
+            CLIENT_TO_SERVER,
+            (
+                Field("warning_info", T.MAP8),
+                Field("warning_duration", T.UINT16),
+                Field("strobe_duty_cycle", T.UINT8),
+                Field("strobe_level", T.ENUM8),
+            ),
+        ),
+        CommandDef(0x01, "squawk", CLIENT_TO_SERVER, (Field("squawk_info", T.MAP8),)),
+    ),
+)
+
+
+class IasWd(ServerCluster):
+    """IAS Warning Device server (ZCL 8.4): Start Warning sounds for the given duration
+    (at most MaxDuration; warning mode 0 stops it), Squawk records the squawk. ``warning`` is
+    the active warning mode (0: silent); ``history`` every (time, mode or squawk) event."""
+
+    DEFINITION = IAS_WD
+
+    def __init__(self, values: Mapping[str, ZclValue] | None = None) -> None:
+        super().__init__(None, values)
+        self.warning = 0
+        self.strobe = False
+        self.history: list[tuple[int, str, int]] = []
+        self._timer: TimerHandle | None = None
+
+    def handlers(self) -> Mapping[int, Handler]:
+        return {0x00: self.start_warning, 0x01: self.squawk}
+
+    def start_warning(self, args: Args, req: Request) -> HandlerResult:
+        info, duty = args["warning_info"], args["strobe_duty_cycle"]
+        mode = info >> 4
+        if mode > 6 or duty > 100 or args["strobe_level"] > 3:
+            return ZclStatus.INVALID_FIELD
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        duration = min(args["warning_duration"], self.int_value("max_duration"))
+        self.warning = mode
+        self.strobe = bool(info & 0x0C) and mode != 0
+        self.history.append((self.endpoint.clock.now(), "warning", mode))
+        if mode and duration:
+            self._timer = self.endpoint.clock.call_later(duration * S, self._silence)
+        elif not duration:
+            self.warning, self.strobe = 0, False
+        return None
+
+    def _silence(self) -> None:
+        self._timer = None
+        self.warning, self.strobe = 0, False
+        self.history.append((self.endpoint.clock.now(), "warning", 0))
+
+    def squawk(self, args: Args, req: Request) -> HandlerResult:
+        info = args["squawk_info"]
+        if info >> 4 > 1 or info & 0x03 > 3:
+            return ZclStatus.INVALID_FIELD
+        self.history.append((self.endpoint.clock.now(), "squawk", info))
+        return None
 
 
 @dataclass(frozen=True, slots=True)
