@@ -121,8 +121,8 @@ class Aps:
         self._handles: dict[int, NldeCallback | None] = {}
         self._next_nsdu = 0
         self._poll_timer: TimerHandle | None = None
-        #: an answer is awaited until then (:meth:`expect_response`)
-        self._expect_until = 0
+        #: answers awaited, by owner: until when (:meth:`expect_response`)
+        self._expect: dict[object, int] = {}
 
     # ==========================================================================================
     # plumbing
@@ -228,14 +228,16 @@ class Aps:
         if self._poll_timer is None and interval and not self.nwk.rx_on_when_idle:
             self._poll_timer = self.clock.call_later(interval, self._poll)
 
-    def expect_response(self, duration_us: int) -> None:
-        """An answer to a command is awaited for up to ``duration_us`` (a key from the trust
-        center): an rx-off end device polls its parent meanwhile (:meth:`await_response`), as
-        for an APS ACK; :meth:`expect_response` with 0 ends it."""
-        now = self.clock.now()
-        self._expect_until = now + duration_us if duration_us > 0 else 0
-        if duration_us > 0:
-            self.await_response()
+    def expect_response(self, duration_us: int, owner: object = None) -> None:
+        """``owner`` awaits an answer for up to ``duration_us`` (a key from the trust center, a
+        ZCL response): an rx-off end device polls its parent meanwhile (:meth:`await_response`),
+        as for an APS ACK. 0 ends ``owner``'s wait; each owner's wait is its own."""
+        waits = self._expect
+        if duration_us <= 0:
+            waits.pop(owner, None)
+            return
+        waits[owner] = self.clock.now() + duration_us
+        self.await_response()
 
     def _poll(self) -> None:
         self._poll_timer = None
@@ -243,10 +245,19 @@ class Aps:
             self.acks
             or self.frag_tx
             or self.reassembler.receiving
-            or self.clock.now() < self._expect_until
+            or self._expecting()
         ):
             self.nwk.nlme_sync_request()
             self.await_response()
+
+    def _expecting(self) -> bool:
+        waits = self._expect
+        if not waits:
+            return False
+        now = self.clock.now()
+        for owner in [o for o, t in waits.items() if t <= now]:
+            del waits[owner]
+        return bool(waits)
 
     def next_counter(self) -> int:
         """Take the next APS counter value (8 bits, one counter for the device)."""

@@ -456,7 +456,7 @@ class ZclEndpoint(ZclRequests):
         if w.handle is not None:
             self._by_handle.pop(w.handle, None)
         if w.expect and not any(x.expect for x in self._waits.values()):
-            self.aps.expect_response(0)  # nothing more awaited: back to the normal poll rate
+            self.aps.expect_response(0, self)  # nothing more awaited: back to the normal poll rate
         w.pending.resolve(result)
 
     def _confirmed(self, c: ApsdeDataConfirm) -> None:
@@ -529,7 +529,7 @@ class ZclEndpoint(ZclRequests):
         if expect:
             # an rx-off end device polls its parent while it awaits the answer (as Z-Stack's
             # RESPONSE_POLL_RATE), else the answer waits in the parent for a whole poll period
-            self.aps.expect_response(timeout_us)
+            self.aps.expect_response(timeout_us, self)
         return p
 
     def request(

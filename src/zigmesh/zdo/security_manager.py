@@ -104,7 +104,7 @@ class ApsCommandSender(Protocol):
 
     def note_device(self, short: int, ieee: int, rx_on_when_idle: bool | None = None) -> None: ...
 
-    def expect_response(self, duration_us: int) -> None: ...
+    def expect_response(self, duration_us: int, owner: object = None) -> None: ...
 
 
 def verify_key_hash(key: bytes) -> bytes:
@@ -242,7 +242,7 @@ class SecurityManager:
         self.auth = AuthState.WAITING_NETWORK_KEY
         # a sleepy joiner polls its parent for the key meanwhile (the parent holds it only
         # macTransactionPersistenceTime, far less than a sensor's poll period)
-        self.aps.expect_response(self.config.network_key_timeout_us)
+        self.aps.expect_response(self.config.network_key_timeout_us, self)
         self._timer = self.clock.call_later(
             self.config.network_key_timeout_us, self._network_key_timeout
         )
@@ -340,7 +340,7 @@ class SecurityManager:
             extended_nonce=True,
         )
         # a sleepy device polls for the answer meanwhile (it asked for no APS ACK)
-        self.aps.expect_response(self.config.link_key_timeout_us)
+        self.aps.expect_response(self.config.link_key_timeout_us, self)
         self._timer = self.clock.call_later(self.config.link_key_timeout_us, self._send_request)
 
     # -- NWK events (router parents) -------------------------------------------------------
@@ -423,7 +423,7 @@ class SecurityManager:
             self.aps.note_device(TC_ADDRESS, cmd.source)
         if first and self.auth == AuthState.WAITING_NETWORK_KEY:
             self._cancel()
-            self.aps.expect_response(0)
+            self.aps.expect_response(0, self)
             self.auth = AuthState.AUTHENTICATED
             cb = self.on_authenticated
             if cb is not None:
@@ -458,7 +458,7 @@ class SecurityManager:
             TC_ADDRESS,
             key_id=None,
         )
-        self.aps.expect_response(self.config.link_key_timeout_us)
+        self.aps.expect_response(self.config.link_key_timeout_us, self)
         self._timer = self.clock.call_later(self.config.link_key_timeout_us, self._send_request)
 
     def _on_confirm_key(self, ind: ApsmeCommandIndication, cmd: ConfirmKey) -> None:
@@ -473,7 +473,7 @@ class SecurityManager:
             self.stats.drop("confirm_key_security")
             return
         self._cancel()
-        self.aps.expect_response(0)
+        self.aps.expect_response(0, self)
         self.stats.confirm_keys_received += 1
         self._pending_key = None
         if cmd.status != ApsStatus.SUCCESS:
