@@ -92,20 +92,37 @@ def test_refused_joiner_backs_off_then_joins_and_the_count_resets() -> None:
         registered_install_code=IC_OTHER,
     )
     starts: list[int] = []
+    failures: list[int] = []
     begin = r._begin
+    retry_now = r._retry
+    streak: list[int] = []
 
     def spy() -> None:
         starts.append(w.now_us)
         begin()
 
+    def spy_retry() -> None:
+        # _retry right after an authentication failure: the failure streak has just grown
+        if r._auth_failures and (not streak or r._auth_failures > streak[-1]):
+            failures.append(w.now_us)
+            streak.append(r._auth_failures)
+        retry_now()
+
     r._begin = spy  # type: ignore[method-assign]
+    r._retry = spy_retry  # type: ignore[method-assign]
     w.run(1 * S + 1)
-    w.run(70 * S)
+    w.run(90 * S)
     assert not r.joined and r.stats.authentication_failures >= 2
     assert r._auth_failures == r.stats.authentication_failures
-    # each pause after a refused join is longer than the one before (2**k x join_retry_us)
-    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
-    assert len(gaps) >= 2 and gaps[1] > gaps[0] + 2 * S
+    # the pause after the k-th refused join in a row is at least 2**k x join_retry_us
+    retry = r.config.join_retry_us
+    checked = 0
+    for k, t in enumerate(failures, start=1):
+        later = [b for b in starts if b > t]
+        if later:
+            assert later[0] - t >= (retry << k), (k, later[0] - t)
+            checked += 1
+    assert checked >= 2
     # the trust center learns the right code: the next attempt joins, and the count resets
     assert c.trust_center is not None
     c.trust_center.add_install_code(r.eui64, IC_GOOD)

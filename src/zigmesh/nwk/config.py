@@ -78,6 +78,8 @@ class NwkConfig:
     rreq_retries: int = NWKC_RREQ_RETRIES
     #: frames held while their route is discovered (all destinations together)
     route_discovery_buffer: int = 16
+    #: children admitted at once that still wait for their network key (0: no limit)
+    max_pending_joins: int = 1
     #: route request rate limit (a token bucket per device): at most this many discoveries
     #: back to back, then one per ``rreq_interval_us``; beyond it a frame needing a new
     #: discovery fails at once (ROUTE_DISCOVERY_FAILED) instead of adding to a flood

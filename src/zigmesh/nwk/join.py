@@ -585,16 +585,31 @@ class JoinParent:
                 routers += 1
         return routers, eds
 
+    def joins_pending(self) -> bool:
+        """As many children as :attr:`NwkConfig.max_pending_joins` still wait for their network
+        key: no new one is admitted (nor advertised) until one of them is through. Joins spread
+        over the network's parents instead of piling up key deliveries at the trust center."""
+        limit = self._nwk.config.max_pending_joins
+        if limit <= 0:
+            return False
+        n = 0
+        for e in self._nwk.neighbors.children():
+            if e.relationship == Relationship.UNAUTHENTICATED_CHILD:
+                n += 1
+                if n >= limit:
+                    return True
+        return False
+
     def router_capacity(self) -> bool:
         nwk = self._nwk
-        if not nwk.router_started:
+        if not nwk.router_started or self.joins_pending():
             return False
         routers, eds = self._counts()
         return routers < nwk.config.max_routers and routers + eds < nwk.nib.nwk_max_children
 
     def end_device_capacity(self) -> bool:
         nwk = self._nwk
-        if not nwk.router_started:
+        if not nwk.router_started or self.joins_pending():
             return False
         routers, eds = self._counts()
         return eds < nwk.config.max_end_devices and routers + eds < nwk.nib.nwk_max_children
@@ -682,8 +697,8 @@ class JoinParent:
         nwk.address_map.update(addr, dev, overwrite=True)
         nwk.routes.remove(addr)
         nwk.parent.schedule_ageing()
-        nwk.update_beacon()
         nwk.child_joined(addr, dev)
+        nwk.update_beacon()
         nwk.emit(NlmeJoinIndication(addr, dev, cap, JoinMethod.ASSOCIATION))
 
     # -- rejoin ----------------------------------------------------------------------------

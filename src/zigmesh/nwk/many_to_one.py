@@ -10,7 +10,12 @@ Before the first data frame toward the concentrator after each many-to-one route
 router sends a route record command (3.4.5) along the route, for itself or for the end device
 child whose frame it forwards (the child is then the record's source and the parent its first
 relay). Every relay appends its address; the concentrator stores the relay list in its route
-record table. A source-routed frame from the concentrator also clears the need for a record.
+record table. A source-routed frame from the concentrator (to us, or to the end device child it
+is relayed to) confirms the record; until then, a record lost beyond the first hop leaving no
+trace, it goes again before a data frame at most every :data:`RECORD_RESEND_US`, and a record
+that failed (our transmission, or a network status about the concentrator) is due at once. A
+concentrator that hears from a device several hops away it holds no record for asks every
+router for records again with a many-to-one request (rate-limited).
 
 The concentrator then reaches those devices by source routing: the frame carries the relay
 list (nearest the destination first) and a relay index counting down as it travels
@@ -26,6 +31,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from zigmesh.clock import TimerHandle
+from zigmesh.mac.primitives import MacStatus
 from zigmesh.nwk.commands import RouteRecord
 from zigmesh.nwk.constants import MAX_UNICAST_ADDRESS, UNASSIGNED_ADDRESS, S
 from zigmesh.nwk.frames import NwkFrame, NwkFrameType
@@ -33,12 +39,16 @@ from zigmesh.nwk.tables import DeviceType
 
 if TYPE_CHECKING:
     from zigmesh.nwk.nwk import Nwk
+    from zigmesh.nwk.transmit import TxRecord
 
 __all__ = ["ManyToOne", "RecordState", "MTORR_HOLDOFF_US"]
 
 _NO_ADDRESS = UNASSIGNED_ADDRESS
 #: a repair many-to-one route request follows a route failure at most this often
 MTORR_HOLDOFF_US = 10 * S
+#: a route record the concentrator has not confirmed yet (by source-routing a frame to its
+#: source) goes again before a data frame at most this often
+RECORD_RESEND_US = 5 * S
 
 
 class RecordState(Enum):
@@ -59,8 +69,9 @@ class ManyToOne:
         self._timer: TimerHandle | None = None
         self._repair_timer: TimerHandle | None = None
         self._last_mtorr = -(1 << 62)
-        #: concentrator -> sources whose route record was sent since its last request
-        self._records: dict[int, set[int]] = {}
+        #: concentrator -> source -> when its route record went since the concentrator's last
+        #: request (None: confirmed, the concentrator source-routed a frame to it since)
+        self._records: dict[int, dict[int, int | None]] = {}
 
     def stop(self) -> None:
         for h in (self._timer, self._repair_timer):
@@ -113,32 +124,19 @@ class ManyToOne:
             self.send_request()
 
     def learn_from(self, src: int, prev_hop: int, now: int) -> None:
-        """A frame from ``src`` reached us (the concentrator) from neighbour ``prev_hop``: keep
-        the route record table in step with the way it came. A sender one hop away that sent
-        no record (it counts us a neighbour) is reached directly; a record whose last relay is
-        not the neighbour the frame came from is stale (the device moved to another parent
-        that counts us a neighbour, so no record follows): the path through ``prev_hop``
-        replaces it when ours to that neighbour is known, else it goes."""
+        """A frame from ``src`` reached us (the concentrator) from neighbour ``prev_hop``. A
+        sender one hop away that sent no record (it counts us a neighbour) is reached
+        directly; a sender several hops away with no record lost it (or its record was lost on
+        the way while it believes it sent one): a many-to-one request soon (rate-limited) makes
+        every router send a record again."""
         nwk = self._nwk
         table = nwk.route_records
         if src == prev_hop:
-            if nwk.neighbors.get(src) is None:
+            if nwk.neighbors.get(src) is None and table.relays(src, now) is None:
                 table.update(src, (), now)
             return
-        if prev_hop == _NO_ADDRESS:
-            return
-        relays = table.relays(src, now)
-        if relays is None or (relays and relays[-1] == prev_hop):
-            return
-        if prev_hop in relays:
-            return  # the same path seen from further along (a record is in flight)
-        via = table.relays(prev_hop, now)
-        if via is None and nwk.neighbors.get(prev_hop) is not None:
-            via = ()
-        if via is not None and src not in via:
-            table.update(src, (prev_hop, *via), now)
-        else:
-            table.remove(src)
+        if prev_hop != _NO_ADDRESS and table.relays(src, now) is None:
+            self.on_route_failure()
 
     # -- routers ---------------------------------------------------------------------------
 
@@ -150,10 +148,14 @@ class ManyToOne:
         sent = self._records.get(concentrator)
         return RecordState.SENT if sent is not None and source in sent else RecordState.REQUIRED
 
-    def source_routed_from(self, concentrator: int) -> None:
-        """The concentrator reached us by source routing: it has our route."""
+    def source_routed_from(self, concentrator: int, source: int | None = None) -> None:
+        """The concentrator reached ``source`` (us by default, or our end device child we
+        relay to) by source routing: it holds that route, no record is due until its next
+        request."""
         nwk = self._nwk
-        self._records.setdefault(concentrator, set()).add(nwk.address)
+        self._records.setdefault(concentrator, {})[
+            nwk.address if source is None else source
+        ] = None
 
     def before_data(self, frame: NwkFrame, next_hop: int) -> None:
         """A data frame is about to go along a many-to-one route that wants route records:
@@ -172,11 +174,21 @@ class ManyToOne:
                 return
             relays = (me,)
             src_ieee = c.extended_address
-        sent = self._records.setdefault(dst, set())
+        sent = self._records.setdefault(dst, {})
+        now = nwk.clock.now()
         if src in sent:
-            return
-        sent.add(src)
+            t = sent[src]
+            if t is None or now - t < RECORD_RESEND_US:
+                return
+            # sent but never confirmed (the concentrator has not source-routed to it yet): a
+            # record lost beyond the first hop leaves no trace, so it goes again
+        sent[src] = now
         nwk.stats.route_records_sent += 1
+
+        def done(rec: TxRecord, status: MacStatus) -> None:
+            if status != MacStatus.SUCCESS:
+                self.record_lost(dst, src)
+
         record = NwkFrame(
             NwkFrameType.COMMAND,
             dst,
@@ -186,7 +198,18 @@ class ManyToOne:
             RouteRecord(relays).encode(),
             src_ieee=src_ieee,
         )
-        nwk.transmit(record, next_hop)
+        nwk.transmit(record, next_hop, on_done=done)
+
+    def record_lost(self, concentrator: int, source: int | None = None) -> None:
+        """A route record toward ``concentrator`` (for ``source``, or for anyone) did not get
+        through: the next data frame carries a new one."""
+        sent = self._records.get(concentrator)
+        if sent is None:
+            return
+        if source is None:
+            del self._records[concentrator]
+        else:
+            sent.pop(source, None)
 
     def on_route_record(self, frame: NwkFrame, cmd: RouteRecord, prev_hop: int, now: int) -> None:
         """A route record for us (we are the concentrator) or to relay (append ourselves)."""

@@ -121,7 +121,7 @@ class _Discovery:
         #: NLME-ROUTE-DISCOVERY.confirm is owed to the upper layer
         self.confirm = False
         #: neighbours heard relaying it (retries stop at RREQ_QUORUM), broadcasts so far
-        self.heard = 0
+        self.heard: set[int] = set()
         self.sent = 0
 
     def cancel(self) -> None:
@@ -141,8 +141,8 @@ class _Rebroadcast:
         self.data = data
         self.retries_left = retries
         self.timer: TimerHandle | None = None
-        #: copies of this request heard from neighbours (retries stop at RREQ_QUORUM)
-        self.heard = 0
+        #: neighbours heard relaying this request (retries stop at RREQ_QUORUM of them)
+        self.heard: set[int] = set()
 
 
 class RouteDiscovery:
@@ -301,7 +301,7 @@ class RouteDiscovery:
         d.retry_timer = None
         if d.state != DiscoveryState.UNDERWAY:
             return
-        if d.sent and d.heard >= RREQ_QUORUM:
+        if d.sent and len(d.heard) >= RREQ_QUORUM:
             return  # neighbours relay it already: no retry
         d.sent += 1
         nwk.transmit(d.frame, _MAC_BROADCAST, data=d.data)
@@ -422,7 +422,7 @@ class RouteDiscovery:
         if src == me:
             d = self._mto_disc if cmd.many_to_one else self._disc.get(cmd.dst)
             if d is not None and d.rreq_id == rid:
-                d.heard += 1
+                d.heard.add(prev_hop)
             return
         cost = cmd.path_cost + nwk.link_cost(prev_hop)
         if cost > MAX_PATH_COST:
@@ -432,7 +432,7 @@ class RouteDiscovery:
         if e is not None:
             r = self._rebroadcasts.get(src << 8 | rid)
             if r is not None:
-                r.heard += 1
+                r.heard.add(prev_hop)
             if cost >= e.forward_cost:
                 return
             e.sender_address = prev_hop
@@ -509,7 +509,7 @@ class RouteDiscovery:
         if r is None:
             return
         r.timer = None
-        if r.retries_left < nwk.config.rreq_retries and r.heard >= RREQ_QUORUM:
+        if r.retries_left < nwk.config.rreq_retries and len(r.heard) >= RREQ_QUORUM:
             del self._rebroadcasts[key]  # neighbours carry it on: no retry
             return
         nwk.transmit(r.frame, _MAC_BROADCAST, data=r.data)

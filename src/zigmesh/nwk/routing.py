@@ -18,8 +18,9 @@ neighbour a frame came from (a loop) moves up the tree too.
 Route errors (3.6.3.7): a unicast that fails at the MAC after every NWK retry is a link
 failure: the routes through that next hop are dropped (a many-to-one one falls back up the
 tree, and a relayed frame toward the concentrator goes on that way); the neighbour itself, and
-the concentrator's source routes through it, go after :data:`NEIGHBOR_FAILURE_LIMIT` such
-failures in a row, a route record after :data:`SOURCE_ROUTE_FAILURE_LIMIT` failed frames; a relay reports a network status
+a route record after :data:`SOURCE_ROUTE_FAILURE_LIMIT` failed frames, the neighbour itself
+after :data:`NEIGHBOR_FAILURE_LIMIT` such failures in a row (source routes through it stay
+until they fail themselves, or it ages out); a relay reports a network status
 (NON_TREE_LINK_FAILURE, or SOURCE_ROUTE_FAILURE for a source-routed frame) to the frame's
 source; the originator of a data frame repairs the route at once (a new discovery, the frame
 resent when it completes). A network status received for a destination drops our route to it,
@@ -52,7 +53,7 @@ __all__ = ["DiscoveryState", "Routing", "Hop", "ROUTE_IDLE_US"]
 #: a route unused for this long may be dropped when the routing table is full
 ROUTE_IDLE_US = 60_000_000
 #: a route record goes after this many failed source-routed frames along it
-SOURCE_ROUTE_FAILURE_LIMIT = 3
+SOURCE_ROUTE_FAILURE_LIMIT = 6
 #: a router neighbour is dropped after this many frames to it failed in a row
 NEIGHBOR_FAILURE_LIMIT = 3
 
@@ -289,6 +290,7 @@ class Routing(RouteDiscovery):
             e = nwk.neighbors.get(nh)
             if e is not None and e.is_child and e.device_type == _END_DEVICE:
                 indirect = not e.rx_on_when_idle
+                nwk.mto.source_routed_from(frame.src, nh)
         else:
             idx -= 1
             nh = relays[idx]
@@ -471,10 +473,11 @@ class Routing(RouteDiscovery):
             and n.relationship != Relationship.PARENT
             and n.transmit_failure >= NEIGHBOR_FAILURE_LIMIT
         ):
-            # a neighbour that failed several frames in a row is gone, and every source route
-            # through it with it; one lost frame (a busy receiver) is not enough
+            # a neighbour that failed several frames in a row is dropped (one lost frame, a
+            # busy receiver, is not enough); source routes through it stay until they fail
+            # themselves (SOURCE_ROUTE_FAILURE_LIMIT) or it ages out (neighbor_gone): near a
+            # busy concentrator one neighbour carries the routes to a quarter of the network
             nwk.neighbors.remove(next_hop)
-            nwk.route_records.remove_relay(next_hop)
         if source_routed or nwk.nib.nwk_is_concentrator:
             nwk.mto.on_route_failure()
 
@@ -496,9 +499,12 @@ class Routing(RouteDiscovery):
         elif code in _ROUTE_FAILURES:
             r = nwk.routes.get(about)
             if r is not None and not r.many_to_one:
-                # a many-to-one route stays: the relay that failed took another way itself
-                # (link_failed), and the concentrator's requests keep the route current
                 nwk.routes.remove(about)
+            elif r is not None:
+                # a many-to-one route stays: the relay that failed took another way itself
+                # (link_failed), and the concentrator's requests keep the route current; what
+                # failed may have been our route record, so the next frame carries a new one
+                nwk.mto.record_lost(about)
             nwk.route_records.remove(about)
         elif code == NwkStatusCode.SOURCE_ROUTE_FAILURE:
             nwk.route_records.record_failure(about, SOURCE_ROUTE_FAILURE_LIMIT)
