@@ -184,8 +184,8 @@ def test_switch_lights_and_reporting_sensor_on_a_secured_network(tmp_path: Path)
     assert_no_malformed(pcap, **keys)  # type: ignore[arg-type]
 
     def frames(fields: list[str], flt: str) -> list[list[str]]:
-        """Each NWK frame once (relays and retries dropped): its ``fields``."""
-        rows = tshark_fields(pcap, ["zbee_nwk.src", "zbee_nwk.seqno", *fields], flt, **keys)  # type: ignore[arg-type]
+        """Each APS frame once (relays, NWK and APS retries dropped): its ``fields``."""
+        rows = tshark_fields(pcap, ["zbee_nwk.src", "zbee_aps.counter", *fields], flt, **keys)  # type: ignore[arg-type]
         seen: dict[tuple[str, str], list[str]] = {}
         for r in rows:
             seen.setdefault((r[0], r[1]), r[2:])

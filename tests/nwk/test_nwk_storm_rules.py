@@ -29,7 +29,11 @@ from zigmesh.nwk.join import JoinState
 from zigmesh.nwk.many_to_one import RecordState
 from zigmesh.nwk.nwk import Nwk, NwkConfig
 from zigmesh.nwk.primitives import NldeDataConfirm, NlmeJoinConfirm, NwkAddrMode, NwkStatus
-from zigmesh.nwk.routing import NEIGHBOR_FAILURE_LIMIT, SOURCE_ROUTE_FAILURE_LIMIT
+from zigmesh.nwk.routing import (
+    DIRECT_MAX_COST,
+    NEIGHBOR_FAILURE_LIMIT,
+    SOURCE_ROUTE_FAILURE_LIMIT,
+)
 from zigmesh.nwk.security import NwkSecurityContext
 from zigmesh.nwk.tables import DeviceType, NeighborEntry, Relationship
 from zigmesh.nwk.transmit import TxRecord
@@ -200,10 +204,16 @@ def test_uplink_prefers_parent_else_lowest_depth_router_below_us() -> None:
     failing.transmit_failure = 1
     assert nwk.routing.uplink(0xFFFF) == 0x0303
     assert nwk.routing.uplink(0x0303) == 0x0302
-    # the parent goes first whatever its depth or link
-    _nbr(nwk, PARENT, depth=2, relationship=Relationship.PARENT, lqi=60)
-    assert nwk.routing.uplink(0xFFFF) == PARENT
+    # a good link beats depth: routers one depth lower over poor links (cost 7) come after
+    # any router below us over a usable link, the parent included
+    _nbr(nwk, PARENT, depth=2, relationship=Relationship.PARENT, lqi=255)
+    assert nwk.routing.uplink(0xFFFF) == 0x0303  # depth 1, good link
+    assert nwk.routing.uplink(0x0303) == PARENT  # depth 2, good link, before depth-1 poor ones
     assert nwk.routing.uplink(PARENT) == 0x0303  # never the avoided one
+    poor, _, _, _ = _router(depth=3)
+    _nbr(poor, 0x0321, depth=1, lqi=120)
+    _nbr(poor, PARENT, depth=2, relationship=Relationship.PARENT, lqi=60)
+    assert poor.routing.uplink(0xFFFF) == 0x0321  # both poor: the nearer the coordinator
     # only routers as deep as us or deeper: none
     deep, _, _, _ = _router(depth=3)
     _nbr(deep, 0x0311, depth=3)
@@ -727,3 +737,42 @@ def test_end_device_poll_period_jitter_within_one_percent() -> None:
     assert len(set(gaps)) > 50  # it does drift
     mean = sum(gaps) / len(gaps)
     assert abs(mean - period) < spread / 5
+
+
+# -- frame too long: a property of the frame, not of the link (recovery issue, item 4) ----------
+
+
+def test_relayed_frame_too_long_is_dropped_and_counted_routes_untouched() -> None:
+    nwk, mac, k, _ = _router()
+    _nbr(nwk, ALT)
+    _mto_route(nwk, ALT)
+    nwk.routing.relay(data_frame(SRC, COORD, aps_payload(1)), PARENT)
+    k.run(k.now() + 1)
+    out = [s for s in mac.take() if s.dst == ALT]
+    assert len(out) == 1
+    mac.confirm(out[0], MacStatus.FRAME_TOO_LONG)
+    k.run(k.now() + 1 * S)
+    assert nwk.stats.drop_frame_too_long == 1
+    assert nwk.stats.link_failures == 0 and nwk.stats.network_status_sent == 0
+    r = nwk.routes.get(COORD)
+    assert r is not None and r.usable and r.next_hop_address == ALT
+    e = nwk.neighbors.get(ALT)
+    assert e is not None and e.transmit_failure == 0
+    assert not [s for s in mac.take() if s.dst == ALT]  # not retried either
+
+
+# -- link quality: poor links last ------------------------------------------------------------
+
+
+def test_neighbour_over_a_poor_link_is_reached_by_a_route_of_good_links_first() -> None:
+    nwk, mac, k, _ = _router()
+    _nbr(nwk, DST, lqi=90)  # in range, but cost 7
+    _nbr(nwk, ALT)
+    assert nwk.link_cost(DST) > DIRECT_MAX_COST
+    assert nwk.routing.resolve(DST) == (DST, False, None, None)  # nothing better: direct
+    nwk.routing.set_route(DST, ALT, k.now())
+    hop = nwk.routing.resolve(DST)
+    assert hop is not None and hop[0] == ALT  # a route of good links first
+    _nbr(nwk, SRC, lqi=255)
+    nwk.routing.set_route(SRC, ALT, k.now())
+    assert nwk.routing.resolve(SRC) == (SRC, False, None, None)  # a good neighbour: direct

@@ -52,6 +52,9 @@ __all__ = ["DiscoveryState", "Routing", "Hop", "ROUTE_IDLE_US"]
 
 #: a route unused for this long may be dropped when the routing table is full
 ROUTE_IDLE_US = 60_000_000
+#: a router neighbour is sent to directly when the link costs at most this (else a route of
+#: better links goes first: a frame over a poor link fails at the first interference)
+DIRECT_MAX_COST = 3
 #: a route record goes after this many failed source-routed frames along it
 SOURCE_ROUTE_FAILURE_LIMIT = 6
 #: a router neighbour is dropped after this many frames to it failed in a row
@@ -117,7 +120,7 @@ class Routing(RouteDiscovery):
     # next hop
     # ==========================================================================================
 
-    def resolve(self, dst: int) -> Hop | None:
+    def resolve(self, dst: int, records: bool = True) -> Hop | None:
         """The next hop toward ``dst``, or None when there is no route (3.6.3.3)."""
         nwk = self._nwk
         if nwk.device_type == _END_DEVICE:
@@ -125,14 +128,18 @@ class Routing(RouteDiscovery):
             return None if p is None else (p, False, None, None)
         nbrs = nwk.neighbors
         e = nbrs.get(dst)
+        weak = False
         if e is not None:
             if e.is_child:
                 # a child is one hop away, even before we heard a NWK frame from it (a
                 # router child waiting for its network key has sent none yet)
                 return (dst, not e.rx_on_when_idle, None, None)
             if e.device_type != _END_DEVICE and e.age < nbrs.router_age_limit and e.lqi > 0:
-                return (dst, False, None, None)
-        if nwk.nib.nwk_is_concentrator:
+                if nwk.link_cost(dst) <= DIRECT_MAX_COST:
+                    return (dst, False, None, None)
+                # a neighbour over a poor link: a route of good links first, if we have one
+                weak = True
+        if records and nwk.nib.nwk_is_concentrator:
             relays = nwk.route_records.relays(dst, nwk.clock.now())
             if relays:
                 return (relays[-1], False, SourceRoute(len(relays) - 1, relays), None)
@@ -141,7 +148,7 @@ class Routing(RouteDiscovery):
         r = nwk.routes.get(dst)
         if r is not None and r.status in _USABLE:
             return (r.next_hop_address, False, None, r)
-        return None
+        return (dst, False, None, None) if weak else None
 
     # ==========================================================================================
     # sending
@@ -160,11 +167,12 @@ class Routing(RouteDiscovery):
         nsdu_handle: int = -1,
         repaired: bool = False,
         prev_hop: int = _NO_ADDRESS,
+        records: bool = True,
     ) -> None:
         """Route a unicast frame (ours or relayed from ``prev_hop``), discovering the route if
-        allowed."""
+        allowed; ``records`` False: not by a source route."""
         nwk = self._nwk
-        hop = self.resolve(frame.dst)
+        hop = self.resolve(frame.dst, records)
         if hop is not None and hop[0] == prev_hop and hop[3] is not None and hop[3].many_to_one:
             hop = self._loop_on_many_to_one(hop[3], prev_hop)
         if hop is None and frame.dst == _COORDINATOR:
@@ -183,6 +191,26 @@ class Routing(RouteDiscovery):
                 )
             return
         nh, indirect, sr, entry = hop
+        if sr is not None and len(frame.payload) + 2 + 2 * len(sr.relays) > nwk.max_nsdu_length(
+            frame.aux is not None or None
+        ):
+            # the source route would push a full-size frame past the PSDU: a route without
+            # one (the routing table, else a discovery)
+            hop = self.resolve(frame.dst, False)
+            if hop is None:
+                if nwk.is_router and frame.discover_route == _ENABLE and frame.frame_type == _DATA:
+                    self._buffer(_Pending(frame, on_done, originated, nsdu_handle, repaired))
+                else:
+                    self._fail(
+                        frame,
+                        on_done,
+                        originated,
+                        nsdu_handle,
+                        NwkStatus.FRAME_NOT_BUFFERED,
+                        NwkStatusCode.NO_ROUTE_AVAILABLE,
+                    )
+                return
+            nh, indirect, sr, entry = hop
         if sr is not None:
             frame = replace(frame, source_route=sr)
             nwk.stats.source_routed += 1
@@ -210,26 +238,27 @@ class Routing(RouteDiscovery):
         self.send_unicast(one_hop_on(frame), on_done=None, originated=False, prev_hop=prev_hop)
 
     def uplink(self, avoid: int) -> int | None:
-        """A router neighbour toward the coordinator other than ``avoid``: our parent, else
-        the router heard in a beacon with the smallest depth below ours (best link first)."""
+        """A router neighbour toward the coordinator other than ``avoid``: of our parent and
+        the routers heard in beacons with a depth below ours, the nearest the coordinator over
+        a good link (cost <= :data:`DIRECT_MAX_COST`), else the best link of them."""
         nwk = self._nwk
         if not nwk.is_router:
             return None
-        best: tuple[int, int, int] | None = None
+        best: tuple[bool, int, int, int] | None = None
         my_depth = nwk.nib.nwk_depth
         for e in nwk.neighbors:
             a = e.network_address
-            if a == avoid or e.device_type == _END_DEVICE:
+            if a == avoid or e.device_type == _END_DEVICE or e.lqi == 0:
                 continue
-            if e.relationship == Relationship.PARENT:
-                return a
-            d = e.depth
-            if d is None or d >= my_depth or e.lqi == 0 or e.transmit_failure > 0:
+            parent = e.relationship == Relationship.PARENT
+            d = my_depth - 1 if parent and e.depth is None else e.depth
+            if d is None or d >= my_depth or (e.transmit_failure > 0 and not parent):
                 continue
-            key = (d, self._nwk.link_cost(a), a)
+            cost = nwk.link_cost(a)
+            key = (cost > DIRECT_MAX_COST, d, cost, a)
             if best is None or key < best:
                 best = key
-        return None if best is None else best[2]
+        return None if best is None else best[3]
 
     def _toward_coordinator(self, prev_hop: int) -> Hop | None:
         """No route to the coordinator (the trust center and concentrator): up the join tree
@@ -305,6 +334,12 @@ class Routing(RouteDiscovery):
         if nwk.device_type == _END_DEVICE:
             nwk.child.on_tx_result(status)
         if status == MacStatus.SUCCESS:
+            self._report(rec, status)
+            return
+        if status == MacStatus.FRAME_TOO_LONG:
+            # a property of the frame (a route record grown by a relay past the PSDU), not of
+            # the link: dropped and counted, the routes stay
+            nwk.stats.drop_frame_too_long += 1
             self._report(rec, status)
             return
         if rec.indirect:

@@ -272,7 +272,7 @@ class TransmitEngine:
         if sent and nh != _MAC_BROADCAST and not rec.ext_dst:
             if status == _SUCCESS:
                 self.neighbors.record_tx_success(nh)
-            elif not rec.indirect:
+            elif not rec.indirect and status != MacStatus.FRAME_TOO_LONG:
                 self.stats.tx_failures += 1
                 self.neighbors.record_tx_failure(nh)
         rec.done = True
@@ -285,7 +285,7 @@ class TransmitEngine:
         if cb is not None:
             cb(rec, status)
         if held:
-            if status != _SUCCESS:
+            if status in _RETRYABLE:
                 # the link just failed every retry: the frames queued behind for it fail with
                 # it (their owners repair the route) instead of each retrying a dead link
                 for f in held:
