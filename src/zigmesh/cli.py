@@ -121,6 +121,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         err.print(
             f"[bold]zigmesh run[/bold] {scenario.name or scenario.source}: {len(scenario.nodes)} nodes, "
             f"{len(scenario.traffic)} flows, seed {scenario.seed}"
+            + (
+                f", {sum(n.device is not None for n in scenario.nodes)} devices and"
+                f" {len(scenario.actions)} actions (the coordinator runs the hub)"
+                if scenario.has_devices
+                else ""
+            )
         )
     from zigmesh.persist.store import StoreError
 

@@ -115,12 +115,12 @@ ERRORS: list[tuple[str, Callable[[Doc], object], str | None]] = [
     (
         "unknown top key",
         _set("colour", "red"),
-        "colour: unknown key (allowed: channel, description, duration, name, nodes, radio, require_install_codes, security, seed, state, traffic)",
+        "colour: unknown key (allowed: bindings, channel, description, duration, groups, name, nodes, radio, require_install_codes, security, seed, state, traffic)",
     ),
     (
         "typo top key",
         _set("seeds", 1),
-        "seeds: unknown key (allowed: channel, description, duration, name, nodes, radio, require_install_codes, security, seed, state, traffic); did you mean 'seed'?",
+        "seeds: unknown key (allowed: bindings, channel, description, duration, groups, name, nodes, radio, require_install_codes, security, seed, state, traffic); did you mean 'seed'?",
     ),
     ("negative seed", _set("seed", -1), "seed: must be a non-negative integer, got -1"),
     ("string seed", _set("seed", "1"), "seed: must be a non-negative integer, got '1'"),
@@ -229,12 +229,12 @@ ERRORS: list[tuple[str, Callable[[Doc], object], str | None]] = [
     (
         "node unknown key",
         _set("nodes.1.colour", "red"),
-        "nodes[1].colour: unknown key (allowed: count, grid, install_code, join_at, manufacturer_code, name, poll_interval, position, positions, random, registered_install_code, role)",
+        "nodes[1].colour: unknown key (allowed: count, device, grid, install_code, join_at, manufacturer_code, name, poll_interval, position, positions, random, registered_install_code, role)",
     ),
     (
         "node typo key",
         _set("nodes.0.postion", [1, 1]),
-        "nodes[0].postion: unknown key (allowed: count, grid, install_code, join_at, manufacturer_code, name, poll_interval, position, positions, random, registered_install_code, role); did you mean 'position'?",
+        "nodes[0].postion: unknown key (allowed: count, device, grid, install_code, join_at, manufacturer_code, name, poll_interval, position, positions, random, registered_install_code, role); did you mean 'position'?",
     ),
     (
         "no placement",
@@ -1141,9 +1141,11 @@ def test_default_scenario() -> None:
     assert default_scenario(seed=2).seed == 2
 
 
-def test_house_example_is_the_default() -> None:
-    house = load_scenario(EXAMPLES / "house.toml")
-    assert replace(house, source="") == replace(default_scenario(), source="")
+def test_smart_home_example_is_the_default() -> None:
+    """The default is the smart home since issue 8 (examples/house.toml, the same house with
+    byte flows only, documents the network keys)."""
+    home = load_scenario(EXAMPLES / "smart_home.toml")
+    assert replace(home, source="") == replace(default_scenario(), source="")
 
 
 def test_city_block_example() -> None:

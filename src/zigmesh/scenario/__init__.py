@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from zigmesh.scenario.config import (
     MAX_PAYLOAD_BYTES,
+    ActionSpec,
+    BindingSpec,
+    GroupSpec,
     NodeSpec,
     RadioSpec,
     Scenario,
@@ -32,7 +35,10 @@ from zigmesh.scenario.metrics import (
 
 __all__ = [
     "MAX_PAYLOAD_BYTES",
+    "ActionSpec",
+    "BindingSpec",
     "FlowStats",
+    "GroupSpec",
     "NodeRow",
     "NodeSecurity",
     "NodeSpec",

@@ -1,9 +1,10 @@
 """Scenario files: TOML in, validated frozen plain data out (issue #4).
 
-A scenario (see ``examples/house.toml`` for a documented one) has top-level keys ``seed``,
-``duration``, optional ``channel``, ``name``, ``description``, ``security``,
-``require_install_codes``, ``state``, an optional ``[radio]`` table, ``[[nodes]]`` tables and
-``[[traffic]]`` tables. :func:`parse_scenario` checks everything before a
+A scenario (see ``examples/house.toml`` for a documented one, ``examples/smart_home.toml`` for
+the application keys) has top-level keys ``seed``, ``duration``, optional ``channel``,
+``name``, ``description``, ``security``, ``require_install_codes``, ``state``, an optional
+``[radio]`` table, ``[[nodes]]`` tables, ``[[traffic]]`` tables (byte flows and application
+actions), ``[[groups]]`` and ``[[bindings]]``. :func:`parse_scenario` checks everything before a
 run and raises :class:`ScenarioError` naming the table, key and problem
 (``nodes[2].grid.rows: must be a positive integer, got -1``).
 
@@ -45,26 +46,78 @@ Expansion rules (all deterministic):
   path against the scenario file's directory (``zigmesh run --state`` overrides it, relative to
   the working directory).
 * **Flows** are APS acknowledged unless they set ``ack = false``; at most :data:`MAX_FLOWS`.
+
+Application keys (issue #8; parsed by :mod:`~zigmesh.scenario.app_config`, run by
+:mod:`~zigmesh.scenario.app_traffic`; ``examples/smart_home.toml`` documents each):
+
+* **Devices.** A router or end device table may set ``device = "dimmable_light"`` (any name of
+  :data:`zigmesh.zcl.devices.DEVICE_TYPES`; an unknown name is rejected with the list of valid
+  ones): every node of the table gets that device type on endpoint 1. Not on the coordinator:
+  when any node has a device, the coordinator runs the hub (:class:`zigmesh.app.hub.Hub`,
+  endpoint 1), which interviews each device after its Device_annce, binds its reporting
+  clusters to itself, configures reporting and enrolls IAS zones.
+* **Groups.** ``[[groups]]`` tables: ``id`` (1-0xFFF7), ``name`` (optional, 1-16 characters,
+  default ``group-0x<id>``), ``members`` (nodes or node groups whose device has the Groups
+  server cluster). The members' endpoint 1 joins the group.
+* **Bindings.** ``[[bindings]]`` tables: ``from`` (nodes or node groups with a device) and
+  exactly one of ``to`` (one node with a device) or ``group`` (a ``[[groups]]`` name or id);
+  ``clusters`` (optional array of ``on_off``, ``level_control``, ``color_control``,
+  ``door_lock``; default every one of those the source has as a client and the target, or
+  every group member, as a server). The source's endpoint 1 binding table gets one entry per
+  cluster (to the target's IEEE address and endpoint 1, or to the group).
+* **Actions.** A ``[[traffic]]`` table with ``action`` is an application action instead of a
+  byte flow (byte flows keep their own numbering: flow ``k`` is the ``k``-th table without
+  ``action``). Keys: ``action``, ``from`` (nodes or node groups with a device), ``every``,
+  ``start``, ``stop`` and ``name`` (as for flows; default name ``<action>:<from>``), and for
+  ``random_walk`` / ``daily`` ``cluster``, ``step``, ``min``, ``max`` (``daily`` also
+  ``cycle``, default ``"24h"``). Actions: ``toggle`` / ``level`` (a switch sends On/Off
+  Toggle / Move to Level with On/Off through its binding: it needs an ``on_off`` /
+  ``level_control`` binding), ``random_walk`` (the measured attribute moves by up to ``step``
+  within [min, max], from a random source seeded by the scenario seed, the action and the
+  node), ``daily`` (it follows a day's cosine from ``min`` to ``max``), ``open_close`` (an IAS
+  zone flips its alarm bit), ``lock`` (the hub locks / unlocks a door lock in turn).
+  ``cluster`` picks the measured value (``temperature_measurement``, ``relative_humidity``,
+  ``illuminance_measurement``, ``pressure_measurement``, ``thermostat``,
+  ``electrical_measurement``, ``metering``; default the device's first of those).
 """
 
 from __future__ import annotations
 
 import difflib
-import hashlib
 import math
 import os
-import random
 import re
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
-from typing import Literal, cast
+from typing import Literal
 
-from zigmesh.errors import DecodeError
 from zigmesh.phy import CHANNELS
+from zigmesh.scenario.app_config import (
+    ActionSpec,
+    AppParser,
+    BindingSpec,
+    GroupSpec,
+    device_type,
+)
 from zigmesh.scenario.durations import ScenarioError, format_duration, parse_duration
-from zigmesh.security.hashing import install_code_crc, validate_install_code
+from zigmesh.scenario.values import (
+    MAX_COORDINATE_M,
+    Point,
+    _bool,
+    _check_keys,
+    _got,
+    _install_code,
+    _int,
+    _path,
+    _placement_rng,
+    _point,
+    _positive,
+    _ranged,
+    _str,
+    _table,
+)
 from zigmesh.sim.medium import MediumConfig
 
 __all__ = [
@@ -76,6 +129,9 @@ __all__ = [
     "MIN_PERIOD_US",
     "MIN_POLL_INTERVAL_US",
     "ROLES",
+    "ActionSpec",
+    "BindingSpec",
+    "GroupSpec",
     "NodeSpec",
     "RadioSpec",
     "Role",
@@ -106,8 +162,6 @@ DEFAULT_POLL_INTERVAL_US = 7_500_000
 MAX_NODES = 10_000
 #: Most traffic flows: flow k uses the manufacturer-specific cluster 0xFC00 + k (up to 0xFFFF).
 MAX_FLOWS = 0x400
-#: Largest coordinate magnitude accepted (metres).
-MAX_COORDINATE_M = 1_000_000.0
 
 ROUTER_JOIN_START_US = 1_000_000
 ROUTER_JOIN_STEP_US = 500_000
@@ -129,9 +183,11 @@ _END_DEVICE_WORDS = ("all_end_devices", "end_device", "end_devices")
 _RESERVED = frozenset(("coordinator", *_ROUTER_WORDS, *_END_DEVICE_WORDS))
 
 _TOP_KEYS = (
+    "bindings",
     "channel",
     "description",
     "duration",
+    "groups",
     "name",
     "nodes",
     "radio",
@@ -143,6 +199,7 @@ _TOP_KEYS = (
 )
 _NODE_KEYS = (
     "count",
+    "device",
     "grid",
     "install_code",
     "join_at",
@@ -162,8 +219,6 @@ _TRAFFIC_KEYS = ("ack", "every", "from", "name", "size", "start", "stop", "to")
 _RADIO_KEYS = ("path_loss_exponent", "sensitivity_dbm", "shadowing_sigma_db", "tx_power_dbm")
 
 _MC = MediumConfig()
-
-Point = tuple[float, float, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +274,8 @@ class NodeSpec:
     install_code: bytes | None = None
     registered_install_code: bytes | None = None
     manufacturer_code: int = 0x0000
+    #: the device type on its endpoint 1 (a :data:`zigmesh.zcl.devices.DEVICE_TYPES` name)
+    device: str | None = None
 
     @property
     def is_end_device(self) -> bool:
@@ -273,6 +330,15 @@ class Scenario:
     security: bool = True
     require_install_codes: bool = False
     state: str | None = None
+    #: application: ``[[groups]]``, ``[[bindings]]`` and the ``[[traffic]]`` actions
+    groups: tuple[GroupSpec, ...] = ()
+    bindings: tuple[BindingSpec, ...] = ()
+    actions: tuple[ActionSpec, ...] = ()
+
+    @property
+    def has_devices(self) -> bool:
+        """Some node has a ``device``: the coordinator then runs the hub."""
+        return any(n.device is not None for n in self.nodes)
 
     @property
     def coordinator(self) -> NodeSpec:
@@ -350,132 +416,6 @@ def _parse_bytes(raw: bytes, source: str, seed: int | None) -> Scenario:
     return parse_scenario(data, source, seed)
 
 
-# --- value checks --------------------------------------------------------------------------
-
-
-def _got(value: object) -> str:
-    return f"got {value!r}"
-
-
-def _check_keys(table: Mapping[str, object], allowed: Sequence[str], where: str) -> None:
-    for raw_key in table:
-        key = str(raw_key)
-        if key not in allowed:
-            hint = difflib.get_close_matches(key, allowed, n=1)
-            extra = f"; did you mean {hint[0]!r}?" if hint else ""
-            path = f"{where}.{key}" if where else key
-            raise ScenarioError(path, f"unknown key (allowed: {', '.join(sorted(allowed))}){extra}")
-
-
-def _table(value: object, where: str) -> Mapping[str, object]:
-    if not isinstance(value, Mapping):
-        raise ScenarioError(where, f"must be a table, {_got(value)}")
-    return cast(Mapping[str, object], value)
-
-
-def _int(value: object, where: str, lo: int, hi: int | None, what: str) -> int:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int)
-        or value < lo
-        or (hi is not None and value > hi)
-    ):
-        raise ScenarioError(where, f"must be {what}, {_got(value)}")
-    return value
-
-
-def _number(value: object, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ScenarioError(where, f"must be a number, {_got(value)}")
-    x = float(value)
-    if not math.isfinite(x):
-        raise ScenarioError(where, f"must be a finite number, {_got(value)}")
-    return x
-
-
-def _ranged(value: object, where: str, lo: float, hi: float, unit: str = "") -> float:
-    x = _number(value, where)
-    if not lo <= x <= hi:
-        raise ScenarioError(where, f"must be between {lo:g} and {hi:g}{unit}, {_got(value)}")
-    return x
-
-
-def _positive(value: object, where: str) -> float:
-    x = _number(value, where)
-    if x <= 0.0:
-        raise ScenarioError(where, f"must be a positive number of metres, {_got(value)}")
-    return x
-
-
-def _str(value: object, where: str) -> str:
-    if not isinstance(value, str):
-        raise ScenarioError(where, f"must be a string, {_got(value)}")
-    return value
-
-
-def _bool(value: object, where: str) -> bool:
-    if not isinstance(value, bool):
-        raise ScenarioError(where, f"must be true or false, {_got(value)}")
-    return value
-
-
-def _path(value: object, where: str) -> str:
-    text = _str(value, where)
-    if not text.strip() or "\x00" in text:
-        raise ScenarioError(where, f"must be a file path, {_got(value)}")
-    return text
-
-
-_HEX_SEPARATORS = str.maketrans("", "", ":- ")
-
-
-def _install_code(value: object, where: str) -> bytes:
-    """An install code with its CRC, as hex (``:``, ``-`` and spaces between digits allowed)."""
-    text = _str(value, where)
-    try:
-        code = bytes.fromhex(text.translate(_HEX_SEPARATORS))
-    except ValueError:
-        raise ScenarioError(
-            where, f"must be hex digits (':', '-' and spaces allowed between bytes), {_got(value)}"
-        ) from None
-    try:
-        validate_install_code(code)
-    except DecodeError as exc:
-        if exc.field == "install_code.crc":
-            crc = install_code_crc(code[:-2]).to_bytes(2, "little")
-            raise ScenarioError(
-                where,
-                f"bad CRC: the last 2 bytes are {code[-2:].hex()} but the CRC-16/X.25 of the"
-                f" {len(code) - 2}-byte code is {crc.hex()} (little-endian), {_got(value)}",
-            ) from None
-        raise ScenarioError(
-            where,
-            "must be a 6, 8, 12 or 16-byte install code followed by its 2-byte CRC (16, 20, 28"
-            f" or 36 hex digits), got {len(code)} bytes: {value!r}",
-        ) from None
-    return code
-
-
-def _point(value: object, where: str) -> Point:
-    if isinstance(value, str) or not isinstance(value, Sequence) or len(value) not in (2, 3):
-        raise ScenarioError(where, f"must be [x, y] or [x, y, z] in metres, {_got(value)}")
-    coords = [_number(v, f"{where}[{i}]") for i, v in enumerate(value)]
-    for i, c in enumerate(coords):
-        if abs(c) > MAX_COORDINATE_M:
-            raise ScenarioError(
-                f"{where}[{i}]", f"must be within +/-{MAX_COORDINATE_M:g} m, {_got(value[i])}"
-            )
-    return (coords[0], coords[1], coords[2] if len(coords) == 3 else 0.0)
-
-
-def _placement_rng(seed: int, table: int, own_seed: int | None) -> random.Random:
-    if own_seed is not None:
-        data = b"zigmesh.scenario.random.seed" + str(own_seed).encode()
-    else:
-        data = b"zigmesh.scenario.random" + f"{seed}:{table}".encode()
-    return random.Random(int.from_bytes(hashlib.sha256(data).digest(), "little"))
-
-
 # --- the parser ------------------------------------------------------------------------------
 
 
@@ -494,6 +434,7 @@ class _Table:
     install_codes: list[bytes | None] = field(default_factory=list)
     registered_codes: list[bytes | None] = field(default_factory=list)
     manufacturer_code: int = 0x0000
+    device: str | None = None
 
 
 class _Parser:
@@ -542,7 +483,15 @@ class _Parser:
         radio = self._radio(d.get("radio"))
         nodes = self._nodes(d.get("nodes"))
         self._check_reachable(nodes, radio)
-        traffic = self._traffic(d.get("traffic"), nodes)
+        app = AppParser(
+            {n.name: n.device for n in nodes if n.device is not None},
+            _node_groups(nodes),
+            [n.name for n in nodes],
+            self.duration_us,
+        )
+        groups = app.parse_groups(d.get("groups"))
+        bindings = app.parse_bindings(d.get("bindings"))
+        traffic, actions = self._traffic(d.get("traffic"), nodes, app, bindings)
         return Scenario(
             seed=self.seed,
             duration_us=self.duration_us,
@@ -556,6 +505,9 @@ class _Parser:
             security=security,
             require_install_codes=require_codes,
             state=state,
+            groups=groups,
+            bindings=bindings,
+            actions=actions,
         )
 
     # [radio] ---------------------------------------------------------------------------
@@ -711,8 +663,27 @@ class _Parser:
                 0xFFFF,
                 "an integer from 0 to 0xFFFF (65535)",
             )
+        device: str | None = None
+        if "device" in t:
+            if role == "coordinator":
+                raise ScenarioError(
+                    f"{where}.device",
+                    "the coordinator runs the hub (it interviews the devices); device is for"
+                    " routers and end devices",
+                )
+            device = device_type(t["device"], f"{where}.device").name
         return _Table(
-            i, role, name, placement, points, poll, join_at, codes, registered, manufacturer
+            i,
+            role,
+            name,
+            placement,
+            points,
+            poll,
+            join_at,
+            codes,
+            registered,
+            manufacturer,
+            device,
         )
 
     @staticmethod
@@ -874,6 +845,7 @@ class _Parser:
                         t.install_codes[k] if t.install_codes else None,
                         t.registered_codes[k] if t.registered_codes else None,
                         t.manufacturer_code,
+                        t.device,
                     )
                 )
         return tuple(out)
@@ -951,9 +923,15 @@ class _Parser:
 
     # [[traffic]] ---------------------------------------------------------------------------
 
-    def _traffic(self, value: object, nodes: tuple[NodeSpec, ...]) -> tuple[TrafficSpec, ...]:
+    def _traffic(
+        self,
+        value: object,
+        nodes: tuple[NodeSpec, ...],
+        app: AppParser,
+        bindings: tuple[BindingSpec, ...],
+    ) -> tuple[tuple[TrafficSpec, ...], tuple[ActionSpec, ...]]:
         if value is None:
-            return ()
+            return (), ()
         if not isinstance(value, list):
             raise ScenarioError(
                 "traffic", f"must be an array of tables ([[traffic]]), {_got(value)}"
@@ -970,10 +948,19 @@ class _Parser:
                 " manufacturer-specific cluster 0xFC00 + k)",
             )
         flows: list[TrafficSpec] = []
+        actions: list[ActionSpec] = []
         used: set[str] = set()
+        join_at = {n.name: n.join_at_us for n in nodes}
         for i, item in enumerate(value):
             where = f"traffic[{i}]"
             t = _table(item, where)
+            if "action" in t:
+                actions.append(
+                    app.parse_action(
+                        t, where, i, bindings, self._window, join_at, used, MIN_PERIOD_US
+                    )
+                )
+                continue
             _check_keys(t, _TRAFFIC_KEYS, where)
             for key in ("from", "to", "every", "size"):
                 if key not in t:
@@ -1015,7 +1002,7 @@ class _Parser:
             used.add(name)
             ack = _bool(t["ack"], f"{where}.ack") if "ack" in t else True
             flows.append(TrafficSpec(name, sources, dest, period, size, start, stop, ack))
-        return tuple(flows)
+        return tuple(flows), tuple(actions)
 
     def _window(self, t: Mapping[str, object], where: str, last_join: int) -> tuple[int, int]:
         end = format_duration(self.duration_us)
@@ -1123,6 +1110,14 @@ class _Parser:
                 )
             out.update(dict.fromkeys(chosen))
         return tuple(out)
+
+
+def _node_groups(nodes: tuple[NodeSpec, ...]) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {}
+    for n in nodes:
+        if n.group is not None:
+            groups.setdefault(n.group, []).append(n.name)
+    return groups
 
 
 def _dist2(a: Point, b: Point) -> float:

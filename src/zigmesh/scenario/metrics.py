@@ -41,6 +41,16 @@ Percentiles are *nearest-rank*: the p-th percentile of ``n`` sorted values is th
                        average_current_ua, by_state_ua, by_activity_ua, events}, and
                        battery_life_days is the steady state's (null without one)
     timeseries         per-minute rows (:mod:`~zigmesh.scenario.timeseries`), when given
+    app                when the scenario has devices (:mod:`~zigmesh.scenario.app_traffic`):
+                       interviews {devices, completed, failed, duration_s {p50, p90, p99,
+                       max}}, commands {sent, expected, acted_on, latency_ms}, reports_at_hub,
+                       devices [{name, device, ieee, interview {state, completed, started_s,
+                       done_s, duration_s, step}, commands_sent, commands_received, acted_on,
+                       latency_ms {p50, p90, p99, mean, max}, changes, reports_sent,
+                       reports_at_hub, alarms_at_hub}], actions [{name, action, from,
+                       period_s, sent, skipped, and for commands expected, acted_on,
+                       acted_on_ratio, latency_ms}], hub (the hub's registry:
+                       :meth:`zigmesh.app.hub.Hub.summary`)
 
 Addresses: short addresses ``0x1a2b``, IEEE addresses ``00:12:4b:00:00:00:00:01`` (as
 ``zigmesh decode`` prints them).
@@ -349,6 +359,7 @@ def build_summary(
     security: bool = True,
     require_install_codes: bool = False,
     authenticated: int | None = None,
+    app: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The ``summary.json`` structure (see the module docstring) from plain inputs.
 
@@ -412,6 +423,8 @@ def build_summary(
         out["scenario"].update(network)
     if timeseries is not None:
         out["timeseries"] = list(timeseries)
+    if app is not None:
+        out["app"] = dict(app)
     return out
 
 

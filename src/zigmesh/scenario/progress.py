@@ -19,6 +19,8 @@ from rich.progress import BarColumn, Progress, ProgressColumn, Task, TaskProgres
 from rich.table import Table
 from rich.text import Text
 
+from zigmesh.scenario.app_tables import actions_table, devices_table
+
 __all__ = ["SimProgress", "print_summary_table"]
 
 
@@ -165,11 +167,17 @@ def _endpoints(flow: Mapping[str, Any]) -> str:
 
 def print_summary_table(summary: Mapping[str, Any], console: Console) -> None:
     """Print the run summary (the :func:`~zigmesh.scenario.metrics.build_summary` dict):
-    the network, every flow, the counters and drops, and battery figures."""
+    the network, every flow, the hub's interviews and the application actions (when the
+    scenario has devices), the counters and drops, and battery figures."""
     console.print(_network_table(summary))
     flows: Sequence[Mapping[str, Any]] = summary.get("flows") or []
     if flows:
         console.print(_flows_table(summary, flows))
+    app: Mapping[str, Any] | None = summary.get("app")
+    if app:
+        console.print(devices_table(app))
+        if app.get("actions"):
+            console.print(actions_table(app))
     totals: Mapping[str, int] = summary.get("totals") or {}
     drops: Mapping[str, int] = summary.get("drops") or {}
     if totals or drops:

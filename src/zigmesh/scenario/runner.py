@@ -43,6 +43,7 @@ from zigmesh.node import Node, Role
 from zigmesh.nwk.primitives import NwkStatus
 from zigmesh.persist.store import StateStore, open_store
 from zigmesh.phy import CHANNELS
+from zigmesh.scenario.app_traffic import AppRun
 from zigmesh.scenario.config import Scenario, TrafficSpec
 from zigmesh.scenario.metrics import (
     FlowStats,
@@ -164,6 +165,10 @@ class _Traffic:
         for name, node in self.world.nodes.items():
             if name not in ins and name not in outs:
                 continue
+            existing = node.endpoints.get(TRAFFIC_ENDPOINT)
+            if existing is not None:
+                self._share_endpoint(node, existing, ins.get(name, set()), outs.get(name, set()))
+                continue
             desc = SimpleDescriptor(
                 TRAFFIC_ENDPOINT,
                 TRAFFIC_PROFILE,
@@ -173,6 +178,35 @@ class _Traffic:
                 tuple(sorted(outs.get(name, ()))),
             )
             node.add_endpoint(desc, self._handler(node))
+
+    def _share_endpoint(
+        self, node: Node, existing: SimpleDescriptor, ins: set[int], outs: set[int]
+    ) -> None:
+        """The node's endpoint 1 already holds a device (or the hub): the flows' clusters join
+        its simple descriptor, as a vendor's manufacturer-specific cluster sits beside the
+        standard ones; the flows' frames and confirms come here, the rest goes on to the
+        device."""
+        device = node.aps.handlers[TRAFFIC_ENDPOINT]
+        ours = self._handler(node)
+        first, last = FLOW_CLUSTER_BASE, FLOW_CLUSTER_BASE + len(self.flows)
+
+        def on_event(ev: ApsdeEvent) -> None:
+            if isinstance(ev, ApsdeDataIndication):
+                mine = ev.profile_id == TRAFFIC_PROFILE and first <= ev.cluster_id < last
+            else:
+                mine = (node.name, ev.asdu_handle) in self._pending
+            (ours if mine else device)(ev)
+
+        node.aps.unregister_endpoint(TRAFFIC_ENDPOINT)
+        node.aps.register_endpoint(TRAFFIC_ENDPOINT, on_event)
+        node.endpoints[TRAFFIC_ENDPOINT] = SimpleDescriptor(
+            TRAFFIC_ENDPOINT,
+            existing.profile_id,
+            existing.device_id,
+            existing.device_version,
+            tuple(sorted({*existing.input_cluster_list, *ins})),
+            tuple(sorted({*existing.output_cluster_list, *outs})),
+        )
 
     def _handler(self, node: Node) -> EndpointHandler:
         def on_event(ev: ApsdeEvent) -> None:
@@ -539,6 +573,7 @@ def run_scenario(
         observer = RunObserver(world, scenario, writer)
         world.medium.capture = observer
         traffic = _Traffic(world, scenario)
+        app = AppRun(world, scenario)
         try:
             for spec in scenario.nodes:
                 world.add_node(
@@ -552,8 +587,10 @@ def run_scenario(
                     registered_install_code=spec.registered_install_code,
                     manufacturer_code=spec.manufacturer_code,
                 )
+            app.create()
             traffic.add_endpoints()
             traffic.schedule()
+            app.schedule()
             observer.attach()
             end = scenario.duration_us
             with SimProgress(end, console=console, enabled=progress) as bar:
@@ -594,6 +631,7 @@ def run_scenario(
         security=scenario.security,
         require_install_codes=scenario.require_install_codes,
         authenticated=sum(node.authenticated for node in world),
+        app=app.summary(),
     )
     files = {"capture": pcap, "summary": out / "summary.json"}
     write_summary(files["summary"], summary)
