@@ -215,6 +215,11 @@ ERRORS: list[tuple[str, Callable[[Doc], None], str]] = [
         "bindings[0]: needs exactly one of to (a node) and group",
     ),
     (
+        "binding to several nodes",
+        _set("bindings.1.to", "lamp"),
+        "bindings[1].to: must name one node (bind to a [[groups]] group for several), got 'lamp'",
+    ),
+    (
         "binding to an unknown group",
         _set("bindings.0.group", "bedroom"),
         "bindings[0].group: no [[groups]] entry named or numbered 'bedroom' (all-lamps)",

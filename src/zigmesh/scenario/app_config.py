@@ -321,9 +321,13 @@ class AppParser:
             target: str | None = None
             group: GroupSpec | None = None
             if "to" in item:
-                (target,) = self.select(item["to"], f"{where}.to", "bindings end at a device")[:1]
-                if isinstance(item["to"], list) or target in self.node_groups:
-                    raise ScenarioError(f"{where}.to", "must name one node (use group for several)")
+                raw = item["to"]
+                if not isinstance(raw, str) or raw in self.node_groups:
+                    raise ScenarioError(
+                        f"{where}.to",
+                        f"must name one node (bind to a [[groups]] group for several), got {raw!r}",
+                    )
+                (target,) = self.select(raw, f"{where}.to", "bindings end at a device")
                 targets: frozenset[int] = server_clusters(self.devices[target])
             else:
                 group = self._group(item["group"], f"{where}.group")
