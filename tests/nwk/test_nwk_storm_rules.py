@@ -776,3 +776,30 @@ def test_neighbour_over_a_poor_link_is_reached_by_a_route_of_good_links_first() 
     _nbr(nwk, SRC, lqi=255)
     nwk.routing.set_route(SRC, ALT, k.now())
     assert nwk.routing.resolve(SRC) == (SRC, False, None, None)  # a good neighbour: direct
+
+
+# -- loop-free alternates of a many-to-one route -----------------------------------------------
+
+
+def test_many_to_one_fallback_prefers_a_neighbour_nearer_the_concentrator() -> None:
+    """A neighbour that advertised a smaller cost than ours in the concentrator's last request
+    cannot route back through us: it is the fallback before the join tree; one that
+    advertised more (or the failed hop) never is."""
+    nwk, _, k, _ = _router(depth=3)
+    near, far = 0x0501, 0x0502
+    for a in (ALT, near, far):
+        _nbr(nwk, a)
+    _nbr(nwk, PARENT, depth=2, relationship=Relationship.PARENT)
+    nwk.routing.set_route(COORD, ALT, k.now(), path_cost=5, many_to_one=True)
+    nwk.mto.note_copy(COORD, 9, ALT, 2)
+    nwk.mto.note_copy(COORD, 9, near, 3)
+    nwk.mto.note_copy(COORD, 9, far, 9)
+    assert nwk.mto.alternate(COORD, ALT, 5) == near
+    assert nwk.mto.alternate(COORD, near, 3) == ALT
+    assert nwk.mto.alternate(COORD, ALT, 3) is None  # nobody strictly nearer but the failed one
+    nwk.routing.link_failed(ALT, COORD)
+    r = nwk.routes.get(COORD)
+    assert r is not None and r.many_to_one and r.next_hop_address == near
+    # a new request starts the alternates afresh
+    nwk.mto.note_copy(COORD, 10, far, 1)
+    assert nwk.mto.alternate(COORD, ALT, 5) == far

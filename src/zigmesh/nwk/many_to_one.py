@@ -62,7 +62,7 @@ class ManyToOne:
     """Concentrator side (periodic many-to-one route requests, route record table) and router
     side (route records)."""
 
-    __slots__ = ("_nwk", "_timer", "_repair_timer", "_last_mtorr", "_records")
+    __slots__ = ("_nwk", "_timer", "_repair_timer", "_last_mtorr", "_records", "_alternates")
 
     def __init__(self, nwk: Nwk) -> None:
         self._nwk = nwk
@@ -72,6 +72,9 @@ class ManyToOne:
         #: concentrator -> source -> when its route record went since the concentrator's last
         #: request (None: confirmed, the concentrator source-routed a frame to it since)
         self._records: dict[int, dict[int, int | None]] = {}
+        #: concentrator -> (request id, neighbour -> the path cost it advertised in that
+        #: request): the loop-free alternates of a many-to-one route
+        self._alternates: dict[int, tuple[int, dict[int, int]]] = {}
 
     def stop(self) -> None:
         for h in (self._timer, self._repair_timer):
@@ -139,6 +142,33 @@ class ManyToOne:
             self.on_route_failure()
 
     # -- routers ---------------------------------------------------------------------------
+
+    def note_copy(self, concentrator: int, rreq_id: int, neighbor: int, cost: int) -> None:
+        """A copy of the concentrator's many-to-one request came from ``neighbor``, which is
+        ``cost`` away from it."""
+        alt = self._alternates.get(concentrator)
+        if alt is None or alt[0] != rreq_id:
+            alt = self._alternates[concentrator] = (rreq_id, {})
+        old = alt[1].get(neighbor)
+        if old is None or cost < old:
+            alt[1][neighbor] = cost
+
+    def alternate(self, concentrator: int, avoid: int, own_cost: int) -> int | None:
+        """A next hop toward ``concentrator`` other than ``avoid`` that cannot loop back: a
+        neighbour that advertised a smaller cost than ours in the last request (every hop
+        of its path is nearer still), the cheapest through its link first."""
+        alt = self._alternates.get(concentrator)
+        if alt is None:
+            return None
+        nwk = self._nwk
+        best: tuple[int, int] | None = None
+        for n, c in alt[1].items():
+            if n == avoid or c >= own_cost or nwk.neighbors.get(n) is None:
+                continue
+            key = (c + nwk.link_cost(n), n)
+            if best is None or key < best:
+                best = key
+        return None if best is None else best[1]
 
     def on_many_to_one_request(self, concentrator: int, record_required: bool) -> None:
         """A many-to-one route request from ``concentrator``: records are due again."""
@@ -229,7 +259,9 @@ class ManyToOne:
             nwk.stats.route_loops += 1
             r = nwk.routes.get(frame.dst)
             if r is not None and r.many_to_one:
-                up = nwk.routing.uplink(r.next_hop_address)
+                up = self.alternate(frame.dst, r.next_hop_address, r.path_cost)
+                if up is None:
+                    up = nwk.routing.uplink(r.next_hop_address)
                 if up is None:
                     nwk.routes.remove(frame.dst)
                 else:

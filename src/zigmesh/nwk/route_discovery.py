@@ -427,6 +427,8 @@ class RouteDiscovery:
         cost = cmd.path_cost + nwk.link_cost(prev_hop)
         if cost > MAX_PATH_COST:
             cost = MAX_PATH_COST
+        if cmd.many_to_one:
+            nwk.mto.note_copy(src, rid, prev_hop, cmd.path_cost)
         table = nwk.discovery
         e = table.get(src, rid, now)
         if e is not None:

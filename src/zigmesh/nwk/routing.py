@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 from zigmesh.mac.primitives import MacStatus
 from zigmesh.nwk.commands import NetworkStatus, NwkCommandId, NwkStatusCode
 from zigmesh.nwk.frames import DiscoverRoute, NwkFrame, NwkFrameType, SourceRoute, one_hop_on
+from zigmesh.nwk.link_cost import MAX_PATH_COST
 from zigmesh.nwk.primitives import NlmeNwkStatusIndication, NwkStatus, mac_to_nwk_status
 from zigmesh.nwk.route_discovery import (
     DiscoveryState,
@@ -265,7 +266,9 @@ class Routing(RouteDiscovery):
         (:meth:`uplink`) as a provisional many-to-one route, the concentrator's next request
         replacing it, instead of a network-wide route discovery."""
         nwk = self._nwk
-        up = self.uplink(prev_hop)
+        up = nwk.mto.alternate(_COORDINATOR, prev_hop, MAX_PATH_COST)
+        if up is None:
+            up = self.uplink(prev_hop)
         if up is None:
             return None
         if not self.set_route(
@@ -286,7 +289,9 @@ class Routing(RouteDiscovery):
         request): go up the join tree instead, or fail and let the route be rediscovered."""
         nwk = self._nwk
         nwk.stats.route_loops += 1
-        up = self.uplink(prev_hop)
+        up = nwk.mto.alternate(entry.destination_address, prev_hop, entry.path_cost)
+        if up is None:
+            up = self.uplink(prev_hop)
         if up is None:
             nwk.routes.remove(entry.destination_address)
             return None
@@ -484,7 +489,11 @@ class Routing(RouteDiscovery):
         now = nwk.clock.now()
         for e in routes.invalidate_next_hop(next_hop):
             routes.remove(e.destination_address)
-            up = self.uplink(next_hop) if e.many_to_one else None
+            up = None
+            if e.many_to_one:
+                up = nwk.mto.alternate(e.destination_address, next_hop, e.path_cost)
+                if up is None:
+                    up = self.uplink(next_hop)
             if up is not None:
                 # a many-to-one route falls back to the join tree (our parent, or another
                 # router nearer the coordinator) until the concentrator's next request, not to
