@@ -1,0 +1,75 @@
+"""Issue 9 item 1: one lost Association Response must not lock an end device out. The
+parent that failed it is marked no potential parent for that join attempt only; the node's
+next discovery re-qualifies every parent it hears again, so the device joins within a few
+seconds (unsecured: the retry pause; secured: once the parent's undelivered association
+response has expired from its transaction queue)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.nwk.nwkutil import SMALL_MEDIUM, S
+from zigmesh.errors import DecodeError
+from zigmesh.mac.commands import MacCommandId
+from zigmesh.mac.frames import FrameType, MacFrame
+from zigmesh.node import NodeState
+from zigmesh.sim.medium import Radio
+from zigmesh.sim.world import World
+
+
+def _lose_first_association_response(w: World, victim: str) -> list[int]:
+    lost: list[int] = []
+    target = w.radios[victim]
+
+    def drop(sender: Radio, radio: Radio, psdu: bytes) -> bytes | None:
+        if radio is not target or lost:
+            return psdu
+        try:
+            f = MacFrame.decode(psdu)
+        except DecodeError:
+            return psdu
+        if (
+            f.frame_type == FrameType.MAC_COMMAND
+            and f.payload[:1] == bytes((MacCommandId.ASSOCIATION_RESPONSE,))
+        ):
+            lost.append(w.now_us)
+            return None
+        return psdu
+
+    w.medium.rx_filter = drop
+    return lost
+
+
+@pytest.mark.parametrize(("security", "within_s"), [(False, 5), (True, 12)])
+def test_end_device_joins_soon_after_its_association_response_is_lost(
+    security: bool, within_s: int
+) -> None:
+    w = World(seed=1, security=security, medium=SMALL_MEDIUM)
+    c = w.add_node("c", "coordinator", (0.0, 0.0))
+    e = w.add_node("e", "end_device", (10.0, 0.0), join_at_us=1 * S, poll_interval_us=S)
+    lost = _lose_first_association_response(w, "e")
+    w.run(within_s * S)
+    assert len(lost) == 1  # the first response was lost ...
+    assert e.state == NodeState.JOINED and w.parent_of(e) is c  # ... and it joined anyway
+    assert e.stats.join_attempts >= 2
+    assert e.stats.join_times_us and e.stats.join_times_us[0] > lost[0]
+    parent = e.nwk.neighbors.get(0x0000)
+    assert parent is not None and parent.potential_parent is not False
+
+
+def test_a_failed_parent_is_a_candidate_again_at_the_next_discovery() -> None:
+    """Failed once, the coordinator is skipped for the rest of that join attempt only; with
+    it as the only parent in range, the device would otherwise never join."""
+    w = World(seed=2, security=False, medium=SMALL_MEDIUM)
+    w.add_node("c", "coordinator", (0.0, 0.0))
+    e = w.add_node("e", "end_device", (10.0, 0.0), join_at_us=1 * S, poll_interval_us=S)
+    lost = _lose_first_association_response(w, "e")
+    w.run_until(lambda: bool(lost), 3 * S)
+    w.run(w.now_us + 200_000)
+    entry = e.nwk.neighbors.get(0x0000)
+    assert entry is not None and entry.potential_parent is False  # marked by the failure
+    assert e.state != NodeState.JOINED
+    w.run(30 * S)
+    assert e.state == NodeState.JOINED
+    # nothing else goes wrong afterwards: it stays joined for the rest of the run
+    assert len(e.stats.join_times_us) == 1
