@@ -1483,16 +1483,35 @@ class Mac:
             self._beacon_requested()
         elif isinstance(cmd, DisassociationNotification):
             src = f.src_addr
-            if src is None:
+            # 802.15.4-2006 7.3.3 / 7.5.3.2 (2015 7.5.4, 6.4.2): a Disassociation Notification
+            # is an acknowledged unicast with an extended source address, addressed to us
+            # in our PAN. From our coordinator (source = macCoordExtendedAddress, never a
+            # short address anybody can claim) we are disassociated; from any other device
+            # it only means something to a coordinator: that device leaves us.
+            to_us = (
+                f.dst_addr == self._ext
+                if f.dst_mode == _EXT
+                else (
+                    f.dst_mode == _SHORT
+                    and f.dst_addr == pib.mac_short_address
+                    and f.dst_addr < 0xFFFE
+                )
+            )
+            if (
+                src is None
+                or f.src_mode != _EXT
+                or not f.ack_request
+                or not to_us
+                or f.dst_pan != pib.mac_pan_id
+            ):
                 stats.rx_ignored += 1
                 return
-            from_coord = (
-                src == pib.mac_coord_extended_address
-                if f.src_mode == _EXT
-                else src == pib.mac_coord_short_address
-            )
-            if from_coord:
+            coord = pib.mac_coord_extended_address
+            if coord and src == coord:
                 self._forget_pan()
+            elif not self._started:
+                stats.rx_ignored += 1
+                return
             self._emit(MlmeDisassociateIndication(src, cmd.reason))
         elif isinstance(cmd, OrphanNotification):
             if not self._started or f.src_mode != _EXT:

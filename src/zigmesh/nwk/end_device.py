@@ -129,6 +129,12 @@ class EndDeviceChild:
             self._rejoin_timer = None
         self.state = ChildState.ATTACHED
         self.failures = 0
+        pib = nwk.mac.pib
+        parent = nwk.neighbors.parent()
+        if not pib.mac_coord_extended_address and parent is not None and parent.extended_address:
+            # after a NWK rejoin too, the MAC knows its coordinator's extended address: the
+            # only source of a Disassociation Notification it accepts
+            pib.mac_coord_extended_address = int(parent.extended_address)
         sec = nwk.security
         if sec is None or sec.active:
             # a secured network's joining child waits for its network key first
@@ -228,6 +234,18 @@ class EndDeviceChild:
             )
         )
         if nwk.config.rejoin_on_parent_loss:
+            nwk.join.rejoin()
+
+    def disassociated(self) -> None:
+        """The MAC accepted a Disassociation Notification from our parent and forgot the PAN
+        (its PAN ID and short address): a parent loss, and a rejoin even when rejoining on
+        parent loss is off, since the MAC is no longer in the network."""
+        nwk = self._nwk
+        if self.state == ChildState.ATTACHED:
+            self.parent_lost()
+        if not nwk.join.in_rejoin:
+            self._cancel_attached()
+            self.state = ChildState.PARENT_LOST
             nwk.join.rejoin()
 
     def on_rejoin_failed(self) -> None:

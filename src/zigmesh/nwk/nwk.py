@@ -42,6 +42,7 @@ from zigmesh.mac.primitives import (
     MlmeAssociateConfirm,
     MlmeAssociateIndication,
     MlmeCommStatusIndication,
+    MlmeDisassociateIndication,
     MlmePollConfirm,
     MlmePollIndication,
     MlmeScanConfirm,
@@ -715,7 +716,30 @@ class Nwk(TransmitEngine):
         elif t is MlmeCommStatusIndication:
             assert isinstance(ev, MlmeCommStatusIndication)
             self.join_parent.on_comm_status(ev)
-        # disassociation, orphan and beacon-notify events are not used by Zigbee PRO's NWK
+        elif t is MlmeDisassociateIndication:
+            assert isinstance(ev, MlmeDisassociateIndication)
+            self._on_disassociate(ev)
+        # orphan and beacon-notify events are not used by Zigbee PRO's NWK
+
+    def _on_disassociate(self, ind: MlmeDisassociateIndication) -> None:
+        """MLME-DISASSOCIATE.indication. The MAC reports one from its coordinator (our
+        parent) only, having forgotten the PAN: Zigbee devices leave with the NWK Leave
+        command, so to keep the NWK and MAC views consistent it is a parent loss, and the
+        device rejoins (3.6.1.4.2). One from a child changes nothing here (children leave by
+        NWK Leave; the parent ages out a silent end device)."""
+        parent = self.neighbors.parent()
+        if not self.joined or parent is None or self.device_type == DeviceType.COORDINATOR:
+            return
+        ieee = parent.extended_address
+        if ieee is not None and int(ieee) != int(ind.device_address):
+            return
+        if self.mac.pib.mac_pan_id != 0xFFFF:
+            return  # the MAC kept its PAN: a child's notification to us, a router
+        if self.is_end_device:
+            self.child.disassociated()
+        elif not self.join.in_rejoin:
+            self.stats.parent_losses += 1
+            self.join.rejoin()
 
     # ==========================================================================================
     # receive path (nwk/receive.py)
