@@ -68,6 +68,20 @@ def _ieee(v: int) -> str:
     return str(EUI64(v))
 
 
+def _missing(total: int, blocks: dict[int, bytes]) -> str:
+    """The block indexes below ``total`` not in ``blocks``, as "1, 3-5"."""
+    gaps = [i for i in range(total) if i not in blocks]
+    parts: list[str] = []
+    i = 0
+    while i < len(gaps):
+        j = i
+        while j + 1 < len(gaps) and gaps[j + 1] == gaps[j] + 1:
+            j += 1
+        parts.append(str(gaps[i]) if i == j else f"{gaps[i]}-{gaps[j]}")
+        i = j + 1
+    return ", ".join(parts) if parts else "none"
+
+
 @dataclass(slots=True)
 class DecodedFrame:
     """One frame as far as it decoded: ``layers`` in order (name -> decoded value).
@@ -274,24 +288,48 @@ class Dissector:
             self._aps(nwk.payload, out, source, dest, nwk.src)
 
     def _reassemble(self, aps: ApsFrame, nwk_src: int, out: DecodedFrame) -> bytes | None:
-        """Collect APS fragments (Zigbee spec 2.2.8.4.5); the whole ASDU once complete."""
+        """Collect APS fragments (Zigbee spec 2.2.8.4.5); the whole ASDU once every block of
+        the message is in. The first block (index 0) gives the number of blocks; a block index
+        outside 1..count-1 is reported and set aside, as is a block without its first one; a
+        message abandoned by a new first block is reported with the blocks it missed."""
         ext = aps.extended_header
         assert ext is not None and ext.block_number is not None
         key = (nwk_src, aps.counter or 0)
+        block = ext.block_number
         if ext.fragmentation == Fragmentation.FIRST:
-            self._fragments[key] = (ext.block_number, {0: aps.payload})
+            if block < 1:
+                out.notes.append("APS first fragment announces 0 blocks: not reassembled")
+                return None
+            old = self._fragments.get(key)
+            if old is not None:
+                out.notes.append(
+                    f"APS message of {old[0]} block(s) left incomplete, missing"
+                    f" {_missing(old[0], old[1])}"
+                )
+            self._fragments[key] = (block, {0: aps.payload})
         elif key in self._fragments:
-            self._fragments[key][1][ext.block_number] = aps.payload
+            total, blocks = self._fragments[key]
+            if not 1 <= block < total:
+                out.notes.append(
+                    f"APS fragment {block} out of range: the message has {total} block(s)"
+                    f" (0 to {total - 1}); ignored"
+                )
+                return None
+            if block in blocks:
+                out.notes.append(f"APS fragment {block} again (a retransmission)")
+            blocks[block] = aps.payload
         else:
-            out.notes.append(f"APS fragment {ext.block_number} without its first block")
+            out.notes.append(f"APS fragment {block} without its first block")
             return None
         total, blocks = self._fragments[key]
         if len(blocks) < total:
-            out.notes.append(f"APS fragment: {len(blocks)} of {total} block(s)")
+            out.notes.append(
+                f"APS fragment: {len(blocks)} of {total} block(s), missing {_missing(total, blocks)}"
+            )
             return None
         del self._fragments[key]
         out.notes.append(f"APS message reassembled from {total} block(s)")
-        return b"".join(blocks[i] for i in range(total) if i in blocks)
+        return b"".join(blocks[i] for i in range(total))
 
     def _aps(
         self, data: bytes, out: DecodedFrame, source: int | None, dest: int | None, nwk_src: int
