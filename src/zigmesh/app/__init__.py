@@ -35,7 +35,12 @@ from zigmesh.zcl.clusters.device import (
     PollControl,
     Time,
 )
-from zigmesh.zcl.clusters.energy import ELECTRICAL_MEASUREMENT, METERING
+from zigmesh.zcl.clusters.energy import (
+    ELECTRICAL_MEASUREMENT,
+    METERING,
+    ElectricalMeasurement,
+    Metering,
+)
 from zigmesh.zcl.clusters.general import (
     BASIC,
     GROUPS,
@@ -175,12 +180,14 @@ __all__ = [
     "DOOR_LOCK",
     "THERMOSTAT",
     "METERING",
+    "Metering",
     "OTA_UPGRADE",
     "OtaServer",
     "OtaClient",
     "OtaImage",
     "ota_image",
     "ELECTRICAL_MEASUREMENT",
+    "ElectricalMeasurement",
     "Basic",
     "Identify",
     "Groups",

@@ -17,6 +17,11 @@ Local API: ``cluster["on_off"]`` reads, ``cluster["on_off"] = True`` sets (type-
 no access control: the application owns its device); every change goes to the reporting
 engine. Over the air, Write Attributes goes through :meth:`ServerCluster.check_write`
 (access, data type, range, then the :meth:`validate` hook) and :meth:`on_written`.
+
+Siblings on an endpoint follow each other through :meth:`ServerCluster.watch` (a callback
+per changed attribute, e.g. a smart plug's Electrical Measurement following its On/Off), and a
+cluster whose values run with time (Metering) brings them up to date in :meth:`refresh`, which
+the engine calls before it reads attributes for Read Attributes or a report.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ __all__ = [
     "NO_RESPONSE",
     "HandlerResult",
     "Handler",
+    "Watcher",
 ]
 
 
@@ -87,6 +93,8 @@ NO_RESPONSE: Final = NoResponse()
 
 HandlerResult: TypeAlias = ZclStatus | Reply | NoResponse | None
 Handler: TypeAlias = Callable[[Args, Request], HandlerResult]
+#: called with the attribute and its new value after each change of a server attribute
+Watcher: TypeAlias = Callable[[AttributeDef, ZclValue], None]
 
 
 def _check_value(a: AttributeDef, value: ZclValue) -> ZclStatus:
@@ -171,6 +179,7 @@ class ServerCluster(_ClusterBase):
     ) -> None:
         super().__init__(definition)
         self._values: dict[tuple[int | None, int], ZclValue] = {}
+        self._watchers: list[Watcher] = []
         self.reset()
         for name, v in (values or {}).items():
             self.set(name, v, report=False)
@@ -200,7 +209,18 @@ class ServerCluster(_ClusterBase):
         ep = self._endpoint
         if report and ep is not None:
             ep.reporting.changed(self, a, value)
+        for fn in self._watchers:
+            fn(a, value)
         return True
+
+    def watch(self, fn: Watcher) -> None:
+        """Call ``fn(attribute, value)`` after every change of one of this cluster's
+        attributes (local, by a command, by a write; in the order watchers were added)."""
+        self._watchers.append(fn)
+
+    def refresh(self) -> None:
+        """Hook: bring time-dependent values up to date; the engine calls it before it reads
+        this cluster's attributes for Read Attributes or a report (default: nothing)."""
 
     def __getitem__(self, attr: str | int) -> Any:
         return self.get(attr)

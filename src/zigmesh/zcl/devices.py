@@ -21,7 +21,12 @@ from zigmesh.zcl.cluster import ClientCluster, ServerCluster
 from zigmesh.zcl.clusters.closures import DOOR_LOCK, DoorLock
 from zigmesh.zcl.clusters.control import LEVEL_CONTROL, ON_OFF, LevelControl, OnOff
 from zigmesh.zcl.clusters.device import DEVICE_TEMPERATURE, POLL_CONTROL, TIME, PollControl, Time
-from zigmesh.zcl.clusters.energy import ELECTRICAL_MEASUREMENT, METERING
+from zigmesh.zcl.clusters.energy import (
+    ELECTRICAL_MEASUREMENT,
+    METERING,
+    ElectricalMeasurement,
+    Metering,
+)
 from zigmesh.zcl.clusters.general import (
     BASIC,
     GROUPS,
@@ -170,7 +175,8 @@ WARNING_DEVICE = DeviceType(
 SMART_PLUG = DeviceType(
     "smart_plug",
     0x0051,
-    (*_COMMON, Groups, Scenes, OnOff, METERING, ELECTRICAL_MEASUREMENT),
+    (*_COMMON, Groups, Scenes, OnOff, Metering, ElectricalMeasurement),
+    defaults=(("on_off", "on_off", True),),  # plugged in and switched on
 )
 DOOR_LOCK_DEVICE = DeviceType(
     "door_lock",

@@ -101,6 +101,8 @@ def _read(
     room = ep.max_payload(mfr is not None)
     recs: list[ReadAttributeStatusRecord] = []
     used = 0
+    if isinstance(cluster, ServerCluster):
+        cluster.refresh()
     for aid in cmd.attribute_ids:
         a = _attribute(cluster, aid, mfr)
         if a is None or not a.readable or not isinstance(cluster, ServerCluster):

@@ -297,6 +297,7 @@ class Reporting:
 
     def _fire(self, r: _Reported) -> None:
         r.timer = None
+        r.cluster.refresh()
         self._flush(r.cluster, r.attr.manufacturer_code)
 
     def _ready(self, r: _Reported, now: int) -> bool:

@@ -4,7 +4,12 @@ Ids and types follow the ZCL specification and Wireshark's ``packet-zbee-zcl-gen
 
 On/Off: Off, On, Toggle; Off With Effect (effect 0 delayed all off, variants 0-2; effect 1
 dying light, variant 0: anything else INVALID_FIELD) stores the global scene when
-GlobalSceneControl is set; On With Recall Global Scene; On With Timed Off runs OnTime and
+GlobalSceneControl is TRUE, then sets it FALSE (3.8.2.3.4); On With Recall Global Scene
+recalls it and sets GlobalSceneControl TRUE, and is discarded while it is TRUE already
+(3.8.2.3.5); On (and Toggle to on) sets GlobalSceneControl TRUE (3.8.2.3.2). With a Scenes
+cluster on the endpoint the global scene is its table's entry group 0 / scene 0, holding
+every scene attribute of the endpoint (On/Off, level, color...); without one the On/Off
+cluster keeps the on/off state and the level itself. On With Timed Off runs OnTime and
 OffWaitTime down every 1/10 s in virtual time exactly as 3.8.2.3.6 describes.
 
 Level Control: Move To Level, Move, Step, Stop and their "with On/Off" forms. Transitions run
@@ -23,6 +28,7 @@ from collections.abc import Mapping
 
 from zigmesh.clock import TimerHandle
 from zigmesh.zcl.cluster import Handler, HandlerResult, Request, ServerCluster
+from zigmesh.zcl.clusters.scenes import SCENES, Scenes
 from zigmesh.zcl.definitions import (
     CLIENT_TO_SERVER,
     Access,
@@ -187,18 +193,34 @@ class OnOff(ServerCluster):
             return ZclStatus.INVALID_FIELD
         self.effects.append((eff, var))
         if self.get("global_scene_control") is True:
-            level = self.endpoint.server(LEVEL_CONTROL.id)
-            lv = level.int_value("current_level") if level is not None else None
-            self.global_scene = (self.is_on, lv)
+            self.store_global_scene()
             self.set("global_scene_control", False)
         self.switch(False)
         return None
+
+    def _scenes(self) -> Scenes | None:
+        s = self.endpoint.server(SCENES.id)
+        return s if isinstance(s, Scenes) else None
+
+    def store_global_scene(self) -> None:
+        """The endpoint's state into the global scene (the Scenes table's group 0 / scene 0
+        when there is a Scenes cluster with room, else kept here)."""
+        scenes = self._scenes()
+        if scenes is not None and scenes.store_global():
+            self.global_scene = None
+            return
+        level = self.endpoint.server(LEVEL_CONTROL.id)
+        lv = level.int_value("current_level") if level is not None else None
+        self.global_scene = (self.is_on, lv)
 
     def on_with_recall_global_scene(self, args: Args, req: Request) -> HandlerResult:
         if self.get("global_scene_control") is True:
             return None  # already recalled: discarded (3.8.2.3.5)
         scene = self.global_scene
         self.set("global_scene_control", True)
+        scenes = self._scenes()
+        if scene is None and scenes is not None and scenes.recall_global():
+            return None
         if scene is not None:
             on, lv = scene
             level = self.endpoint.server(LEVEL_CONTROL.id)

@@ -6,9 +6,11 @@ Behaviour:
 * Basic: Reset to Factory Defaults puts every cluster of the endpoint back to its defaults.
 * Identify: IdentifyTime counts down once a second in virtual time; Identify Query is answered
   only while identifying (3.5.2.3.2); Trigger Effect records the effect.
-* Groups: backed by the APS group table (APSME-ADD-GROUP / REMOVE-GROUP); group names are
-  not supported (NameSupport 0, names answered empty); responses only to unicast requests
-  (3.6.2.3), Get Group Membership to a groupcast only when a group matches.
+* Groups: backed by the APS group table (APSME-ADD-GROUP / REMOVE-GROUP); group names
+  (up to 16 characters, 3.6.2.3.2) are kept beside it while NameSupport bit 7 is set (the
+  default; with it clear names are not stored and View Group answers an empty one); responses
+  only to unicast requests (3.6.2.3), Get Group Membership to a groupcast only when a group
+  matches.
 """
 
 from __future__ import annotations
@@ -129,7 +131,7 @@ _GROUP_LIST = Field("group_list", T.UINT16, kind=FieldKind.COUNTED)
 GROUPS = ClusterDef(
     0x0004,
     "groups",
-    (AttributeDef(0x0000, "name_support", T.MAP8),),
+    (AttributeDef(0x0000, "name_support", T.MAP8, default=0x80),),
     (
         CommandDef(0x00, "add_group", CLIENT_TO_SERVER, (_GROUP_ID, _GROUP_NAME)),
         CommandDef(0x01, "view_group", CLIENT_TO_SERVER, (_GROUP_ID,)),
@@ -275,10 +277,29 @@ def _valid_group(g: int) -> bool:
     return 0x0001 <= g <= 0xFFF7
 
 
+#: the longest group name kept (ZCL 3.6.2.3.2: up to 16 characters)
+GROUP_NAME_LENGTH = 16
+
+
 class Groups(ServerCluster):
-    """Groups server over the APS group table (no group names)."""
+    """Groups server over the APS group table, with group names (module docstring)."""
 
     DEFINITION = GROUPS
+
+    def __init__(self, values: Mapping[str, ZclValue] | None = None) -> None:
+        super().__init__(None, values)
+        #: group id -> its name (groups of this endpoint that were given one)
+        self.names: dict[int, str] = {}
+
+    @property
+    def names_supported(self) -> bool:
+        return bool(self.int_value("name_support") & 0x80)
+
+    def name_of(self, group: int) -> str:
+        """The group's name as View Group answers it ("" without one or name support)."""
+        if not self.names_supported or group not in self._table_groups:
+            return ""
+        return self.names.get(group, "")
 
     def handlers(self) -> Mapping[int, Handler]:
         return {
@@ -294,13 +315,19 @@ class Groups(ServerCluster):
     def _table_groups(self) -> tuple[int, ...]:
         return self.endpoint.aps.group_table.groups_of(self.endpoint.endpoint_id)
 
-    def add(self, group: int) -> ZclStatus:
+    def add(self, group: int, name: str = "") -> ZclStatus:
+        """Add the endpoint to ``group`` (named ``name`` when names are supported)."""
         if not _valid_group(group):
             return ZclStatus.INVALID_VALUE
         if group in self._table_groups:
             return ZclStatus.DUPLICATE_EXISTS
         st = self.endpoint.aps.apsme_add_group_request(group, self.endpoint.endpoint_id)
-        return ZclStatus.SUCCESS if st == ApsStatus.SUCCESS else ZclStatus.INSUFFICIENT_SPACE
+        if st != ApsStatus.SUCCESS:
+            return ZclStatus.INSUFFICIENT_SPACE
+        self.names.pop(group, None)
+        if name and self.names_supported:
+            self.names[group] = name[:GROUP_NAME_LENGTH]
+        return ZclStatus.SUCCESS
 
     def remove(self, group: int) -> ZclStatus:
         if not _valid_group(group):
@@ -308,6 +335,7 @@ class Groups(ServerCluster):
         st = self.endpoint.aps.apsme_remove_group_request(group, self.endpoint.endpoint_id)
         if st != ApsStatus.SUCCESS:
             return ZclStatus.NOT_FOUND
+        self.names.pop(group, None)
         self._scenes_of(group)
         return ZclStatus.SUCCESS
 
@@ -323,7 +351,8 @@ class Groups(ServerCluster):
 
     def add_group(self, args: Args, req: Request) -> HandlerResult:
         g = args["group_id"]
-        return self._answer(req, "add_group_response", {"status": self.add(g), "group_id": g})
+        st = self.add(g, args["group_name"])
+        return self._answer(req, "add_group_response", {"status": st, "group_id": g})
 
     def view_group(self, args: Args, req: Request) -> HandlerResult:
         g = args["group_id"]
@@ -331,7 +360,7 @@ class Groups(ServerCluster):
             st = ZclStatus.INVALID_VALUE
         else:
             st = ZclStatus.SUCCESS if g in self._table_groups else ZclStatus.NOT_FOUND
-        reply = {"status": st, "group_id": g, "group_name": ""}
+        reply = {"status": st, "group_id": g, "group_name": self.name_of(g)}
         return self._answer(req, "view_group_response", reply)
 
     def get_group_membership(self, args: Args, req: Request) -> HandlerResult:
@@ -351,6 +380,7 @@ class Groups(ServerCluster):
     def remove_all_groups(self, args: Args, req: Request) -> HandlerResult:
         for g in self._table_groups:
             self._scenes_of(g)
+        self.names.clear()
         self.endpoint.aps.apsme_remove_all_groups_request(self.endpoint.endpoint_id)
         return None
 
@@ -358,5 +388,5 @@ class Groups(ServerCluster):
         ident = self.endpoint.server(IDENTIFY.id)
         if not isinstance(ident, Identify) or not ident.identifying:
             return None
-        st = self.add(args["group_id"])
+        st = self.add(args["group_id"], args["group_name"])
         return None if st == ZclStatus.DUPLICATE_EXISTS else st

@@ -12,6 +12,10 @@ the endpoint belongs to (else INVALID_FIELD); the table holds ``capacity`` scene
 (INSUFFICIENT_SPACE beyond). Scene names are not supported (NameSupport 0, stored empty).
 Responses go only to unicast requests (3.7.2.4). Removing a group (Groups cluster) removes its
 scenes.
+
+The global scene (group 0, scene 0, 3.7.2.3.1 / 3.8.2.3.4) is an entry of the same table:
+On/Off's Off With Effect stores it (:meth:`Scenes.store_global`) and On With Recall Global
+Scene recalls it (:meth:`Scenes.recall_global`); a client can view or recall it as any scene.
 """
 
 from __future__ import annotations
@@ -37,11 +41,14 @@ from zigmesh.zcl.definitions import (
 from zigmesh.zcl.foundation import ZclStatus
 from zigmesh.zcl.types import DataType, ZclValue, encode_value, read_value
 
-__all__ = ["SCENES", "Scenes", "Scene", "encode_extension_sets"]
+__all__ = ["SCENES", "Scenes", "Scene", "encode_extension_sets", "GLOBAL_SCENE"]
 
 T = DataType
 TENTH = 100_000
 S = 1_000_000
+
+#: (group, scene) of the global scene
+GLOBAL_SCENE: tuple[int, int] = (0x0000, 0x00)
 
 _G = Field("group_id", T.UINT16)
 _S = Field("scene_id", T.UINT8)
@@ -214,6 +221,22 @@ class Scenes(ServerCluster):
         self.set("current_scene", scene.scene_id)
         self.set("current_group", scene.group_id)
         self.set("scene_valid", True)
+
+    def store_global(self) -> bool:
+        """Store the endpoint's current state as the global scene (Off With Effect); False if
+        the table has no room for it."""
+        g, s = GLOBAL_SCENE
+        old = self.table.get(GLOBAL_SCENE)
+        tt = 0 if old is None else old.transition_time_s
+        return self._put(Scene(g, s, tt, self.capture()), None) == ZclStatus.SUCCESS
+
+    def recall_global(self) -> bool:
+        """Recall the global scene at once (On With Recall Global Scene); False without one."""
+        scene = self.table.get(GLOBAL_SCENE)
+        if scene is None:
+            return False
+        self.apply(scene, 0)
+        return True
 
     # -- commands ------------------------------------------------------------------------------
 
