@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zigmesh import __version__
@@ -28,6 +29,53 @@ def _key(text: str) -> bytes:
             f"a key is 16 bytes (32 hex digits), got {len(key)}: {text!r}"
         )
     return key
+
+
+def _seed(text: str) -> int:
+    try:
+        seed = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if seed < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {seed}")
+    return seed
+
+
+def _os_error(exc: OSError, path: str) -> str:
+    """``path: reason`` for an OSError, without the raw ``[Errno N]`` form."""
+    where = exc.filename if exc.filename is not None else path
+    if isinstance(exc, FileNotFoundError):
+        return f"{where}: no such file or directory"
+    return f"{where}: {exc.strerror or exc}"
+
+
+def _out_dir_problem(out: str) -> str | None:
+    """Why ``--out`` cannot be the output directory (None: it can, and now exists)."""
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        return f"--out {out}: exists and is not a directory"
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                return f"--out {out}: {parent} is a file, not a directory"
+            break
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"--out {out}: cannot create the directory: {exc.strerror or exc}"
+    return None
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader of our standard output went away (``| head``): stop quietly, as Unix tools
+    do. Later writes (and the interpreter's final flush) go to /dev/null."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def _dissector(args: argparse.Namespace, dissector: Any, read_pcap: Any) -> Any:
@@ -56,7 +104,7 @@ def _cmd_decode(args: argparse.Namespace) -> int:
         print(f"zigmesh decode: {args.capture}: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"zigmesh decode: {exc}", file=sys.stderr)
+        print(f"zigmesh decode: {_os_error(exc, args.capture)}", file=sys.stderr)
         return 2
     # decoded ZCL strings may hold surrogate escapes of non-UTF-8 octets: print them escaped
     reconfigure = getattr(out, "reconfigure", None)
@@ -87,14 +135,18 @@ def _cmd_decode(args: argparse.Namespace) -> int:
                         out.write(line + "\n")
                 for note in f.notes:
                     out.write(f"    * {note}\n")
+        if not args.json:
+            out.write(f"-- {n} frame(s), {errors} with decode errors\n")
+        out.flush()
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
     except DecodeError as exc:
+        out.flush()
         print(f"zigmesh decode: {args.capture}: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"zigmesh decode: {exc}", file=sys.stderr)
+        print(f"zigmesh decode: {_os_error(exc, args.capture)}", file=sys.stderr)
         return 2
-    if not args.json:
-        out.write(f"-- {n} frame(s), {errors} with decode errors\n")
     return 0
 
 
@@ -115,7 +167,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"zigmesh run: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"zigmesh run: {exc}", file=sys.stderr)
+        print(f"zigmesh run: {_os_error(exc, args.scenario or '')}", file=sys.stderr)
+        return 2
+    problem = _out_dir_problem(args.out)
+    if problem is not None:
+        print(f"zigmesh run: {problem}", file=sys.stderr)
         return 2
     if not args.quiet:
         err.print(
@@ -164,8 +220,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"zigmesh {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
-    d = sub.add_parser("decode", help="decode a pcap (LINKTYPE 195) through every layer")
-    d.add_argument("capture", help="pcap file (IEEE 802.15.4 with FCS)")
+    d = sub.add_parser(
+        "decode",
+        help="decode an IEEE 802.15.4 capture (pcap or pcapng, link type 195 or 230) through"
+        " every layer",
+    )
+    d.add_argument(
+        "capture",
+        help="pcap or pcapng file of IEEE 802.15.4 frames, with FCS (link type 195) or"
+        " without (230)",
+    )
     d.add_argument(
         "--network-key",
         action="append",
@@ -200,7 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="output directory (default ./zigmesh-out)",
     )
-    r.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
+    r.add_argument(
+        "--seed", type=_seed, default=None, help="override the scenario's seed (an integer >= 0)"
+    )
     r.add_argument(
         "--state",
         default=None,
@@ -216,7 +282,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    rc: int = args.func(args)
+    try:
+        rc: int = args.func(args)
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
     return rc
 
 
