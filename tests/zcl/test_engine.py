@@ -191,11 +191,7 @@ def _frame(
             0x0006,
             ZclStatus.UNSUP_MANUF_GENERAL_COMMAND,
         ),
-        (
-            _frame(0x0E, b"\x00\x00\x00", frame_type=FrameType.GLOBAL),
-            0x0006,
-            ZclStatus.UNSUP_GENERAL_COMMAND,
-        ),
+        # Read Attributes Structured is answered (tests/zcl/test_remaining_structured.py)
         (_frame(0x00, b"\x01"), 0x0008, ZclStatus.MALFORMED_COMMAND),  # level only
         (_frame(0x00, b"\x01", frame_type=FrameType.GLOBAL), 0x0006, ZclStatus.MALFORMED_COMMAND),
         (

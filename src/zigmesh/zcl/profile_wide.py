@@ -11,8 +11,9 @@ Attributes (2.5.3.3): every record is checked first (UNSUPPORTED_ATTRIBUTE, INVA
 READ_ONLY, INVALID_VALUE...); the valid ones are written, Undivided (2.5.4.3) writes none if
 any fails, No Response (2.5.6.3) answers nothing. Discover Attributes (+ Extended) and
 Discover Commands Received / Generated (2.5.13, 2.5.18-2.5.23) list the definitions in id
-order from the start identifier. Structured reads and writes are not supported
-(UNSUP_GENERAL_COMMAND).
+order from the start identifier. Read / Write Attributes Structured (2.5.15-2.5.17) are
+answered by :mod:`zigmesh.zcl.structured` (a client cluster has no attributes to select:
+UNSUPPORTED_ATTRIBUTE for each record).
 """
 
 from __future__ import annotations
@@ -37,17 +38,22 @@ from zigmesh.zcl.foundation import (
     FoundationPayload,
     ReadAttributes,
     ReadAttributesResponse,
+    ReadAttributesStructured,
     ReadAttributeStatusRecord,
     ReadReportingConfiguration,
     ReadReportingConfigurationResponse,
     WriteAttributes,
     WriteAttributesNoResponse,
     WriteAttributesResponse,
+    WriteAttributesStructured,
+    WriteAttributesStructuredResponse,
     WriteAttributeStatusRecord,
     WriteAttributesUndivided,
+    WriteStructuredStatusRecord,
     ZclStatus,
 )
 from zigmesh.zcl.frame import Direction, ZclHeader
+from zigmesh.zcl.structured import read_structured, write_structured
 from zigmesh.zcl.types import encode_value
 
 if TYPE_CHECKING:
@@ -84,6 +90,24 @@ def handle(
         return _discover_commands(ep, cluster, h, cmd, generated=False)
     if isinstance(cmd, DiscoverCommandsGenerated):
         return _discover_commands(ep, cluster, h, cmd, generated=True)
+    if isinstance(cmd, ReadAttributesStructured):
+        if isinstance(cluster, ServerCluster):
+            return read_structured(ep, cluster, mfr, cmd)
+        none = ZclStatus.UNSUPPORTED_ATTRIBUTE
+        return ReadAttributesResponse(
+            tuple(ReadAttributeStatusRecord(r.attribute_id, none) for r in cmd.records)
+        )
+    if isinstance(cmd, WriteAttributesStructured):
+        if isinstance(cluster, ServerCluster):
+            return write_structured(cluster, mfr, cmd)
+        return WriteAttributesStructuredResponse(
+            tuple(
+                WriteStructuredStatusRecord(
+                    ZclStatus.UNSUPPORTED_ATTRIBUTE, r.attribute_id, r.selector
+                )
+                for r in cmd.records
+            )
+        )
     if mfr is not None:
         return ZclStatus.UNSUP_MANUF_GENERAL_COMMAND
     return ZclStatus.UNSUP_GENERAL_COMMAND
