@@ -65,6 +65,7 @@ UNNAMED_COMMANDS = {
     # Door Lock: Wireshark 4.0 knows only Lock / Unlock Door and their responses
     *((0x0101, 0, c) for c in (0x02, 0x03, 0x05, 0x06, 0x07, 0x08)),
     *((0x0101, 1, c) for c in (0x02, 0x03, 0x05, 0x06, 0x07, 0x08, 0x20, 0x21)),
+    (0x0201, 0, 0x03),  # Thermostat: Clear Weekly Schedule
 }
 #: Wireshark's name where it spells an attribute / command differently
 ALIASES = {
@@ -194,6 +195,13 @@ FIELDS = {
     (0x0201, "*", "mode"): "zbee_zcl_hvac.thermostat.mode",
     # Wireshark 4.0 shows the amount (0.1 degC steps, ZCL 6.3.2.3.1) divided by 100
     (0x0201, "*", "amount"): "zbee_zcl_hvac.thermostat.amount",
+    # weekly schedule: the transitions are checked in tests/zcl/test_remaining_thermostat.py
+    (0x0201, "*", "number_of_transitions"): "zbee_zcl_hvac.thermostat.num_trans",
+    (0x0201, "*", "day_of_week_for_sequence"): "zbee_zcl_hvac.thermostat.day_sequence",
+    (0x0201, "*", "mode_for_sequence"): "zbee_zcl_hvac.thermostat.mode_sequence",
+    (0x0201, "*", "days_to_return"): "zbee_zcl_hvac.thermostat.day_sequence",
+    (0x0201, "*", "mode_to_return"): "zbee_zcl_hvac.thermostat.mode_sequence",
+    (0x0201, "*", "transitions"): "",
     (0x0019, "*", "payload_type"): "zbee_zcl_general.ota.payload.type",
     (0x0019, "*", "query_jitter"): "zbee_zcl_general.ota.query_jitter",
     (0x0019, "*", "manufacturer_code"): "zbee_zcl_general.ota.manufacturer_code",
