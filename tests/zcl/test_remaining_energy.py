@@ -2,12 +2,18 @@
 Measurement follows the On/Off relay (load when on, standby when off) with values consistent
 with its multiplier / divisor attributes; Metering integrates the power over the node's clock
 (CurrentSummationDelivered) and InstantaneousDemand follows; both read over the air and
-reported by the reporting engine on change and at the maximum interval."""
+reported by the reporting engine on change and at the maximum interval; the reports as
+Wireshark dissects them."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from tests.framing import over_air_zcl
+from tests.tshark import assert_no_malformed, tshark_fields
 from tests.zcl.zclfakes import CONTROLLER_IEEE, LIGHT, LIGHT_IEEE, MS, AppNode, S, pair
 from zigmesh.aps.primitives import ApsAddrMode
+from zigmesh.capture.pcap import write_pcap
 from zigmesh.zcl.cluster import ClientCluster
 from zigmesh.zcl.clusters.control import ON_OFF, OnOff
 from zigmesh.zcl.clusters.energy import (
@@ -19,7 +25,13 @@ from zigmesh.zcl.clusters.energy import (
 from zigmesh.zcl.destination import Destination
 from zigmesh.zcl.devices import SMART_PLUG
 from zigmesh.zcl.engine import ZclEndpoint, ZclEvent
-from zigmesh.zcl.foundation import ReadAttributesResponse, ReportAttributes
+from zigmesh.zcl.foundation import (
+    AttributeRecord,
+    ReadAttributesResponse,
+    ReportAttributes,
+    foundation_frame,
+)
+from zigmesh.zcl.frame import Direction
 
 PLUG = Destination.short(LIGHT, 1)
 EM = ELECTRICAL_MEASUREMENT.id
@@ -225,3 +237,49 @@ def test_metering_and_power_are_reported_on_change_and_at_max_interval() -> None
     late = [(t, v) for t, c, a, v in reports if (c, a) == (MT, 0x0000)][n:]
     assert len(late) == 6
     assert all(b[0] - a[0] == 600 * S for a, b in zip(late, late[1:], strict=False))
+
+
+def test_plug_reports_as_wireshark_dissects_them(tmp_path: Path) -> None:
+    em = ElectricalMeasurement(load_w=2000.0, standby_w=1.0)
+    meter = Metering(values={"current_summation_delivered": 0x0123_4567_89AB})
+    net, plug, _ = _custom(em, meter)
+    _at(net, 3_600 * S)
+    meter.refresh()
+    reports = (
+        (MT, ("current_summation_delivered", "instantaneous_demand")),
+        (EM, ("rms_voltage", "rms_current", "active_power")),
+    )
+    frames, sent = [], []
+    for n, (cid, names) in enumerate(reports):
+        server = plug.servers[cid]
+        recs = []
+        for name in names:
+            a = server.definition.resolve(name)
+            recs.append(AttributeRecord(a.id, a.type, server.value_of(a)))
+            sent.append((a.id, server.value_of(a)))
+        z = foundation_frame(ReportAttributes(tuple(recs)), n, Direction.SERVER_TO_CLIENT)
+        frames.append((n * 1000, over_air_zcl(z.encode(), cid, seq=n)))
+    pcap = tmp_path / "plug.pcap"
+    write_pcap(pcap, frames)
+    assert_no_malformed(pcap)
+    assert sent == [
+        (0x0000, 0x0123_4567_89AB + 2000),
+        (0x0400, 2000),
+        (0x0505, 230),
+        (0x0508, 8696),
+        (0x050B, 2000),
+    ]
+    fields = [
+        "zbee_zcl_se.met.attr_id",
+        "zbee_zcl_meas_sensing.elecmes.attr_id",
+        "zbee_zcl.attr.uint48",
+        "zbee_zcl.attr.int24",
+        "zbee_zcl.attr.uint16",
+        "zbee_zcl.attr.int16",
+    ]
+    met, elec = tshark_fields(pcap, fields)
+    assert [int(x, 0) for x in met[0].split(",")] == [0x0000, 0x0400]
+    assert (int(met[2], 0), int(met[3], 0)) == (0x0123_4567_89AB + 2000, 2000)
+    assert [int(x, 0) for x in elec[1].split(",")] == [0x0505, 0x0508, 0x050B]
+    assert [int(x, 0) for x in elec[4].split(",")] == [230, 8696]
+    assert int(elec[5], 0) == 2000
