@@ -413,7 +413,35 @@ def _parse_bytes(raw: bytes, source: str, seed: int | None) -> Scenario:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError("", f"not valid TOML: {exc}", source) from None
+    except RecursionError:
+        raise ScenarioError("", _TOO_DEEP, source) from None
+    if _nesting(data) > MAX_NESTING:
+        raise ScenarioError("", _TOO_DEEP, source)
     return parse_scenario(data, source, seed)
+
+
+#: deepest nesting of tables and arrays in a scenario (the deepest real one is 3 or 4)
+MAX_NESTING = 32
+_TOO_DEEP = f"tables and arrays nested more than {MAX_NESTING} levels deep"
+
+
+def _nesting(data: object) -> int:
+    """How deep tables and arrays nest in ``data`` (a tomllib document), without recursion."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children: list[object] = list(value.values())
+        elif isinstance(value, list):
+            children = list(value)
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if depth > MAX_NESTING:
+            break
+        stack.extend((c, depth + 1) for c in children)
+    return deepest
 
 
 # --- the parser ------------------------------------------------------------------------------

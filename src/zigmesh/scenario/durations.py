@@ -4,7 +4,9 @@ A duration is either a string of one or more ``<number><unit>`` parts (``"500ms"
 ``"10m"``, ``"1h30m"``; units ``us``/``µs``, ``ms``, ``s``, ``m``/``min``, ``h``; spaces between
 number and unit allowed) or a plain TOML number of seconds (``90``, ``0.25``). The result is an
 ``int`` of microseconds (DESIGN.md section 3.6), rounded half-to-even to the nearest microsecond;
-string arithmetic is exact (``"0.1s"`` is 100000 us).
+string arithmetic is exact (``"0.1s"`` is 100000 us). No duration exceeds
+:data:`MAX_DURATION_US` (one year of virtual time): anything longer is a typo or an overflow,
+refused with a clear message rather than a run that never ends.
 """
 
 from __future__ import annotations
@@ -12,10 +14,14 @@ from __future__ import annotations
 import math
 import re
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import NoReturn
 
 from zigmesh.errors import ZigmeshError
 
-__all__ = ["ScenarioError", "format_duration", "parse_duration"]
+__all__ = ["MAX_DURATION_US", "ScenarioError", "format_duration", "parse_duration"]
+
+#: the longest duration a scenario may give (365 days)
+MAX_DURATION_US = 365 * 24 * 3_600_000_000
 
 
 class ScenarioError(ZigmeshError):
@@ -64,16 +70,36 @@ def parse_duration(value: object, where: str) -> int:
     if isinstance(value, int):
         if value < 0:
             raise ScenarioError(where, f"must not be negative, got {value!r}")
-        return value * 1_000_000
+        return _bounded(value * 1_000_000, value, where)
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ScenarioError(where, f"must be a finite duration, got {value!r}")
         if value < 0.0:
             raise ScenarioError(where, f"must not be negative, got {value!r}")
-        return round(value * 1_000_000)
+        if value > MAX_DURATION_US / 1_000_000:
+            _too_long(value, where)
+        return _bounded(round(value * 1_000_000), value, where)
     if isinstance(value, str):
-        return _parse_text(value, where)
+        return _bounded(_parse_text(value, where), value, where)
     raise ScenarioError(where, f"must be a duration, {_HINT}; got {value!r}")
+
+
+def _bounded(us: int, value: object, where: str) -> int:
+    if us > MAX_DURATION_US:
+        _too_long(value, where)
+    return us
+
+
+def _too_long(value: object, where: str) -> NoReturn:
+    try:
+        shown = repr(value)
+    except ValueError:  # an int too long to print
+        shown = "a number too large to print"
+    if len(shown) > 40:
+        shown = shown[:37] + "..."
+    raise ScenarioError(
+        where, f"must be at most {format_duration(MAX_DURATION_US)} (365 days), got {shown}"
+    )
 
 
 def _parse_text(text: str, where: str) -> int:
