@@ -50,7 +50,7 @@ def _os_error(exc: OSError, path: str) -> str:
 
 
 def _out_dir_problem(out: str) -> str | None:
-    """Why ``--out`` cannot be the output directory (None: it can, and now exists)."""
+    """Why ``--out`` cannot be the output directory (None: it can be; the run creates it)."""
     path = Path(out)
     if path.exists() and not path.is_dir():
         return f"--out {out}: exists and is not a directory"
@@ -58,11 +58,9 @@ def _out_dir_problem(out: str) -> str | None:
         if parent.exists():
             if not parent.is_dir():
                 return f"--out {out}: {parent} is a file, not a directory"
+            if not path.exists() and not os.access(parent, os.W_OK | os.X_OK):
+                return f"--out {out}: cannot create a directory in {parent}"
             break
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        return f"--out {out}: cannot create the directory: {exc.strerror or exc}"
     return None
 
 
