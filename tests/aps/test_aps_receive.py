@@ -215,6 +215,26 @@ def test_command_ack_and_duplicate() -> None:
     assert f.cluster_id is None and f.dst_endpoint is None
 
 
+def test_command_relayed_unsecured_by_the_parent_is_not_remembered() -> None:
+    """The Transport-Key a parent relays to its joining child comes NWK-unsecured from the
+    parent's address but with the trust center's APS counter: remembered under the parent's
+    address, it made the parent's own frame with that counter a "duplicate" later (acked,
+    never delivered: a message lost silently)."""
+    aps, nwk, eps = setup()
+    got: list[ApsmeCommandIndication] = []
+    aps.set_apsme_user(got.append)
+    relayed = ApsFrame(ApsFrameType.COMMAND, counter=16, payload=SwitchKey(1).encode())
+    nwk.indicate(relayed.encode(), PEER, security_use=False)
+    nwk.clock.run(9_000_000)
+    nwk.indicate(data(16), PEER)  # the parent's own frame, its counter happens to be 16
+    assert len(eps[1].indications) == 1 and aps.stats.duplicates_rejected == 0
+    # a secured command is remembered as before
+    secured = ApsFrame(ApsFrameType.COMMAND, counter=17, payload=SwitchKey(1).encode())
+    nwk.indicate(secured.encode(), PEER)
+    nwk.indicate(secured.encode(), PEER)
+    assert len(got) == 2 and aps.stats.duplicates_rejected == 1
+
+
 def test_broadcast_command() -> None:
     aps, nwk, eps = setup()
     got: list[ApsmeCommandIndication] = []

@@ -29,6 +29,7 @@ from zigmesh.nwk.join import JoinState
 from zigmesh.nwk.many_to_one import RecordState
 from zigmesh.nwk.nwk import Nwk, NwkConfig
 from zigmesh.nwk.primitives import NldeDataConfirm, NlmeJoinConfirm, NwkAddrMode, NwkStatus
+from zigmesh.nwk.route_discovery import RECORD_WAIT_US
 from zigmesh.nwk.routing import (
     DIRECT_MAX_COST,
     NEIGHBOR_FAILURE_LIMIT,
@@ -803,3 +804,69 @@ def test_many_to_one_fallback_prefers_a_neighbour_nearer_the_concentrator() -> N
     # a new request starts the alternates afresh
     nwk.mto.note_copy(COORD, 10, far, 1)
     assert nwk.mto.alternate(COORD, ALT, 5) == far
+
+
+# -- a concentrator answering a device it holds no record for waits for the record -------------
+
+
+def _answer(nwk: Nwk, dst: int, handle: int) -> None:
+    nwk.nlde_data_request(NwkAddrMode.NWK, dst, aps_payload(handle), handle)
+
+
+def test_concentrator_waits_for_the_record_of_a_device_that_just_talked() -> None:
+    nwk, mac, k = _concentrator()
+    rx(nwk, data_frame(SRC, COORD, aps_payload(1)), 0x0909)  # several hops out, no record
+    assert nwk.mto.unreachable_sender(SRC)
+    _answer(nwk, SRC, 5)  # our answer (an APS ACK): no route yet
+    k.run(k.now() + 1 * S)
+    assert nwk.stats.route_discoveries == 0  # no flood for one device
+    assert not [s for s in mac.take() if s.dst == 0x0101]
+    # its record arrives (its retry carries it): the answer goes source-routed at once
+    rx(nwk, command_frame(RouteRecord((0x0102, 0x0101)), SRC, COORD, seq=7), 0x0101)
+    k.run(k.now() + 1)
+    out = [s for s in mac.take() if s.dst == 0x0101]
+    assert out and NwkFrame.decode(out[0].msdu).source_route is not None
+    assert nwk.stats.route_discoveries == 0
+
+
+def test_concentrator_discovers_after_the_record_wait_or_for_a_silent_device() -> None:
+    nwk, mac, k = _concentrator()
+    rx(nwk, data_frame(SRC, COORD, aps_payload(1)), 0x0909)
+    _answer(nwk, SRC, 5)
+    k.run(k.now() + RECORD_WAIT_US - 1)
+    assert nwk.stats.route_discoveries == 0
+    k.run(k.now() + 2)
+    assert nwk.stats.route_discoveries == 1  # no record came: a discovery as usual
+    # a device we did not hear from lately: a discovery at once
+    _answer(nwk, DST, 6)
+    k.run(k.now() + 1)
+    assert nwk.stats.route_discoveries == 2
+
+
+def test_rejoin_rescan_waits_for_its_own_poll_to_end() -> None:
+    """The rejoin response never came and the poll for it is still running when the wait
+    ends: the next scan waits for the poll (the MAC refuses a scan during a poll; it raised
+    LocalProtocolError out of the kernel in a 1,000-node run)."""
+    nwk, mac, k, events = make_nwk(
+        0x0ED1,
+        device_type=DeviceType.END_DEVICE,
+        config=NwkConfig(rejoin_on_parent_loss=False),
+    )
+    scans: list[int] = []
+
+    def scan(*args: object, **kw: object) -> None:
+        if nwk.join.polling:
+            raise AssertionError("scan during the rejoin's poll")
+        scans.append(k.now())
+
+    mac.mlme_scan_request = scan  # type: ignore[method-assign]
+    nwk.join.rejoin()
+    k.run(k.now() + 1)
+    assert len(scans) == 1
+    nwk.join.polling = True  # its poll for the rejoin response still runs
+    nwk._on_mac(MlmeScanConfirm(MacStatus.NO_BEACON, ScanType.ACTIVE, 0, (), (), ()))
+    k.run(k.now() + 100 * MS)
+    assert len(scans) == 1 and nwk.join.state == JoinState.REJOIN_SCANNING
+    nwk.join.polling = False
+    k.run(k.now() + 100 * MS)
+    assert len(scans) == 2

@@ -408,7 +408,12 @@ class Receiver:
         ack = (
             frame.ack_request and frame.delivery_mode == _UNICAST and ind.dst_addr < _BROADCAST_MIN
         )
-        if aps.duplicates.check_and_add(src, counter, aps.clock.now()):
+        # a command that came NWK-unsecured is a parent relaying the trust center's
+        # Transport-Key to us while we join: its APS counter is the trust center's, not the
+        # parent's, so remembering it under the parent's address would reject the parent's own
+        # frame with that counter later as a duplicate (acknowledged, never delivered). A
+        # repeated Transport-Key is harmless; it is not remembered.
+        if ind.security_use and aps.duplicates.check_and_add(src, counter, aps.clock.now()):
             stats.duplicates_rejected += 1
             if ack:
                 self.send_ack(self._ack_to(ind, frame, counter, key_id, src_ieee))

@@ -425,7 +425,7 @@ class Join:
         nwk = self._nwk
         if self.state != JoinState.REJOIN_SCANNING:
             return
-        if nwk.child.polling or nwk.scan_owner is not None or nwk.mac.busy:
+        if self.polling or nwk.child.polling or nwk.scan_owner is not None or nwk.mac.busy:
             # wait for the MAC to finish what it does
             self._timer = nwk.clock.call_later(20_000, self._scan, channels, duration)
             return

@@ -48,7 +48,9 @@ _NO_ADDRESS = UNASSIGNED_ADDRESS
 MTORR_HOLDOFF_US = 10 * S
 #: a route record the concentrator has not confirmed yet (by source-routing a frame to its
 #: source) goes again before a data frame at most this often
-RECORD_RESEND_US = 5 * S
+RECORD_RESEND_US = 1 * S
+#: a device heard with no route record counts as having one on its way this long
+UNREACHABLE_US = 2 * S
 
 
 class RecordState(Enum):
@@ -62,7 +64,15 @@ class ManyToOne:
     """Concentrator side (periodic many-to-one route requests, route record table) and router
     side (route records)."""
 
-    __slots__ = ("_nwk", "_timer", "_repair_timer", "_last_mtorr", "_records", "_alternates")
+    __slots__ = (
+        "_nwk",
+        "_timer",
+        "_repair_timer",
+        "_last_mtorr",
+        "_records",
+        "_alternates",
+        "_unreachable",
+    )
 
     def __init__(self, nwk: Nwk) -> None:
         self._nwk = nwk
@@ -75,6 +85,8 @@ class ManyToOne:
         #: concentrator -> (request id, neighbour -> the path cost it advertised in that
         #: request): the loop-free alternates of a many-to-one route
         self._alternates: dict[int, tuple[int, dict[int, int]]] = {}
+        #: devices heard lately from several hops away with no route record: when
+        self._unreachable: dict[int, int] = {}
 
     def stop(self) -> None:
         for h in (self._timer, self._repair_timer):
@@ -82,6 +94,7 @@ class ManyToOne:
                 h.cancel()
         self._timer = self._repair_timer = None
         self._records.clear()
+        self._unreachable.clear()
 
     # -- concentrator ----------------------------------------------------------------------
 
@@ -137,9 +150,20 @@ class ManyToOne:
         if src == prev_hop:
             if nwk.neighbors.get(src) is None and table.relays(src, now) is None:
                 table.update(src, (), now)
+                nwk.routing.record_arrived(src)
             return
         if prev_hop != _NO_ADDRESS and table.relays(src, now) is None:
+            self._unreachable[src] = now
+            if len(self._unreachable) > 64:
+                for a in [a for a, t in self._unreachable.items() if now - t > UNREACHABLE_US]:
+                    del self._unreachable[a]
             self.on_route_failure()
+
+    def unreachable_sender(self, address: int) -> bool:
+        """The device talked to us lately from several hops away while we hold no route
+        record for it (:meth:`learn_from`): its record is on its way."""
+        t = self._unreachable.get(address)
+        return t is not None and self._nwk.clock.now() - t < UNREACHABLE_US
 
     # -- routers ---------------------------------------------------------------------------
 
@@ -250,6 +274,8 @@ class ManyToOne:
             if nwk.nib.nwk_is_concentrator:
                 if _valid_path(frame.src, me, relays):
                     nwk.route_records.update(frame.src, relays, now)
+                    self._unreachable.pop(frame.src, None)
+                    nwk.routing.record_arrived(frame.src)
                 else:
                     nwk.stats.rx_bad_route_record += 1
             return

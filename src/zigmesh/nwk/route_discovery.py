@@ -21,6 +21,9 @@ bound them; the spec leaves them open):
   beyond it fails at once (ROUTE_DISCOVERY_FAILED, ``drop_rreq_rate_limited``);
 * **counter-based suppression**: a route request (ours or relayed, many-to-one included) is not
   repeated once :data:`RREQ_QUORUM` neighbours were heard relaying it;
+* a concentrator answering a device that just talked to it from several hops away without a
+  route record waits up to :data:`RECORD_WAIT_US` for the record (the device's APS retry
+  carries one) instead of flooding the network for one device;
 * the route to a concentrator comes from its many-to-one requests, never from a discovery
   (:mod:`zigmesh.nwk.routing`, :mod:`zigmesh.nwk.many_to_one`).
 """
@@ -47,12 +50,16 @@ from zigmesh.nwk.tables import DeviceType, RouteStatus
 
 if TYPE_CHECKING:
     from zigmesh.nwk.nwk import Nwk, TxDone
+    from zigmesh.nwk.routing import Hop
 
 __all__ = ["DiscoveryState", "RouteDiscovery", "RREQ_QUORUM"]
 
 #: a route request is not broadcast again (nwkcInitialRREQRetries / nwkcRREQRetries) once this
 #: many neighbours were heard relaying it: they carry it on (counter-based flood suppression)
 RREQ_QUORUM = 2
+#: a concentrator's answer to a device it holds no route record for waits this long for one
+#: (two APS retries of the device) before a route discovery
+RECORD_WAIT_US = 3_500_000
 
 _COMMAND = NwkFrameType.COMMAND
 _MAC_BROADCAST = 0xFFFF
@@ -158,6 +165,7 @@ class RouteDiscovery:
         "_mto_disc",
         "_tokens",
         "_tokens_at",
+        "_awaiting",
     )
 
     _nwk: Nwk
@@ -168,6 +176,8 @@ class RouteDiscovery:
     _mto_disc: _Discovery | None
     _tokens: float
     _tokens_at: int
+    #: concentrator: frames waiting for their destination's route record, by destination
+    _awaiting: dict[int, list[_Pending]]
 
     if TYPE_CHECKING:
 
@@ -192,6 +202,8 @@ class RouteDiscovery:
             code: NwkStatusCode,
         ) -> None: ...
 
+        def resolve(self, dst: int, records: bool = True) -> Hop | None: ...
+
         def set_route(
             self,
             dst: int,
@@ -213,6 +225,60 @@ class RouteDiscovery:
         return self._rreq_id
 
     def _buffer(self, p: _Pending) -> None:
+        nwk = self._nwk
+        dst = p.frame.dst
+        if (
+            dst not in self._disc
+            and nwk.nib.nwk_is_concentrator
+            and nwk.mto.unreachable_sender(dst)
+            and self._await_record(p)
+        ):
+            return
+        self._discover_for(p)
+
+    def _await_record(self, p: _Pending) -> bool:
+        """A concentrator holding no route to a device that just talked to it (it answers a
+        frame of the device's: an APS ACK, a response): one route discovery would flood the
+        whole network for one device, so the frame waits up to :data:`RECORD_WAIT_US` for the
+        device's route record (its next frame to us, its APS retry, carries one: its record is
+        unconfirmed, or the many-to-one request asked everyone again); then a discovery as
+        usual."""
+        nwk = self._nwk
+        dst = p.frame.dst
+        waiting = self._awaiting.get(dst)
+        if waiting is None:
+            if len(self._awaiting) >= nwk.config.route_discovery_buffer:
+                return False
+            waiting = self._awaiting[dst] = []
+            nwk.clock.call_later(RECORD_WAIT_US, self._record_wait_over, dst)
+        waiting.append(p)
+        return True
+
+    def record_arrived(self, dst: int) -> None:
+        """A route record for ``dst`` came: the frames waiting for it go (source-routed)."""
+        for p in self._awaiting.pop(dst, ()):
+            self.send_unicast(
+                p.frame,
+                on_done=p.user,
+                originated=p.originated,
+                nsdu_handle=p.nsdu_handle,
+                repaired=p.repaired,
+            )
+
+    def _record_wait_over(self, dst: int) -> None:
+        for p in self._awaiting.pop(dst, ()):
+            if self.resolve(dst) is not None:
+                self.send_unicast(
+                    p.frame,
+                    on_done=p.user,
+                    originated=p.originated,
+                    nsdu_handle=p.nsdu_handle,
+                    repaired=p.repaired,
+                )
+            else:
+                self._discover_for(p)
+
+    def _discover_for(self, p: _Pending) -> None:
         nwk = self._nwk
         dst = p.frame.dst
         d = self._disc.get(dst)

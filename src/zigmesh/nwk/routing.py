@@ -99,6 +99,7 @@ class Routing(RouteDiscovery):
         self._buffered = 0
         self._rebroadcasts: dict[int, _Rebroadcast] = {}
         self._mto_disc: _Discovery | None = None
+        self._awaiting: dict[int, list[_Pending]] = {}
 
     def stop(self) -> None:
         for d in self._disc.values():
@@ -112,6 +113,7 @@ class Routing(RouteDiscovery):
                 r.timer.cancel()
         self._rebroadcasts.clear()
         self._buffered = 0
+        self._awaiting.clear()
 
     @property
     def discoveries_underway(self) -> int:
