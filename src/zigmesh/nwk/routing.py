@@ -264,9 +264,10 @@ class Routing(RouteDiscovery):
         return None if best is None else best[3]
 
     def _toward_coordinator(self, prev_hop: int) -> Hop | None:
-        """No route to the coordinator (the trust center and concentrator): up the join tree
-        (:meth:`uplink`) as a provisional many-to-one route, the concentrator's next request
-        replacing it, instead of a network-wide route discovery."""
+        """No route to the coordinator (the trust center and concentrator): a neighbour that
+        advertised a path in the concentrator's last request, else up the join tree
+        (:meth:`uplink`), as a provisional many-to-one route the concentrator's next request
+        replaces, instead of a network-wide route discovery."""
         nwk = self._nwk
         up = nwk.mto.alternate(_COORDINATOR, prev_hop, MAX_PATH_COST)
         if up is None:
@@ -288,7 +289,8 @@ class Routing(RouteDiscovery):
     def _loop_on_many_to_one(self, entry: RouteEntry, prev_hop: int) -> Hop | None:
         """Our many-to-one route points back at the neighbour that just handed us a frame for
         the concentrator (a route taken from the join tree meets one from the concentrator's
-        request): go up the join tree instead, or fail and let the route be rediscovered."""
+        request): a loop-free alternate from that request, else up the join tree, else fail
+        and let the route be found again."""
         nwk = self._nwk
         nwk.stats.route_loops += 1
         up = nwk.mto.alternate(entry.destination_address, prev_hop, entry.path_cost)

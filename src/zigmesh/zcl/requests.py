@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zigmesh.errors import LocalProtocolError
 from zigmesh.pending import Pending
@@ -38,17 +38,18 @@ __all__ = ["ZclRequests"]
 class ZclRequests:
     """Mixin of :class:`~zigmesh.zcl.engine.ZclEndpoint`: profile-wide requests by name."""
 
-    def request(
-        self,
-        dst: Destination,
-        cluster_id: int,
-        command: FoundationPayload,
-        *,
-        manufacturer_code: int | None = None,
-        direction: Direction = Direction.CLIENT_TO_SERVER,
-        **kw: Any,
-    ) -> Pending[ZclResult]:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by ZclEndpoint, which mixes this class in
+
+        def request(
+            self,
+            dst: Destination,
+            cluster_id: int,
+            command: FoundationPayload,
+            *,
+            manufacturer_code: int | None = None,
+            direction: Direction = Direction.CLIENT_TO_SERVER,
+            **kw: Any,
+        ) -> Pending[ZclResult]: ...
 
     @staticmethod
     def _attrs(
