@@ -10,7 +10,7 @@ from zigmesh.capture.pcap import read_pcap
 from zigmesh.mac.frames import MacFrame
 from zigmesh.nwk.constants import S
 from zigmesh.nwk.frames import NwkFrame
-from zigmesh.persist.store import SqliteStore
+from zigmesh.persist.store import MemoryStore, SqliteStore
 from zigmesh.phy import RadioState
 from zigmesh.security.hashing import install_code_with_crc
 from zigmesh.sim.world import World
@@ -297,10 +297,10 @@ def test_sixty_node_secured_network_every_device_gets_a_unique_link_key(tmp_path
 
 
 def test_router_reboot_without_persistence_is_rejected_by_its_neighbours() -> None:
-    """The failure persistence prevents: with the in-memory store (RAM, lost with the power)
+    """The failure persistence prevents: with a volatile store (RAM, lost with the power)
     the rebooted router joins afresh and restarts its frame counter at 0, below what its
     neighbours last accepted from it, so they drop its frames."""
-    w = _line(5)  # default store: MemoryStore
+    w = _line(5, store=MemoryStore())  # a volatile store: RAM, lost with the power
     w.run(40 * S)
     r = w["r1"]
     hub = w.coordinator

@@ -24,8 +24,9 @@ rejoin flag joins again. Application endpoints (1-240) register with ``node.aps`
 Persistence (DESIGN.md 6): with a :class:`~zigmesh.persist.store.StateStore` the node saves its
 keys, frame counters, network parameters, bindings and groups after joining, after key changes
 and every ``counter_persist_interval`` outgoing frames; :meth:`start` and :meth:`restart` with
-a saved state reload it (outgoing counters jumped forward by that interval) and rejoin with a
-secured NWK rejoin instead of a fresh association.
+a saved state reload it (outgoing counters jumped forward by that interval): the coordinator and
+routers resume their network with its children (:mod:`zigmesh.nwk.resume`), end devices rejoin
+with a secured NWK rejoin instead of a fresh association.
 
 Sans-IO: the node takes a clock and a ``random.Random`` and never reads the time itself.
 """
@@ -42,21 +43,24 @@ from zigmesh.aps.primitives import ApsmeCommandIndication
 from zigmesh.clock import Clock, TimerHandle
 from zigmesh.errors import LocalProtocolError
 from zigmesh.mac.mac import Mac, MacConfig, MacStats
-from zigmesh.nwk.commands import CapabilityInformation
+from zigmesh.nwk.commands import CapabilityInformation, NwkStatusCode
 from zigmesh.nwk.constants import MS, S
 from zigmesh.nwk.nwk import Nwk, NwkConfig, NwkStats
 from zigmesh.nwk.primitives import (
     JoinMethod,
     NldeDataIndication,
     NlmeJoinConfirm,
+    NlmeJoinIndication,
     NlmeLeaveConfirm,
     NlmeLeaveIndication,
     NlmeNetworkDiscoveryConfirm,
     NlmeNetworkFormationConfirm,
+    NlmeNwkStatusIndication,
     NlmeStartRouterConfirm,
     NwkEvent,
     NwkStatus,
 )
+from zigmesh.nwk.resume import ResumeState, resume_network, saved_children
 from zigmesh.nwk.security import NwkSecurityContext
 from zigmesh.persist.counters import CounterPersistence
 from zigmesh.persist.snapshot import NodeSnapshot
@@ -590,6 +594,7 @@ class Node:
             aps_counter=self.aps.counter,
             nwk_sequence_number=nib.nwk_sequence_number,
             saved_at_us=self.clock.now(),
+            children=saved_children(nwk) if nwk.is_router else (),
         )
 
     def save(self) -> bool:
@@ -606,8 +611,9 @@ class Node:
         return True
 
     def _restore(self, snap: NodeSnapshot) -> None:
-        """Reload keys (counters jumped), network parameters, bindings and groups, then
-        rejoin: the coordinator re-forms on its saved channel and PAN, others NWK-rejoin."""
+        """Reload keys (counters jumped), network parameters, bindings and groups, then the
+        coordinator and routers resume the saved network with their children
+        (:func:`~zigmesh.nwk.resume.resume_network`), end devices NWK-rejoin."""
         cfg = self.config
         self.stats.restores += 1
         self.stats.join_attempts += 1
@@ -636,13 +642,26 @@ class Node:
         nwk = self.nwk
         nib = nwk.nib
         nib.nwk_sequence_number = snap.nwk_sequence_number
-        if self.role == Role.COORDINATOR:
-            self.state = NodeState.FORMING
-            nwk.nlme_network_formation_request(
-                [snap.channel],
-                cfg.scan_duration,
-                pan_id=snap.pan_id,
-                extended_pan_id=snap.extended_pan_id,
+        if self.security_manager is not None:
+            tc = self.keys.link_key_partners()
+            self.security_manager.restored(tc[0] if tc else None)
+        if self.role != Role.END_DEVICE:
+            coordinator = self.role == Role.COORDINATOR
+            self.state = NodeState.FORMING if coordinator else NodeState.STARTING_ROUTER
+            resume_network(
+                nwk,
+                ResumeState(
+                    coordinator=coordinator,
+                    pan_id=snap.pan_id,
+                    extended_pan_id=snap.extended_pan_id,
+                    channel=snap.channel,
+                    network_address=snap.network_address,
+                    depth=snap.depth,
+                    update_id=snap.nwk_update_id,
+                    capability=self.capability,
+                    parent_address=snap.parent_address,
+                    children=snap.children,
+                ),
             )
             return
         nib.nwk_extended_pan_id = snap.extended_pan_id
@@ -653,12 +672,9 @@ class Node:
         nwk.set_network_address(snap.network_address)
         self.mac.pib.mac_pan_id = snap.pan_id
         self.mac.mlme_set("phy_current_channel", snap.channel)
-        if self.role == Role.ROUTER or self.config.rx_on_when_idle:
+        if self.config.rx_on_when_idle:
             # the Rejoin Response comes unsolicited-fast: listen for it
             self.mac.mlme_set("mac_rx_on_when_idle", True)
-        if self.security_manager is not None:
-            tc = self.keys.link_key_partners()
-            self.security_manager.restored(tc[0] if tc else None)
         self.state = NodeState.REJOINING
         nwk.nlme_join_request(
             snap.extended_pan_id,
@@ -694,10 +710,19 @@ class Node:
                 self._left()
                 if ev.rejoin:
                     self._timer = self.clock.call_later(100 * MS, self._rejoin_after_leave)
+            else:
+                self._save_soon()
         elif t is NlmeLeaveConfirm:
             assert isinstance(ev, NlmeLeaveConfirm)
             if ev.device_address is None:
                 self._left()
+            else:
+                self._save_soon()  # a child left: the saved child table follows
+        elif t is NlmeJoinIndication or (
+            t is NlmeNwkStatusIndication
+            and ev.status == NwkStatusCode.PAN_IDENTIFIER_UPDATE  # type: ignore[union-attr]
+        ):
+            self._save_soon()  # a new child, a new PAN ID (3.6.1.13)
         self.aps.on_nwk_event(ev)
         if self.trust_center is not None:
             self.trust_center.on_nwk_event(ev)
@@ -762,6 +787,7 @@ class Node:
             # a rejoin (parent loss) completed
             self.stats.join_times_us.append(self.clock.now())
             self.zdo.device_annce()
+            self._save_soon()  # the parent, or the PAN ID, may be new
 
     def _rejoin_after_leave(self) -> None:
         self._timer = None

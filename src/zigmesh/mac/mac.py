@@ -1614,7 +1614,15 @@ class Mac:
 
     def _on_beacon(self, f: MacFrame, rssi: int, lqi: int, now: int) -> None:
         scan = self._scan
-        if scan is None or scan.scan_type == ScanType.ED or scan.scan_type == ScanType.ORPHAN:
+        if scan is None:
+            # outside a scan: a beacon of our PAN (7.5.6.2) with a payload is still reported
+            # (MLME-BEACON-NOTIFY.indication, 7.1.5.1.3): Zigbee's PAN ID conflict detection
+            if f.src_pan != self.pib.mac_pan_id or self.pib.mac_pan_id == _BROADCAST:
+                self.stats.rx_ignored += 1
+                return
+            self._beacon_notify(f, rssi, lqi, now)
+            return
+        if scan.scan_type == ScanType.ED or scan.scan_type == ScanType.ORPHAN:
             self.stats.rx_ignored += 1
             return
         try:
@@ -1654,6 +1662,37 @@ class Mac:
                     f.seq or 0, pd, b.pending_short + b.pending_extended, b.payload
                 )
             )
+
+    def _beacon_notify(self, f: MacFrame, rssi: int, lqi: int, now: int) -> None:
+        """A beacon of our PAN heard outside a scan: reported if it has a payload."""
+        try:
+            b = f.as_beacon()
+        except DecodeError:
+            self.stats.rx_decode_error += 1
+            return
+        src = f.src_addr
+        if src is None or f.src_pan is None or not b.payload:
+            self.stats.rx_ignored += 1
+            return
+        pd = PanDescriptor(
+            f.src_mode,
+            f.src_pan,
+            src,
+            self._phy.channel,
+            0,
+            b.superframe,
+            b.gts_permit,
+            lqi,
+            now,
+            rssi,
+            f.seq or 0,
+            b.payload,
+        )
+        self._emit(
+            MlmeBeaconNotifyIndication(
+                f.seq or 0, pd, b.pending_short + b.pending_extended, b.payload
+            )
+        )
 
     # ==========================================================================================
     # scanning (7.5.2.1)

@@ -166,6 +166,11 @@ class NwkStats:
     children_aged_out: int = 0
     address_conflicts: int = 0
     address_changes: int = 0
+    #: PAN ID conflicts detected (3.6.1.13), reports and updates sent, PAN ID changes made
+    pan_id_conflicts: int = 0
+    network_reports_sent: int = 0
+    pan_id_updates_sent: int = 0
+    pan_id_changes: int = 0
     leaves: int = 0
     #: drops by reason
     rx_frames: int = 0

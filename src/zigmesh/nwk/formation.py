@@ -179,6 +179,23 @@ class Formation:
         nwk.start_owner = self._started
         nwk.mac.mlme_start_request(pan, channel, pan_coordinator=True)
 
+    def resume(self, pan_id: int, extended_pan_id: int, channel: int) -> None:
+        """Restart a coordinator on its saved PAN (:mod:`zigmesh.nwk.resume`): MLME-START on
+        the saved PAN ID and channel, no scan; confirmed as a formation."""
+        nwk = self._nwk
+        if nwk.joined or self.state not in (FormationState.IDLE, FormationState.FORMED):
+            nwk.emit_soon(NlmeNetworkFormationConfirm(NwkStatus.INVALID_REQUEST))
+            return
+        nib = nwk.nib
+        nib.nwk_pan_id = pan_id
+        nib.nwk_extended_pan_id = extended_pan_id
+        nib.nwk_logical_channel = channel
+        nib.nwk_depth = 0
+        nwk.set_network_address(COORDINATOR_ADDRESS)
+        self.state = FormationState.STARTING
+        nwk.start_owner = self._started
+        nwk.mac.mlme_start_request(pan_id, channel, pan_coordinator=True)
+
     def _started(self, c: MlmeStartConfirm) -> None:
         nwk = self._nwk
         if self.state != FormationState.STARTING:

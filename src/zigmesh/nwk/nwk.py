@@ -41,6 +41,7 @@ from zigmesh.mac.primitives import (
     McpsDataIndication,
     MlmeAssociateConfirm,
     MlmeAssociateIndication,
+    MlmeBeaconNotifyIndication,
     MlmeCommStatusIndication,
     MlmeDisassociateIndication,
     MlmePollConfirm,
@@ -73,6 +74,7 @@ from zigmesh.nwk.link_cost import LINK_COST_TABLE, MAX_LINK_COST, symmetric_link
 from zigmesh.nwk.link_status import LinkStatusSender
 from zigmesh.nwk.many_to_one import ManyToOne
 from zigmesh.nwk.nib import Nib
+from zigmesh.nwk.pan_conflict import PanConflict
 from zigmesh.nwk.primitives import (
     JoinMethod,
     NldeDataConfirm,
@@ -191,6 +193,7 @@ class Nwk(TransmitEngine):
         self.leave = LeaveProcedure(self)
         self.child = EndDeviceChild(self)
         self.parent = EndDeviceParent(self)
+        self.pan_conflict = PanConflict(self)
         self._mac_dispatch: dict[type, Callable[[MacEvent], None]] = {}
         mac.set_upper(self._on_mac)
 
@@ -578,6 +581,7 @@ class Nwk(TransmitEngine):
             self.leave,
             self.child,
             self.parent,
+            self.pan_conflict,
         ):
             proc.stop()
         if self._permit_timer is not None:
@@ -719,7 +723,10 @@ class Nwk(TransmitEngine):
         elif t is MlmeDisassociateIndication:
             assert isinstance(ev, MlmeDisassociateIndication)
             self._on_disassociate(ev)
-        # orphan and beacon-notify events are not used by Zigbee PRO's NWK
+        elif t is MlmeBeaconNotifyIndication:
+            assert isinstance(ev, MlmeBeaconNotifyIndication)
+            self.pan_conflict.on_beacon(ev)  # 3.6.1.13.1
+        # orphan events are not used by Zigbee PRO's NWK
 
     def _on_disassociate(self, ind: MlmeDisassociateIndication) -> None:
         """MLME-DISASSOCIATE.indication. The MAC reports one from its coordinator (our

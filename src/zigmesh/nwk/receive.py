@@ -20,7 +20,9 @@ from zigmesh.nwk.commands import (
     EndDeviceTimeoutResponse,
     Leave,
     LinkStatus,
+    NetworkReport,
     NetworkStatus,
+    NetworkUpdate,
     RejoinRequest,
     RejoinResponse,
     RouteRecord,
@@ -240,4 +242,10 @@ def receive_command(
     elif t is EndDeviceTimeoutResponse:
         assert isinstance(cmd, EndDeviceTimeoutResponse)
         nwk.child.on_timeout_response(cmd)
-    # network report / update / link power delta: not used by this stack (accepted, ignored)
+    elif t is NetworkReport:
+        assert isinstance(cmd, NetworkReport)
+        nwk.pan_conflict.on_network_report(frame, cmd)  # 3.6.1.13.2
+    elif t is NetworkUpdate:
+        assert isinstance(cmd, NetworkUpdate)
+        nwk.pan_conflict.on_network_update(frame, cmd)
+    # link power delta: not used by this stack (accepted, ignored)

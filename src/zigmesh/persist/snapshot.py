@@ -4,7 +4,9 @@ A :class:`NodeSnapshot` holds everything a Zigbee device keeps in non-volatile m
 identity and role, the network parameters it joined with (channel, PAN ID, extended PAN ID,
 addresses, depth, device type, ``nwkUpdateId``), its security material and frame counters
 (:class:`~zigmesh.security.keys.KeyStoreSnapshot`), the APS binding and group tables and the APS
-and NWK sequence counters.
+and NWK sequence counters, and (routers and the coordinator) the children it had: real stacks keep
+the child table in non-volatile memory (Z-Stack's NV, EmberZNet's child table tokens) so that a
+parent that reboots still knows the end devices polling it.
 
 JSON format (``format_version`` 1)
 ----------------------------------
@@ -18,6 +20,9 @@ give byte-identical text. Values are typed as follows:
   in storage order, as ``bytes.hex()``);
 - everything else (channel, depth, device type, counters, endpoints, cluster IDs, key sequence
   numbers, ``saved_at_us``) is a JSON integer; absent optional values are ``null``;
+- ``children`` is optional (written only when not empty): an array of objects ``ieee`` (16
+  digits), ``network_address`` (4 digits), ``device_type`` (1 router, 2 end device) and
+  ``rx_on_when_idle`` (a JSON boolean);
 - tables are JSON arrays of objects and keep their order (the incoming frame-counter table is
   in least-recently-updated order, which :meth:`KeyStore.restore` relies on).
 
@@ -51,6 +56,7 @@ __all__ = [
     "BINDING_GROUP",
     "BINDING_IEEE",
     "Binding",
+    "Child",
     "NodeSnapshot",
 ]
 
@@ -64,6 +70,9 @@ BINDING_IEEE: Final = 0x03  # 64-bit IEEE address and destination endpoint
 
 #: (src IEEE, src endpoint, cluster, dst addr mode, dst address, dst endpoint)
 Binding = tuple[int, int, int, int, int, int | None]
+#: a child of a router or coordinator: (IEEE address, network address, device type 1 router /
+#: 2 end device, receiver on when idle)
+Child = tuple[int, int, int, bool]
 
 _U8: Final = 0xFF
 _U16: Final = 0xFFFF
@@ -75,6 +84,8 @@ _MAX_APP_ENDPOINT: Final = 0xFE
 #: NWK DeviceType values (zigmesh.nwk.tables.neighbor.DeviceType, Zigbee spec Table 3-63);
 #: spelled out so that persist/ depends on nothing above security/ (tests check they agree)
 _DEVICE_TYPES: Final = frozenset({0, 1, 2})
+_MAX_UNICAST: Final = 0xFFF7
+_CHILD_FIELDS: Final = frozenset({"ieee", "network_address", "device_type", "rx_on_when_idle"})
 _HEX = {n: re.compile(f"[0-9a-f]{{{n}}}") for n in (4, 16, 32)}
 
 _TOP_FIELDS: Final = frozenset(
@@ -200,6 +211,15 @@ def _check_binding(path: str, b: object) -> None:
         raise _fail(f"{path}.dst_addr_mode", f"{mode} is not 1 (group) or 3 (IEEE)")
 
 
+def _check_child(path: str, c: object) -> None:
+    ieee, addr, dtype, rx_on = _tuple(path, c, 4)
+    _int(f"{path}.ieee", ieee, _U64)
+    _int(f"{path}.network_address", addr, _MAX_UNICAST)
+    _int(f"{path}.device_type", dtype, 2, 1)
+    if not isinstance(rx_on, bool):
+        raise _fail(f"{path}.rx_on_when_idle", f"expected a boolean, got {type(rx_on).__name__}")
+
+
 def _check_group(path: str, g: object) -> None:
     group, endpoint = _tuple(path, g, 2)
     _int(f"{path}.group", group, _U16)
@@ -231,6 +251,7 @@ class NodeSnapshot:
     aps_counter: int  # APS counter (8 bits)
     nwk_sequence_number: int  # NWK sequence number (8 bits)
     saved_at_us: int  # simulated time of the snapshot
+    children: tuple[Child, ...] = ()
 
     def __post_init__(self) -> None:
         try:
@@ -263,6 +284,12 @@ class NodeSnapshot:
         _int("aps_counter", self.aps_counter, _U8)
         _int("nwk_sequence_number", self.nwk_sequence_number, _U8)
         _int("saved_at_us", self.saved_at_us, _I64)
+        if not isinstance(self.children, tuple):
+            raise _fail("children", "expected a tuple")
+        for i, c in enumerate(self.children):
+            _check_child(f"children[{i}]", c)
+        _unique("children", [c[0] for c in self.children], "ieee")
+        _unique("children", [c[1] for c in self.children], "network_address")
 
     # -- JSON ------------------------------------------------------------------------------------
 
@@ -299,7 +326,7 @@ class NodeSnapshot:
                 f"unsupported snapshot format version {_show(version)}"
                 f" (this zigmesh reads version {FORMAT_VERSION})",
             )
-        _exact_fields("", d, _TOP_FIELDS)
+        _exact_fields("", d, _TOP_FIELDS | {"children"} if "children" in d else _TOP_FIELDS)
         role = d["role"]
         if not isinstance(role, str):
             raise _fail("role", f"expected a string, got {type(role).__name__}")
@@ -327,6 +354,10 @@ class NodeSnapshot:
             "aps_counter": _int("aps_counter", d["aps_counter"], _U8),
             "nwk_sequence_number": _int("nwk_sequence_number", d["nwk_sequence_number"], _U8),
             "saved_at_us": _int("saved_at_us", d["saved_at_us"], _I64),
+            "children": tuple(
+                _child_from_obj(f"children[{i}]", c)
+                for i, c in enumerate(_list("children", d.get("children", [])))
+            ),
         }
         try:
             return cls(**values)
@@ -349,7 +380,7 @@ def _entry_obj(e: NetworkKeyEntry | None) -> dict[str, Any] | None:
 
 def _to_obj(s: NodeSnapshot) -> dict[str, Any]:
     ks = s.keys
-    return {
+    obj: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "eui64": _h(s.eui64, 16),
         "role": s.role,
@@ -387,6 +418,17 @@ def _to_obj(s: NodeSnapshot) -> dict[str, Any]:
         "nwk_sequence_number": s.nwk_sequence_number,
         "saved_at_us": s.saved_at_us,
     }
+    if s.children:
+        obj["children"] = [
+            {
+                "ieee": _h(ieee, 16),
+                "network_address": _h(addr, 4),
+                "device_type": dtype,
+                "rx_on_when_idle": rx_on,
+            }
+            for ieee, addr, dtype, rx_on in s.children
+        ]
+    return obj
 
 
 # -- from JSON -----------------------------------------------------------------------------------
@@ -539,4 +581,18 @@ def _group_from_obj(path: str, v: object) -> tuple[int, int]:
     return (
         _hex_int(f"{path}.group", d["group"], 4),
         _int(f"{path}.endpoint", d["endpoint"], _MAX_APP_ENDPOINT, 1),
+    )
+
+
+def _child_from_obj(path: str, v: object) -> Child:
+    d = _obj(path, v)
+    _exact_fields(path, d, _CHILD_FIELDS)
+    rx_on = d["rx_on_when_idle"]
+    if not isinstance(rx_on, bool):
+        raise _fail(f"{path}.rx_on_when_idle", f"expected a boolean, got {_json_type(rx_on)}")
+    return (
+        _hex_int(f"{path}.ieee", d["ieee"], 16),
+        _hex_int(f"{path}.network_address", d["network_address"], 4),
+        _int(f"{path}.device_type", d["device_type"], 2, 1),
+        rx_on,
     )

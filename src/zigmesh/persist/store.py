@@ -2,8 +2,11 @@
 
 One small interface, :class:`StateStore`, with two implementations:
 
-- :class:`MemoryStore` (the simulation default) models RAM: ``volatile`` is True, and the World
-  calls ``delete(node)`` when a simulated node loses power, so it reboots with nothing.
+- :class:`MemoryStore` keeps snapshots in a dict. ``MemoryStore()`` models RAM: ``volatile`` is
+  True, and the World calls ``delete(node)`` when a simulated node loses power, so it reboots
+  with nothing. ``MemoryStore(volatile=False)`` models the devices' flash (the World's default:
+  a real Zigbee device keeps its network state in non-volatile memory, so a power blip never
+  makes it forget its network) without a file.
 - :class:`SqliteStore` models flash: one SQLite file per run, one table keyed by node, each save
   one transaction, so a run killed at any point leaves only whole rows.
 
@@ -122,17 +125,19 @@ def _check_node(node: str) -> None:
 
 
 class MemoryStore:
-    """In-memory store (simulation default): a dict of snapshots, lost on power-off."""
+    """In-memory store: a dict of snapshots, lost on power-off unless ``volatile=False`` (then
+    it models flash, the World's default)."""
 
-    __slots__ = ("_data", "_closed")
+    __slots__ = ("_data", "_closed", "_volatile")
 
-    def __init__(self) -> None:
+    def __init__(self, volatile: bool = True) -> None:
         self._data: dict[str, NodeSnapshot] = {}
         self._closed = False
+        self._volatile = volatile
 
     @property
     def volatile(self) -> bool:
-        return True
+        return self._volatile
 
     def _check(self, node: str | None = None) -> None:
         if self._closed:

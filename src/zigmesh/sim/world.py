@@ -13,13 +13,15 @@ Security (``security=True``, the default): every network is a secured Zigbee 3.0
 the coordinator as trust center; ``require_install_codes`` makes the trust center accept only
 devices whose install code it was given (``add_node(install_code=...)`` registers it, or
 ``registered_install_code`` to register another one: a device with a wrong code). ``store``
-(a :class:`~zigmesh.persist.store.StateStore`, default an in-memory one) keeps each node's
-keys, frame counters and network parameters.
+(a :class:`~zigmesh.persist.store.StateStore`) keeps each node's keys, frame counters, network
+parameters and children; the default, ``MemoryStore(volatile=False)``, models the devices'
+flash in memory.
 
 ``power_off`` silences a node at once (its timers stop firing, its radio sleeps and hears
-nothing); ``power_on`` restarts it: with what the store kept (a SQLite store survives a power
-cycle and the node rejoins secured; the in-memory store models RAM and is lost with the power,
-so the node joins afresh).
+nothing); ``power_on`` restarts it with what the store kept: the coordinator and routers
+resume their network (same PAN ID, channel, keys, children; frame counters jumped forward),
+end devices rejoin secured. A volatile store (``MemoryStore()``, RAM) is lost with the power,
+and the node starts afresh.
 
 Topology accessors (``parent_of``, ``depth``, ``neighbor_lqis``, ``routing_table``...) read the
 nodes' NWK tables; ``node_stats`` gives per-node counters.
@@ -128,7 +130,7 @@ class World:
         self._joiners = 0
         self.security = security
         self.require_install_codes = require_install_codes
-        self.store: StateStore = store if store is not None else MemoryStore()
+        self.store: StateStore = store if store is not None else MemoryStore(volatile=False)
         #: install codes the trust center is given: (EUI-64, code with CRC)
         self._install_codes: list[tuple[int, bytes]] = []
 

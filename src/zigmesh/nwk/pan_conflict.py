@@ -1,0 +1,280 @@
+"""PAN identifier conflicts: detection and resolution (Zigbee spec R22 3.6.1.13).
+
+Detection (3.6.1.13.1): a device operating in a network that receives a beacon
+(MLME-BEACON-NOTIFY.indication) on its channel carrying its own PAN ID but no Zigbee PRO
+payload, or another extended PAN ID, has detected a PAN ID conflict. It sends a Network Report
+(3.4.9, report type PAN identifier conflict, the PAN IDs it heard) to the network manager
+(``nwkManagerAddr``, the coordinator by default); the manager handles its own detections
+directly. Reports are held off for :data:`REPORT_HOLDOFF_US` after one was sent.
+
+Resolution (3.6.1.13.2): the network manager picks a random PAN ID used by no network it heard
+nor any in the report, increments ``nwkUpdateId`` and broadcasts a Network Update (3.4.10,
+PAN identifier update) to every device (0xFFFF); it and every device receiving the update
+(with this extended PAN ID and a newer update id) change their PAN ID after
+``nwkNetworkBroadcastDeliveryTime``, and tell the layer above with NLME-NWK-STATUS.indication
+(PAN_IDENTIFIER_UPDATE) so the new PAN ID and update id are saved.
+
+Two PANs with one extended PAN ID must not persist: a device that missed the update (asleep,
+out of range, powered off) hears, in any beacon it gets during a scan, its extended PAN ID
+under another PAN ID with a newer ``nwkUpdateId`` (the beacon payload's update id, 3.6.7) and
+follows it at once, as if the update had reached it. A router resumed from non-volatile state
+(:mod:`zigmesh.nwk.resume`) scans its channel once (:meth:`PanConflict.verify`) to find out.
+End devices that missed it lose their parent (their polls go unanswered) and find the new PAN
+ID by their rejoin scan.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from zigmesh.clock import TimerHandle
+from zigmesh.errors import DecodeError
+from zigmesh.mac.primitives import MlmeBeaconNotifyIndication, MlmeScanConfirm, ScanType
+from zigmesh.nwk.beacon import ZigbeeBeaconPayload
+from zigmesh.nwk.commands import NetworkReport, NetworkUpdate, NwkStatusCode
+from zigmesh.nwk.constants import S
+from zigmesh.nwk.formation import choose_pan_id
+from zigmesh.nwk.frames import NwkFrame
+from zigmesh.nwk.primitives import NlmeNwkStatusIndication
+
+if TYPE_CHECKING:
+    from zigmesh.nwk.nwk import Nwk
+
+__all__ = [
+    "REPORT_HOLDOFF_US",
+    "VERIFY_ATTEMPTS",
+    "VERIFY_RETRY_US",
+    "PanConflict",
+    "newer_update_id",
+]
+
+#: a device sends at most one Network Report per this time (a burst of conflicting beacons
+#: answering one beacon request makes one report)
+REPORT_HOLDOFF_US = 10 * S
+#: the PAN IDs remembered as heard (the report carries at most 31)
+_MAX_HEARD = 31
+#: verification scans of a resumed router, and the pause between them
+VERIFY_ATTEMPTS = 4
+VERIFY_RETRY_US = 1 * S
+#: wait this long for the MAC to be free before a verification scan
+_RETRY_US = 50_000
+_BROADCAST_PAN = 0xFFFF
+
+
+def newer_update_id(candidate: int, current: int) -> bool:
+    """``candidate`` is a later nwkUpdateId than ``current`` (8 bits, wrapping)."""
+    return 0 < ((candidate - current) & 0xFF) < 0x80
+
+
+class PanConflict:
+    """PAN ID conflict detection, reporting and the PAN ID update (module docstring)."""
+
+    __slots__ = (
+        "_nwk",
+        "_heard",
+        "_last_report_us",
+        "_timer",
+        "_verify_timer",
+        "_pending",
+        "_verify_left",
+        "_verify_heard",
+    )
+
+    def __init__(self, nwk: Nwk) -> None:
+        self._nwk = nwk
+        #: PAN IDs heard in beacons on our channel (for the report and the manager's choice)
+        self._heard: set[int] = set()
+        self._last_report_us: int | None = None
+        self._timer: TimerHandle | None = None
+        self._verify_timer: TimerHandle | None = None
+        #: (new PAN ID, update id) to switch to when the timer fires
+        self._pending: tuple[int, int] | None = None
+        #: verification scans left, and whether the current one heard our network
+        self._verify_left = 0
+        self._verify_heard = False
+
+    def stop(self) -> None:
+        for t in (self._timer, self._verify_timer):
+            if t is not None:
+                t.cancel()
+        self._timer = self._verify_timer = None
+        self._pending = None
+        self._heard.clear()
+        self._last_report_us = None
+        self._verify_left = 0
+
+    @property
+    def updating(self) -> bool:
+        """A PAN ID update is scheduled."""
+        return self._pending is not None
+
+    # -- detection (3.6.1.13.1) ------------------------------------------------------------
+
+    def on_beacon(self, ind: MlmeBeaconNotifyIndication) -> None:
+        """A beacon from the MAC (during a scan or, with our PAN ID, while operating)."""
+        nwk = self._nwk
+        if not nwk.joined:
+            return
+        nib = nwk.nib
+        pd = ind.pan_descriptor
+        if pd.channel_number != nib.nwk_logical_channel:
+            return
+        pan = pd.coord_pan_id
+        try:
+            payload: ZigbeeBeaconPayload | None = ZigbeeBeaconPayload.decode(ind.sdu)
+        except DecodeError:
+            payload = None
+        epid = None if payload is None else int(payload.nwk_extended_pan_id)
+        if epid == nib.nwk_extended_pan_id:
+            self._verify_heard = True
+        if pan != nib.nwk_pan_id:
+            if len(self._heard) < _MAX_HEARD:
+                self._heard.add(pan)
+            if (
+                payload is not None
+                and epid == nib.nwk_extended_pan_id
+                and newer_update_id(payload.nwk_update_id, nib.nwk_update_id)
+            ):
+                # our network moved on while we were away: follow it now
+                self._switch(pan, payload.nwk_update_id)
+            return
+        if epid == nib.nwk_extended_pan_id or self.updating:
+            return
+        nwk.stats.pan_id_conflicts += 1
+        if nib.nwk_manager_addr == nib.nwk_network_address:
+            self.resolve(())
+        else:
+            self._report()
+
+    def _report(self) -> None:
+        nwk = self._nwk
+        now = nwk.clock.now()
+        last = self._last_report_us
+        if last is not None and now - last < REPORT_HOLDOFF_US:
+            return
+        self._last_report_us = now
+        nib = nwk.nib
+        pans = tuple(sorted(self._heard | {nib.nwk_pan_id}))[:_MAX_HEARD]
+        nwk.stats.network_reports_sent += 1
+        nwk.send_command(NetworkReport(nib.nwk_extended_pan_id, pans), nib.nwk_manager_addr)
+
+    # -- resolution (3.6.1.13.2) -----------------------------------------------------------
+
+    def on_network_report(self, frame: NwkFrame, cmd: NetworkReport) -> None:
+        """A Network Report for us: the network manager resolves a PAN ID conflict."""
+        nib = self._nwk.nib
+        if (
+            nib.nwk_manager_addr != nib.nwk_network_address
+            or cmd.epid != nib.nwk_extended_pan_id
+            or nib.nwk_pan_id not in cmd.pan_ids
+        ):
+            return
+        self.resolve(cmd.pan_ids)
+
+    def resolve(self, reported: tuple[int, ...]) -> None:
+        """Network manager: choose a new PAN ID, increment nwkUpdateId, broadcast a Network
+        Update and switch after nwkNetworkBroadcastDeliveryTime."""
+        nwk = self._nwk
+        if self.updating:
+            return
+        nib = nwk.nib
+        used = self._heard | set(reported) | {nib.nwk_pan_id}
+        new_pan = choose_pan_id(nwk.rng.randrange, used)
+        update_id = (nib.nwk_update_id + 1) & 0xFF
+        nib.nwk_update_id = update_id
+        nwk.update_beacon()
+        nwk.stats.pan_id_updates_sent += 1
+        nwk.send_command(NetworkUpdate(nib.nwk_extended_pan_id, update_id, new_pan), 0xFFFF)
+        self._schedule(new_pan, update_id)
+
+    def on_network_update(self, frame: NwkFrame, cmd: NetworkUpdate) -> None:
+        """A Network Update (PAN identifier update) of our network: switch after
+        nwkNetworkBroadcastDeliveryTime."""
+        nib = self._nwk.nib
+        if cmd.epid != nib.nwk_extended_pan_id or not newer_update_id(
+            cmd.update_id, nib.nwk_update_id
+        ):
+            return
+        pending = self._pending
+        if pending is not None and not newer_update_id(cmd.update_id, pending[1]):
+            return
+        self._schedule(cmd.new_pan_id, cmd.update_id)
+
+    def _schedule(self, pan: int, update_id: int) -> None:
+        nwk = self._nwk
+        if self._timer is not None:
+            self._timer.cancel()
+        self._pending = (pan, update_id)
+        self._timer = nwk.clock.call_later(
+            nwk.nib.nwk_network_broadcast_delivery_time_us, self._fire
+        )
+
+    def _fire(self) -> None:
+        self._timer = None
+        pending = self._pending
+        if pending is not None and self._nwk.joined:
+            self._switch(*pending)
+
+    def _switch(self, pan: int, update_id: int) -> None:
+        """Change our PAN ID (MLME-SET macPANId) and nwkUpdateId."""
+        nwk = self._nwk
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._pending = None
+        nib = nwk.nib
+        nib.nwk_pan_id = pan
+        nib.nwk_update_id = update_id
+        self._heard.discard(pan)
+        self._apply_mac()
+        nwk.stats.pan_id_changes += 1
+        nwk.update_beacon()
+        nwk.emit(
+            NlmeNwkStatusIndication(NwkStatusCode.PAN_IDENTIFIER_UPDATE, nib.nwk_network_address)
+        )
+
+    def _apply_mac(self) -> None:
+        """MLME-SET macPANId to nwkPANId; during a scan (macPANId is the broadcast PAN and
+        comes back at its end) a little later."""
+        nwk = self._nwk
+        if not nwk.joined:
+            return
+        pib = nwk.mac.pib
+        if pib.mac_pan_id == _BROADCAST_PAN:
+            nwk.clock.call_later(_RETRY_US, self._apply_mac)
+            return
+        pib.mac_pan_id = nwk.nib.nwk_pan_id
+
+    # -- resumed routers -------------------------------------------------------------------
+
+    def verify_later(self, delay_us: int, attempts: int = VERIFY_ATTEMPTS) -> None:
+        """:meth:`verify` after ``delay_us`` (once the router has started); a scan that hears
+        no beacon of our network (a collision, neighbours busy) is repeated, ``attempts``
+        scans at most, :data:`VERIFY_RETRY_US` apart."""
+        if self._verify_timer is not None:
+            self._verify_timer.cancel()
+        self._verify_left = attempts
+        self._verify_timer = self._nwk.clock.call_later(delay_us, self.verify)
+
+    def verify(self) -> None:
+        """One active scan of our channel: a beacon of our network under a newer update id
+        (we missed a PAN ID update while off) makes us follow it (:meth:`on_beacon`)."""
+        nwk = self._nwk
+        self._verify_timer = None
+        if not nwk.joined:
+            return
+        if nwk.scan_owner is not None or nwk.mac.busy:
+            self._verify_timer = nwk.clock.call_later(_RETRY_US, self.verify)
+            return
+        self._verify_left -= 1
+        self._verify_heard = False
+        nwk.scan_owner = self._verified
+        nwk.mac.mlme_scan_request(
+            ScanType.ACTIVE, [nwk.nib.nwk_logical_channel], nwk.config.rejoin_scan_duration
+        )
+
+    def _verified(self, c: MlmeScanConfirm) -> None:
+        """Beacons were handled one by one as they came (:meth:`on_beacon`); none of our
+        network heard: scan again a little later."""
+        if not self._verify_heard and self._verify_left > 0:
+            self._verify_timer = self._nwk.clock.call_later(VERIFY_RETRY_US, self.verify)
