@@ -112,6 +112,7 @@ class ControllerApplication(zigpy.application.ControllerApplication):
             house = SimHouse(world, world.coordinator)
         self._house = house
         self._own_house = False
+        self._connected = False
         self._speed = 1.0
         self._driver: RealtimeDriver | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -146,9 +147,10 @@ class ControllerApplication(zigpy.application.ControllerApplication):
     async def connect(self) -> None:
         path = parse_device_path(self._config[conf.CONF_DEVICE][conf.CONF_DEVICE_PATH])
         self._speed = path.speed
-        if self._house is None:
+        if self._house is None or self._own_house:
             self._house = load_house(path)
             self._own_house = True
+        self._connected = True
         loop = asyncio.get_running_loop()
         self._loop = loop
         kernel = self.world.kernel
@@ -163,8 +165,9 @@ class ControllerApplication(zigpy.application.ControllerApplication):
         self._install()
 
     async def disconnect(self) -> None:
-        if self._house is None:
+        if self._house is None or not self._connected:
             return
+        self._connected = False
         for fut in self._confirms.values():
             if not fut.done():
                 fut.cancel()
@@ -178,6 +181,13 @@ class ControllerApplication(zigpy.application.ControllerApplication):
         if self._prev_apsme is not None and node.aps.apsme_user == self._on_apsme:
             node.aps.set_apsme_user(self._prev_apsme)
         self._prev_apsme = None
+        aps = node.aps
+        for ep, handler in list(aps.handlers.items()):
+            if handler == self._on_aps:
+                aps.unregister_endpoint(ep)
+        if aps.handlers.get(_ZDO_EP) == self._on_zdo:
+            aps.unregister_endpoint(_ZDO_EP)
+            aps.register_endpoint(_ZDO_EP, node.zdo.on_aps_event)
         if self._driver is not None:
             self._driver.stop()
             self._driver = None
@@ -186,8 +196,6 @@ class ControllerApplication(zigpy.application.ControllerApplication):
             loop.detach()
         if self._own_house:
             self._house.close()
-            self._house = None
-            self._own_house = False
 
     def _install(self) -> None:
         """Hook the coordinator's APS (again after a reboot rebuilt it): endpoint 0 shared with
@@ -204,11 +212,16 @@ class ControllerApplication(zigpy.application.ControllerApplication):
             aps.unregister_endpoint(_ZDO_EP)
             aps.register_endpoint(_ZDO_EP, self._on_zdo)
         for ep, desc in self._endpoints.items():
-            if ep in aps.handlers:
+            handler = aps.handlers.get(ep)
+            if handler == self._on_aps:
                 continue
+            if handler is not None:  # a previous application's (zigpy restarted)
+                aps.unregister_endpoint(ep)
             if desc is not None and ep not in node.endpoints:
                 node.add_endpoint(desc, self._on_aps)
             else:
+                if desc is not None:
+                    node.endpoints[ep] = desc
                 aps.register_endpoint(ep, self._on_aps)
         if aps.apsme_user is not None and aps.apsme_user != self._on_apsme:
             self._prev_apsme = aps.apsme_user
@@ -352,9 +365,6 @@ class ControllerApplication(zigpy.application.ControllerApplication):
                 tuple(int(c) for c in descriptor.output_clusters),
             )
         self._endpoints[ep] = desc
-        node = self.node
-        if ep in node.aps.handlers:
-            return  # registered already (a restart of zigpy on the running network)
         self._install()
 
     def _running_node(self) -> Node:
@@ -446,7 +456,7 @@ class ControllerApplication(zigpy.application.ControllerApplication):
 
     def _deliver(self, ind: ApsdeDataIndication) -> None:
         loop = self._loop
-        if loop is None:
+        if loop is None or not self._connected:
             return
         loop.call_soon(self._packet_received_safe, self._packet(ind))
 
