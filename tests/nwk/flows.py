@@ -13,7 +13,14 @@ import struct
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from zigmesh.aps.primitives import ApsAddrMode, ApsdeDataIndication, ApsdeEvent, TxOptions
+from zigmesh.aps.commands import ApsStatus
+from zigmesh.aps.primitives import (
+    ApsAddrMode,
+    ApsdeDataConfirm,
+    ApsdeDataIndication,
+    ApsdeEvent,
+    TxOptions,
+)
 from zigmesh.errors import LocalProtocolError
 from zigmesh.node import Node
 from zigmesh.sim.world import World
@@ -35,6 +42,9 @@ class Flow:
     sent: list[tuple[int, int]] = field(default_factory=list)  # (seq, time)
     #: seq -> delivery times (more than one: a duplicate reached the application)
     delivered: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    #: seq -> APSDE-DATA.confirm status
+    confirmed: dict[int, ApsStatus | int] = field(default_factory=dict)
+    handles: dict[int, int] = field(default_factory=dict)  # ASDU handle -> seq (in flight)
 
     def delivered_after(self, t_us: int) -> list[int]:
         """Delivery times (first copies) of messages sent at or after ``t_us``."""
@@ -69,6 +79,12 @@ class Flows:
         self._hooked.add(node.name)
 
         def handler(ev: ApsdeEvent) -> None:
+            if isinstance(ev, ApsdeDataConfirm):
+                for f in self.flows:
+                    if f.src is node and ev.asdu_handle in f.handles:
+                        f.confirmed[f.handles.pop(ev.asdu_handle)] = ev.status
+                        break
+                return
             if isinstance(ev, ApsdeDataIndication) and len(ev.asdu) >= _HDR.size:
                 _, _, fid, seq = _HDR.unpack_from(ev.asdu)
                 if 0 <= fid < len(self.flows) and self.flows[fid].dst is node:
@@ -100,7 +116,7 @@ class Flows:
         if w.is_powered(f.src) and f.src.joined and f.dst.nwk.joined:
             asdu = _HDR.pack(0x01, seq & 0xFF, f.fid, seq) + bytes(self.payload)
             try:
-                f.src.aps.apsde_data_request(
+                handle = f.src.aps.apsde_data_request(
                     ApsAddrMode.SHORT,
                     f.dst.network_address,
                     1,
@@ -111,6 +127,7 @@ class Flows:
                     tx_options=TxOptions.ACK,
                 )
                 f.sent.append((seq, w.now_us))
+                f.handles[handle] = seq
             except LocalProtocolError:
                 pass
         w.kernel.call_later(self.interval_us, self._tick, f, seq + 1)
