@@ -200,6 +200,16 @@ def test_remove_device_and_leave() -> None:
         # a lamp leaves on its own: zigpy hears of it (handle_leave)
         lamp.nwk.nlme_leave_request(None)
         assert await wait_for(lambda: eui64(lamp.eui64) in left, 30)
+        # force_remove: the coordinator drops one of its sleepy children at the NWK layer
+        world = app.world
+        child = next(
+            n
+            for n in world
+            if n.role == Role.END_DEVICE and world.parent_of(n) is world.coordinator
+        )
+        await app.force_remove(device_of(app, child))
+        nbrs = world.coordinator.nwk.neighbors
+        assert await wait_for(lambda: nbrs.get_by_ieee(child.eui64) is None, 30)
         await app.shutdown()
 
     run(main())
@@ -262,3 +272,22 @@ def test_same_seed_same_network() -> None:
         return out
 
     assert run(once()) == run(once())
+
+
+def test_relays_of_multi_hop_devices_reach_zigpy() -> None:
+    async def main() -> None:
+        app = await house_app()
+        world = app.world
+        coord = world.coordinator
+        multi_hop = 0
+        for name in app.house.endpoints:
+            node = world[name]
+            dev = device_of(app, node)
+            rec = coord.nwk.route_records.relays(node.network_address, world.now_us)
+            if rec is not None and dev.relays is not None:
+                assert list(dev.relays) == list(rec)
+                multi_hop += bool(rec)
+        assert multi_hop >= 3  # sleepy devices whose parent is a router
+        await app.shutdown()
+
+    run(main())

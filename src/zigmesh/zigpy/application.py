@@ -123,6 +123,8 @@ class ControllerApplication(zigpy.application.ControllerApplication):
         self._endpoints: dict[int, SimpleDescriptor | None] = {}
         self._prev_upper: Callable[[NwkEvent], None] | None = None
         self._prev_apsme: Callable[[ApsmeCommandIndication], None] | None = None
+        #: the relays last reported to zigpy per device (handle_relays)
+        self._relays: dict[int, tuple[int, ...]] = {}
         #: devices that joined and have not announced themselves yet: IEEE -> timer
         self._join_waits: dict[int, asyncio.TimerHandle] = {}
 
@@ -459,6 +461,19 @@ class ControllerApplication(zigpy.application.ControllerApplication):
         if loop is None or not self._connected:
             return
         loop.call_soon(self._packet_received_safe, self._packet(ind))
+        src = ind.src_address
+        relays = self.node.nwk.route_records.relays(src, self.world.now_us)
+        if relays is not None and self._relays.get(src) != relays:
+            # the route record the concentrator holds for the sender: zigpy's relays
+            self._relays[src] = relays
+            loop.call_soon(self._relays_safe, src, relays)
+
+    def _relays_safe(self, src: int, relays: tuple[int, ...]) -> None:
+        try:
+            self.get_device(nwk=t.NWK(src))
+        except KeyError:
+            return  # not known yet: zigpy would go and discover it
+        self.handle_relays(t.NWK(src), [t.NWK(r) for r in relays])
 
     def _packet_received_safe(self, packet: t.ZigbeePacket) -> None:
         try:
