@@ -38,8 +38,9 @@ def _house() -> World:
     return w
 
 
-def _foreign_beacon(w: World, pan: int, epid: int | None = FOREIGN_EPID) -> None:
-    """One beacon of another network's coordinator 10 m off r1-r2 (heard by both); ``epid``
+def _foreign_beacon(w: World, pan: int, epid: int | None = FOREIGN_EPID, times: int = 2) -> None:
+    """Beacons of another network's coordinator 10 m off r1-r2 (heard by both), ``times`` of
+    them 20 ms apart (one alone is no conflict: it may be one of ours corrupted); ``epid``
     None: a beacon whose payload is not Zigbee PRO's."""
     radio = w.medium.add_radio(0xF0F0_0000_0000_0001, (45.0, 10.0), 0.0, w.channel, RadioState.RX)
     payload = (
@@ -48,7 +49,9 @@ def _foreign_beacon(w: World, pan: int, epid: int | None = FOREIGN_EPID) -> None
     b = Beacon(
         superframe=SuperframeSpec(association_permit=True, pan_coordinator=True), payload=payload
     )
-    radio.transmit(MacFrame.beacon(pan, 0x0000, b, seq=1).encode())
+    frame = MacFrame.beacon(pan, 0x0000, b, seq=1).encode()
+    for k in range(times):
+        w.kernel.call_later(k * 20_000, radio.transmit, frame)
 
 
 def test_conflict_moves_the_whole_network_to_a_new_pan_id() -> None:

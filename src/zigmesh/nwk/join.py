@@ -615,9 +615,17 @@ class JoinParent:
         return eds < nwk.config.max_end_devices and routers + eds < nwk.nib.nwk_max_children
 
     def _admit(
-        self, ieee: int, capability: int, requested: int | None, *, secured: bool = True
+        self,
+        ieee: int,
+        capability: int,
+        requested: int | None,
+        *,
+        secured: bool = True,
+        update: bool = True,
     ) -> tuple[int, bool] | None:
-        """Find or make the child entry of ``ieee``: (address, new) or None at capacity."""
+        """Find or make the child entry of ``ieee``: (address, new) or None at capacity.
+        ``update``: an existing child takes the new capability now (else the caller applies
+        it once the device proved it is there: :meth:`_apply_capability`)."""
         nwk = self._nwk
         nbrs = nwk.neighbors
         router = bool(capability & _FFD)
@@ -625,8 +633,9 @@ class JoinParent:
         rx_on = router or bool(capability & _RX_ON)
         existing = nbrs.get_by_ieee(ieee)
         if existing is not None and existing.is_child:
-            existing.device_type = dtype
-            existing.rx_on_when_idle = rx_on
+            if update:
+                existing.device_type = dtype
+                existing.rx_on_when_idle = rx_on
             return existing.network_address, False
         if not (self.router_capacity() if router else self.end_device_capacity()):
             return None
@@ -668,7 +677,10 @@ class JoinParent:
             return
         cap = ind.capability_information.to_byte()
         sec = nwk.security
-        got = self._admit(dev, cap, None, secured=sec is None or not sec.active)
+        # an existing child's entry changes only once the association completed: an
+        # unauthenticated request (forged with its IEEE address) must not turn a sleepy
+        # child into an rx-on one the parent then sends to directly, never reaching it
+        got = self._admit(dev, cap, None, secured=sec is None or not sec.active, update=False)
         if got is None:
             nwk.stats.joins_refused += 1
             nwk.mac.mlme_associate_response(dev, 0xFFFF, MacStatus.PAN_AT_CAPACITY)
@@ -694,12 +706,22 @@ class JoinParent:
             nwk.update_beacon()
             return
         nwk.stats.joins_accepted += 1
+        if not new:
+            self._apply_capability(addr, dev, cap)
         nwk.address_map.update(addr, dev, overwrite=True)
         nwk.routes.remove(addr)
         nwk.parent.schedule_ageing()
         nwk.child_joined(addr, dev)
         nwk.update_beacon()
         nwk.emit(NlmeJoinIndication(addr, dev, cap, JoinMethod.ASSOCIATION))
+
+    def _apply_capability(self, addr: int, ieee: int, capability: int) -> None:
+        """An existing child that re-associated: its entry takes the capability it gave."""
+        e = self._nwk.neighbors.get(addr)
+        if e is not None and e.extended_address == ieee and e.is_child:
+            router = bool(capability & _FFD)
+            e.device_type = DeviceType.ROUTER if router else DeviceType.END_DEVICE
+            e.rx_on_when_idle = router or bool(capability & _RX_ON)
 
     # -- rejoin ----------------------------------------------------------------------------
 

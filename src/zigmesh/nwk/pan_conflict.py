@@ -2,7 +2,9 @@
 
 Detection (3.6.1.13.1): a device operating in a network that receives a beacon
 (MLME-BEACON-NOTIFY.indication) on its channel carrying its own PAN ID but no Zigbee PRO
-payload, or another extended PAN ID, has detected a PAN ID conflict. It sends a Network Report
+payload, or another extended PAN ID, has detected a PAN ID conflict once a second such beacon
+of that network (same extended PAN ID; or same source and payload) comes within
+:data:`CONFIRM_WINDOW_US`: a single beacon may be one of ours corrupted or forged. It sends a Network Report
 (3.4.9, report type PAN identifier conflict, the PAN IDs it heard) to the network manager
 (``nwkManagerAddr``, the coordinator by default); the manager handles its own detections
 directly. Reports are held off for :data:`REPORT_HOLDOFF_US` after one was sent.
@@ -51,6 +53,10 @@ __all__ = [
 #: a device sends at most one Network Report per this time (a burst of conflicting beacons
 #: answering one beacon request makes one report)
 REPORT_HOLDOFF_US = 10 * S
+#: a conflicting network must be heard twice within this to count (one beacon may be one of
+#: ours corrupted or forged: issue 9's hostile-input campaign changed the PAN ID every few
+#: seconds with single mutated beacons)
+CONFIRM_WINDOW_US = 60 * S
 #: the PAN IDs remembered as heard (the report carries at most 31)
 _MAX_HEARD = 31
 #: verification scans of a resumed router, and the pause between them
@@ -78,6 +84,7 @@ class PanConflict:
         "_pending",
         "_verify_left",
         "_verify_heard",
+        "_suspects",
     )
 
     def __init__(self, nwk: Nwk) -> None:
@@ -92,6 +99,8 @@ class PanConflict:
         #: verification scans left, and whether the current one heard our network
         self._verify_left = 0
         self._verify_heard = False
+        #: conflicting networks heard once, awaiting confirmation: key -> time first heard
+        self._suspects: dict[tuple[object, ...], int] = {}
 
     def stop(self) -> None:
         for t in (self._timer, self._verify_timer):
@@ -100,6 +109,7 @@ class PanConflict:
         self._timer = self._verify_timer = None
         self._pending = None
         self._heard.clear()
+        self._suspects.clear()
         self._last_report_us = None
         self._verify_left = 0
 
@@ -140,11 +150,32 @@ class PanConflict:
             return
         if epid == nib.nwk_extended_pan_id or self.updating:
             return
+        # one beacon may be one of ours corrupted or forged: a conflict is a network seen
+        # twice within CONFIRM_WINDOW_US (its routers answer every beacon request)
+        key = (epid,) if epid is not None else (pd.coord_address, ind.sdu)
+        if not self._confirmed(key):
+            return
         nwk.stats.pan_id_conflicts += 1
         if nib.nwk_manager_addr == nib.nwk_network_address:
             self.resolve(())
         else:
             self._report()
+
+    def _confirmed(self, key: tuple[object, ...]) -> bool:
+        """Count a sighting of the conflicting network ``key`` (its extended PAN ID, or
+        source and payload of a beacon without Zigbee payload); True at the second within
+        :data:`CONFIRM_WINDOW_US`."""
+        now = self._nwk.clock.now()
+        seen = self._suspects
+        for k in [k for k, t in seen.items() if now - t > CONFIRM_WINDOW_US]:
+            del seen[k]
+        if key in seen:
+            del seen[key]
+            return True
+        if len(seen) >= _MAX_HEARD:
+            del seen[next(iter(seen))]
+        seen[key] = now
+        return False
 
     def _report(self) -> None:
         nwk = self._nwk

@@ -142,6 +142,8 @@ class ZdoStats:
     #: device announcements
     device_annce_sent: int = 0
     device_annce_received: int = 0
+    #: Device_annce heard again after it was acted on (same TSN, APS counter, address)
+    device_annce_repeated: int = 0
     children_removed: int = 0
     #: bad input from the air (dropped)
     decode_errors: int = 0

@@ -68,6 +68,8 @@ _RX_ON_WHEN_IDLE = 0xFFFD
 _ALL_ROUTERS = 0xFFFC
 #: Parent_annce bytes before the children: TSN, NumberOfChildren
 _PARENT_ANNCE_HEAD = 2
+#: devices whose last Device_annce is remembered (to recognise repeats)
+_ANNCE_MEMORY = 256
 
 #: observer of every decoded ZDP message reaching endpoint 0
 ZdpListener = Callable[[ApsdeDataIndication, ZdpMessage], None]
@@ -102,6 +104,8 @@ class Zdo(ZdoClient):
         #: told after a channel change (Mgmt_NWK_Update_req 0xFE or :meth:`change_channel`)
         self.channel_changed: Callable[[int], None] | None = None
         self._listeners: list[ZdpListener] = []
+        #: IEEE -> (TSN, APS counter, address) of the last Device_annce acted on per device
+        self._annce_seen: dict[int, tuple[int, int, int]] = {}
         self.server = ZdpServer(self)
         aps.register_endpoint(ZDO_ENDPOINT, self.on_aps_event)
         aps.set_address_resolver(self.resolve_address)
@@ -185,6 +189,17 @@ class Zdo(ZdoClient):
         short, ieee = a.nwk_addr, a.ieee_addr
         if ieee == nwk.ieee or short >= 0xFFF8:
             return  # our own (looped back), or nonsense
+        key = (a.tsn, ind.aps_counter, short)
+        if self._annce_seen.get(ieee) == key:
+            # the announcement acted on already, heard again (a late relayed copy or a
+            # replay): no news, and no reason to drop a child that still polls us
+            self.stats.device_annce_repeated += 1
+            return
+        seen = self._annce_seen
+        seen.pop(ieee, None)
+        seen[ieee] = key
+        if len(seen) > _ANNCE_MEMORY:
+            del seen[next(iter(seen))]
         self.aps.note_device(short, ieee, bool(a.capability & MacCapability.RX_ON_WHEN_IDLE))
         nwk.address_map.update(short, ieee, overwrite=True)
         e = nwk.neighbors.get_by_ieee(ieee)
