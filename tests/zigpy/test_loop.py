@@ -8,9 +8,11 @@ import time
 
 import pytest
 
-from zigmesh.errors import LocalProtocolError
-from zigmesh.sim.kernel import Kernel
-from zigmesh.zigpy.loop import RealtimeDriver, SimEventLoop, run
+pytest.importorskip("zigpy")  # the package zigmesh.zigpy (the loop's home) imports zigpy
+
+from zigmesh.errors import LocalProtocolError  # noqa: E402
+from zigmesh.sim.kernel import Kernel  # noqa: E402
+from zigmesh.zigpy.loop import RealtimeDriver, SimEventLoop, run  # noqa: E402
 
 
 def test_virtual_sleep_and_timeout_take_no_wall_time() -> None:

@@ -33,7 +33,8 @@ import zigpy.state
 import zigpy.types as t
 import zigpy.zdo.types as zdo_t
 
-from zigmesh.aps.commands import ApsStatus, UpdateDevice, UpdateDeviceStatus
+from zigmesh.aps.aps import Aps
+from zigmesh.aps.commands import UpdateDevice, UpdateDeviceStatus
 from zigmesh.aps.primitives import (
     ApsAddrMode,
     ApsdeDataConfirm,
@@ -45,6 +46,7 @@ from zigmesh.aps.primitives import (
 )
 from zigmesh.node import Node, NodeState
 from zigmesh.nwk.primitives import NlmeJoinIndication, NlmeLeaveIndication, NwkEvent
+from zigmesh.persist.snapshot import NodeSnapshot
 from zigmesh.sim.world import World
 from zigmesh.zdo.descriptors import SimpleDescriptor
 from zigmesh.zigpy.house import SimHouse, load_house, parse_device_path
@@ -118,7 +120,8 @@ class ControllerApplication(zigpy.application.ControllerApplication):
         self._loop: asyncio.AbstractEventLoop | None = None
         #: APS handle -> future of its confirm (for the Aps instance in _aps)
         self._confirms: dict[int, asyncio.Future[ApsdeDataConfirm]] = {}
-        self._aps: object | None = None
+        self._aps: Aps | None = None
+        self._formations = 0
         #: endpoints zigpy added: descriptor (1-240) or None (241-254: APS only)
         self._endpoints: dict[int, SimpleDescriptor | None] = {}
         self._prev_upper: Callable[[NwkEvent], None] | None = None
@@ -231,9 +234,9 @@ class ControllerApplication(zigpy.application.ControllerApplication):
 
     # -- network formation and state ----------------------------------------------------------------
 
-    def _stored(self) -> Any:
-        store = self.world.store
-        return store.load(self.node.name)
+    def _stored(self) -> NodeSnapshot | None:
+        """The network the coordinator keeps in its store (its "NVRAM")."""
+        return self.world.store.load(self.node.name)
 
     async def _wait(self, cond: Callable[[], bool], timeout_s: float) -> bool:
         loop = asyncio.get_running_loop()
@@ -307,7 +310,9 @@ class ControllerApplication(zigpy.application.ControllerApplication):
         """zigpy's formation, with the settings zigpy leaves open drawn from the simulation's
         seeded random generator (deterministic) and the scenario's channel."""
         nwk = dict(self._config[conf.CONF_NWK])
-        rng = random.Random(self.node.rng.getrandbits(64))
+        self._formations += 1
+        # a generator of its own (the nodes' are left alone): same seed, same network
+        rng = random.Random(f"zigmesh.zigpy.form:{self.world.seed}:{self._formations}")
         scenario = self.house.scenario
         if nwk[conf.CONF_NWK_CHANNEL] is None:
             ch = scenario.channel if scenario is not None else None
@@ -422,7 +427,7 @@ class ControllerApplication(zigpy.application.ControllerApplication):
             confirm = await fut
         finally:
             self._confirms.pop(handle, None)
-        if confirm.status not in (ApsStatus.SUCCESS,) and int(confirm.status) != 0:
+        if int(confirm.status) != 0:  # ApsStatus / NwkStatus SUCCESS
             raise zigpy.exceptions.DeliveryError(
                 f"delivery to {dst} failed: {confirm.status.name}", status=int(confirm.status)
             )
