@@ -50,6 +50,10 @@ def test_startup_auto_form_forms_the_network() -> None:
         # zigpy interviewed the coordinator through its own ZDO server: its endpoints
         assert sorted(coord.endpoints) == [0, 1, 2]
         assert node.zdo.stats.answered.get("NODE_DESC_REQ", 0) >= 1
+        # an energy scan through the coordinator's ZDO (Mgmt_NWK_Update_req to itself)
+        energy = await app.energy_scan(t.Channels.from_channel_list([11, 20, 25]), 2, 1)
+        assert sorted(energy) == [11, 20, 25]
+        assert node.zdo.stats.answered.get("MGMT_NWK_UPDATE_REQ", 0) == 1
         await app.shutdown()
 
     run(main())
