@@ -295,3 +295,30 @@ def test_relays_of_multi_hop_devices_reach_zigpy() -> None:
         await app.shutdown()
 
     run(main())
+
+
+def test_rejoin_after_power_cycle_reaches_zigpy() -> None:
+    async def main() -> None:
+        app = await house_app()
+        house, world = app.house, app.world
+        lamp = house.node("light-5")
+        dev = device_of(app, lamp)
+        joins: list[tuple[int, t.EUI64]] = []
+        handle_join = app.handle_join
+
+        def spy(nwk: t.NWK, ieee: t.EUI64, parent_nwk: t.NWK | None, **kw: Any) -> None:
+            joins.append((int(nwk), ieee))
+            handle_join(nwk, ieee, parent_nwk, **kw)
+
+        app.handle_join = spy  # type: ignore[method-assign]
+        world.power_off(lamp)
+        await asyncio.sleep(5)
+        world.power_on(lamp)  # RAM lost: it joins again and announces itself
+        assert await wait_for(lambda: lamp.joined, 60)
+        assert await wait_for(lambda: (lamp.network_address, dev.ieee) in joins, 30)
+        assert dev.nwk == lamp.network_address and app.devices[dev.ieee] is dev
+        await dev.endpoints[1].on_off.on()
+        assert house.endpoint("light-5").servers[ON_OFF.id]["on_off"] is True
+        await app.shutdown()
+
+    run(main())

@@ -162,7 +162,8 @@ class ControllerApplication(zigpy.application.ControllerApplication):
         if isinstance(loop, SimEventLoop):
             loop.attach(kernel)
         else:
-            self._driver = RealtimeDriver(kernel, self._speed)
+            # a failure in the simulation is a radio that stopped answering
+            self._driver = RealtimeDriver(kernel, self._speed, on_error=self.connection_lost)
             self._driver.start()
         node = self.node
         self._prev_upper = node._upper

@@ -175,16 +175,23 @@ class SimEventLoop(asyncio.SelectorEventLoop):
 class RealtimeDriver:
     """Paces a simulation against the wall clock of an ordinary asyncio loop.
 
-    ``RealtimeDriver(kernel, scale=1.0)``; ``start()`` (inside the running loop) creates the
-    pacing task, ``stop()`` cancels it. ``scale`` is simulated seconds per wall second.
-    ``lag_us()`` tells how far the simulation is behind the wall clock (CPU-bound runs).
+    ``RealtimeDriver(kernel, scale=1.0, on_error=None)``; ``start()`` (inside the running
+    loop) creates the pacing task, ``stop()`` cancels it. ``scale`` is simulated seconds per
+    wall second. ``lag_us()`` tells how far the simulation is behind the wall clock (CPU-bound
+    runs). An exception out of the simulation ends the task; ``on_error`` is told of it.
     """
 
-    def __init__(self, kernel: Kernel, scale: float = 1.0) -> None:
+    def __init__(
+        self,
+        kernel: Kernel,
+        scale: float = 1.0,
+        on_error: Callable[[Exception], None] | None = None,
+    ) -> None:
         if not scale > 0:
             raise LocalProtocolError(f"scale must be positive, got {scale}")
         self.kernel = kernel
         self.scale = scale
+        self.on_error = on_error
         self._task: asyncio.Task[None] | None = None
         self._wall0 = 0.0
         self._sim0 = 0
@@ -219,7 +226,12 @@ class RealtimeDriver:
         while True:
             target = self.target_us(loop.time())
             if target > k.now():
-                k.run(target)
+                try:
+                    k.run(target)
+                except Exception as exc:
+                    if self.on_error is not None:
+                        self.on_error(exc)
+                    raise
             nxt = k.next_time()
             delay = _MAX_SLEEP_S
             if nxt is not None:
