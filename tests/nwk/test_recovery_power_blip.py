@@ -6,8 +6,9 @@ every other node stayed JOINED on the old PAN and all traffic to the hub stopped
 
 Now the World's default store models the devices' flash, and a coordinator or router that
 powers back on resumes its network from it (:mod:`zigmesh.nwk.resume`): same PAN ID, channel,
-extended PAN ID, nwkUpdateId and keys, outgoing frame counters jumped forward, its children
-kept (end devices polling it stay its children), neighbours relearned from link status. Both
+extended PAN ID, nwkUpdateId and keys, outgoing frame counters jumped forward, its end-device
+children kept (end devices polling it stay its children), router neighbours relearned from
+link status (its own first link status waits a whole period, so it leaves none out). Both
 stores (in memory and SQLite) behave the same. Fixed seeds; the line is multi-hop (30 m apart,
 each router hears only its neighbours).
 """
@@ -63,10 +64,13 @@ def _house(store: StateStore | None) -> tuple[World, Flows]:
 
 
 def _children(w: World, name: str) -> set[int]:
+    """The node's end-device children (what a parent keeps in non-volatile memory)."""
     return {
         int(e.extended_address)
         for e in w[name].nwk.neighbors
-        if e.relationship == Relationship.CHILD and e.extended_address is not None
+        if e.relationship == Relationship.CHILD
+        and e.extended_address is not None
+        and e.device_type == DeviceType.END_DEVICE
     }
 
 
@@ -146,3 +150,40 @@ def test_volatile_store_is_lost_with_the_power() -> None:
     w.power_on("r1")
     w.run_for(30 * S)
     assert w["r1"].stats.restores == 0 and w["r1"].joined
+
+
+def test_resumed_coordinator_waits_a_period_before_its_first_link_status() -> None:
+    """A resumed coordinator knows no router neighbour yet (only its end-device children are
+    kept). Had it sent a link status at once, each router left out would set its outgoing
+    cost to it to 0 (3.6.3.4.2) and take the link as broken; it waits one whole
+    nwkLinkStatusPeriod instead, hears every neighbour's link status first, and lists them."""
+    w = World(seed=7, medium=SMALL_MEDIUM)
+    w.add_node("hub", "coordinator", (0.0, 0.0))
+    for i in (1, 2, 3):
+        w.add_node(f"r{i}", "router", (20.0 * i, 0.0))
+    assert w.run_until(lambda: w.all_joined() and all(n.authenticated for n in w), 60 * S)
+    w.run_for(20 * S)
+    hub = w["hub"]
+    period = hub.nwk.nib.nwk_link_status_period_us
+    near = [n for n in w if n.name != "hub" and hub.nwk.neighbors.get(n.network_address)]
+    assert len(near) >= 2
+    on = _blip(w, "hub")
+    assert hub.nwk.neighbors.routers() == []  # nothing but end devices was kept
+    costs: list[int] = []
+    first: int | None = None
+    while w.now_us < on + 3 * period:
+        w.run_for(100 * MS)
+        if first is None and hub.nwk.stats.link_status_sent:
+            first = w.now_us
+            # every router neighbour is known by then
+            assert {n.network_address for n in near} <= {
+                e.network_address for e in hub.nwk.neighbors.routers()
+            }
+        for n in near:
+            e = n.nwk.neighbors.get(0x0000)
+            assert e is not None
+            costs.append(e.outgoing_cost)
+    assert first is not None and first - on >= period
+    # no router ever saw itself left out of the hub's link status
+    assert min(costs) > 0
+    assert {n.name for n in near} <= set(w.neighbor_lqis("hub"))

@@ -80,6 +80,7 @@ class Formation:
         "_energy",
         "_pan_id",
         "_ext_pan_id",
+        "resuming",
     )
 
     def __init__(self, nwk: Nwk) -> None:
@@ -89,6 +90,8 @@ class Formation:
         self._energy: dict[int, int] = {}
         self._pan_id: int | None = None
         self._ext_pan_id: int | None = None
+        #: the start resumes a network from non-volatile state (:mod:`zigmesh.nwk.resume`)
+        self.resuming = False
 
     def stop(self) -> None:
         if self.state != FormationState.FORMED:
@@ -193,8 +196,23 @@ class Formation:
         nib.nwk_depth = 0
         nwk.set_network_address(COORDINATOR_ADDRESS)
         self.state = FormationState.STARTING
+        self.resuming = True
         nwk.start_owner = self._started
         nwk.mac.mlme_start_request(pan_id, channel, pan_coordinator=True)
+
+    def _first_link_status(self) -> None:
+        """Start the periodic link status. After a resume the first one waits a whole
+        nwkLinkStatusPeriod (plus jitter): by then every router neighbour's periodic link
+        status has been heard, and none is left out of ours (3.6.3.4.2: a neighbour left out
+        sets its outgoing cost to us to 0, and its routes through us break)."""
+        nwk = self._nwk
+        first: int | None = None
+        if self.resuming:
+            self.resuming = False
+            period = nwk.nib.nwk_link_status_period_us
+            j = nwk.config.link_status_jitter_us
+            first = period + (nwk.rng.randrange(j + 1) if j > 0 else 0) + 1
+        nwk.link_status.start(first)
 
     def _started(self, c: MlmeStartConfirm) -> None:
         nwk = self._nwk
@@ -209,7 +227,7 @@ class Formation:
         nwk.router_started = True
         nwk.mac.mlme_set("mac_rx_on_when_idle", True)
         nwk.update_beacon()
-        nwk.link_status.start()
+        self._first_link_status()
         nwk.mto.start()
         nib = nwk.nib
         nwk.emit(
@@ -223,6 +241,7 @@ class Formation:
 
     def _fail(self, status: NwkStatus) -> None:
         self.state = FormationState.IDLE
+        self.resuming = False
         self._nwk.emit(NlmeNetworkFormationConfirm(status))
 
     # -- router start ----------------------------------------------------------------------
@@ -244,10 +263,11 @@ class Formation:
         nwk = self._nwk
         self.state = FormationState.IDLE
         if c.status != MacStatus.SUCCESS:
+            self.resuming = False
             nwk.emit(NlmeStartRouterConfirm(NwkStatus.STARTUP_FAILURE))
             return
         nwk.router_started = True
         nwk.update_beacon()
-        nwk.link_status.start()
+        self._first_link_status()
         nwk.mto.start()
         nwk.emit(NlmeStartRouterConfirm(NwkStatus.SUCCESS))

@@ -72,13 +72,16 @@ class LinkStatusSender:
         self._nwk = nwk
         self._timer: TimerHandle | None = None
 
-    def start(self) -> None:
-        """Begin the periodic link status (first one within one period)."""
+    def start(self, first_us: int | None = None) -> None:
+        """Begin the periodic link status (first one within one period, or after
+        ``first_us``)."""
         nwk = self._nwk
         if self._timer is not None:
             self._timer.cancel()
         period = nwk.nib.nwk_link_status_period_us
         first = nwk.rng.randrange(period // 4, period + 1) if period else 0
+        if first_us is not None:
+            first = first_us
         self._timer = nwk.clock.call_later(first, self._tick)
 
     def stop(self) -> None:

@@ -1,15 +1,16 @@
 """Resuming a network from non-volatile state after a reboot (coordinator and routers).
 
-The Zigbee specification leaves restoring a device's network state to the stack (R22 2.5.5.5.6
-only says a device that was in a network keeps its "network parameters" across a reset);
-deployed stacks do the same thing: Z-Stack (``ZDApp_RestoreNetworkState``, start mode
+The Zigbee specification does not spell out how a device restores its network state after a
+reset; deployed stacks all do the same thing: Z-Stack (``ZDApp_RestoreNetworkState``, start mode
 ``MODE_RESUME``) and EmberZNet (``emberNetworkInit`` from tokens) reload the NIB, the keys and
 the child table, and a coordinator or router starts its MAC again with MLME-START on the saved
-PAN ID and channel, without a scan, a new formation or a rejoin. Neighbours are not kept: they
-are relearned from the next link status frames (3.6.3.4), as real stacks do. End devices do not
-resume here; they NWK-rejoin (3.6.1.4.2). A resumed router scans its channel once
-(:meth:`~zigmesh.nwk.pan_conflict.PanConflict.verify`): if its network changed PAN ID while it
-was off (3.6.1.13), it follows.
+PAN ID and channel, without a scan, a new formation or a rejoin. Only end-device children are
+kept (EmberZNet's child table); router neighbours are relearned from the next link status
+frames (3.6.3.4), as real stacks do, and the resumed device's own first link status waits one
+whole period so that it leaves none of them out (one left out would take our link as broken).
+End devices do not resume here; they NWK-rejoin (3.6.1.4.2). A resumed router scans its
+channel (:meth:`~zigmesh.nwk.pan_conflict.PanConflict.verify`): if its network changed PAN ID
+while it was off (3.6.1.13), it follows.
 
 :func:`resume_network` fills the NIB and the child entries, then runs MLME-START through the
 formation procedure; the result comes as NLME-NETWORK-FORMATION.confirm (coordinator) or
@@ -39,7 +40,7 @@ ResumeChild = tuple[int, int, int, bool]
 
 @dataclass(frozen=True, slots=True)
 class ResumeState:
-    """The NIB values and child table a coordinator or router reloads (2.5.5.5.6)."""
+    """The NIB values and child table a coordinator or router reloads."""
 
     coordinator: bool
     pan_id: int
@@ -54,16 +55,21 @@ class ResumeState:
 
 
 def saved_children(nwk: Nwk) -> tuple[ResumeChild, ...]:
-    """The child table as kept in non-volatile memory (every child with a known IEEE
-    address)."""
+    """The child table as kept in non-volatile memory: the end-device children (with a known
+    IEEE address), as EmberZNet's child table; router children are relearned from their link
+    status like any router neighbour."""
     out: list[ResumeChild] = []
     for e in nwk.neighbors:
-        if not e.is_child or e.extended_address is None:
+        if not e.is_child or e.extended_address is None or e.device_type != DeviceType.END_DEVICE:
             continue
-        dtype = (
-            DeviceType.END_DEVICE if e.device_type == DeviceType.END_DEVICE else DeviceType.ROUTER
+        out.append(
+            (
+                int(e.extended_address),
+                e.network_address,
+                int(DeviceType.END_DEVICE),
+                e.rx_on_when_idle,
+            )
         )
-        out.append((int(e.extended_address), e.network_address, int(dtype), e.rx_on_when_idle))
     return tuple(sorted(out))
 
 
@@ -115,6 +121,7 @@ def resume_network(nwk: Nwk, state: ResumeState) -> None:
     if state.parent_address is not None:
         nwk.mac.pib.mac_coord_short_address = state.parent_address
     nwk.device_type = DeviceType.ROUTER
+    nwk.formation.resuming = True
     nwk.nlme_start_router_request()
     # a PAN ID update may have happened while we were off (3.6.1.13): look once
     nwk.pan_conflict.verify_later(VERIFY_DELAY_US)
