@@ -125,9 +125,10 @@ def _link(src: Radio, dst: Radio) -> tuple[float, bool] | None:
 def test_rssi_and_lqi_are_the_formulas_bit_for_bit(
     d: float, di: float, t_int: int | None, lqi_range: tuple[float, float], seed: int
 ) -> None:
-    """RSSI = round(10 log10 p), LQI = round((10 log10 (p / (noise + i)) - min) * 255 / span)
-    clipped to 0-255, i = interference (peak power on air - p): the medium memoises the values
-    without interference per link power, which must give exactly these numbers."""
+    """Received when p / (noise + i) >= threshold, i = interference (peak power on air - p);
+    RSSI = round(10 log10 p), LQI = round((10 log10 (p / noise) - min) * 255 / span) clipped
+    to 0-255 (the SNR: interference decides delivery, not the LQI): the medium memoises the
+    values per link power, which must give exactly these numbers."""
     lo, hi = lqi_range
     cfg = MediumConfig(shadowing_sigma_db=4.0, lqi_sinr_min_db=lo, lqi_sinr_max_db=hi)
     k, _, (a, b, c), (_, ub, _) = make([(0.0, 0.0), (d, 0.0), (d, di)], cfg, seed)
@@ -152,7 +153,7 @@ def test_rssi_and_lqi_are_the_formulas_bit_for_bit(
             peak = s + ilink[0] if ilink is not None and t_int == 1100 else s
             sinr = p / (noise + (peak - p))
             if sinr >= thr:
-                lqi = round((10.0 * math.log10(sinr) - lo) * 255.0 / (hi - lo))
+                lqi = round((10.0 * math.log10(p / noise) - lo) * 255.0 / (hi - lo))
                 expected = [(round(10.0 * math.log10(p)), min(max(lqi, 0), 255))]
     end = 1000 + airtime_us(len(FRAME))
     assert [(rssi, lqi) for t, _, rssi, lqi in ub.rx if t == end] == expected
@@ -195,7 +196,7 @@ def test_capture_strong_frame_survives_weak_interferer() -> None:
     assert len(ub.rx) == 1
     t, psdu, rssi, lqi = ub.rx[0]
     assert (t, psdu, rssi) == (1832, FRAME, -77)
-    assert lqi == 255  # worst SINR 23.3 dB
+    assert lqi == 255  # SNR 28.3 dB (worst SINR 23.3 dB)
     assert b.rx_lost == 0
 
 
@@ -207,6 +208,17 @@ def test_weak_frame_first_then_strong_one_both_lost() -> None:
     k.run()
     assert ub.rx == []
     assert b.rx_lost == 1
+
+
+def test_lqi_is_the_links_not_the_interference() -> None:
+    """A frame that survives an overlapping weaker frame reports the LQI of its link alone
+    (SNR 10.26 dB at 40 m -> 131), as an RSSI-based LQI does: the link's cost must not rise
+    because other traffic overlapped it."""
+    k, _, (a, _b, w), (_, ub, _) = make([(0.0, 0.0), (40.0, 0.0), (155.0, 0.0)])
+    k.call_at(1000, a.transmit, FRAME)
+    k.call_at(1100, w.transmit, b"\xff" * 30)  # -108.5 dBm at b: SINR 8.7 dB, still received
+    k.run()
+    assert [(t, rssi, lqi) for t, _, rssi, lqi in ub.rx] == [(1832, -95, 131)]
 
 
 def test_interferer_that_ends_before_the_frame_still_corrupts_it() -> None:

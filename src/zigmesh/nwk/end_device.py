@@ -436,3 +436,17 @@ class EndDeviceParent:
         if gone:
             nwk.update_beacon()
         self.schedule_ageing()
+
+    def child_moved(self, address: int) -> None:
+        """A unicast frame from our end-device child ``address`` came relayed by another router
+        (not a copy of one we relayed: those are duplicates): the child rejoined elsewhere and
+        we missed its Device_annce (a full broadcast table drops it). It is no longer ours:
+        its queued frames fail now instead of waiting for a poll that never comes."""
+        nwk = self._nwk
+        nwk.stats.children_moved += 1
+        for rec in nwk.purge_indirect(address):
+            if rec.on_done is not None:
+                rec.on_done(rec, MacStatus.TRANSACTION_EXPIRED)
+        nwk.neighbors.remove(address)
+        nwk.routes.remove(address)
+        nwk.update_beacon()

@@ -21,7 +21,11 @@ Model
   frame it is receiving; a frame that starts while a radio is asleep, idle, transmitting or
   busy receiving another frame is not received (no re-synchronisation on a stronger frame).
 * Per received frame: RSSI (dBm, int: the frame's received power) and LQI 0-255, linear in the
-  worst SINR over the frame between ``lqi_sinr_min_db`` and ``lqi_sinr_max_db``.
+  frame's SNR (its power over the noise floor) between ``lqi_sinr_min_db`` and
+  ``lqi_sinr_max_db``. Interference decides whether a frame is received, not its LQI: radios
+  whose MAC derives the LQI from the RSSI (TI's Z-Stack MAC: ``macRadioComputeLQI`` ignores the
+  correlation value) report the strength of the link, so link costs (Zigbee 3.6.3.1) follow
+  the link, not the traffic that happened to overlap a frame.
 * CCA (mode 1): busy when the total power on the channel (transmissions + noise) reached the
   ED threshold at any time during the last CCA_US (128 us).
 
@@ -34,9 +38,9 @@ or moved, or whose tx power or link attenuation changes; without shadowing, link
 power share one float). A transmission walks those lists twice (start and end) and schedules
 one kernel event (its end), so its cost grows with neighbours, not network size. While every
 radio is on the frame's channel the walks skip the per-receiver channel test. A delivery's
-RSSI and its LQI without interference are memoised per received power; the LQI is computed
-from the SINR only for frames that met interference (or whose LQI sits within rounding
-distance of a step), so the values are exactly those of the formulas above.
+RSSI and LQI are memoised per received power; the SINR is computed only for frames that met
+interference (or whose clean SINR sits within rounding distance of the threshold), so the
+delivery decisions are exactly those of the formulas above.
 """
 
 from __future__ import annotations
@@ -485,7 +489,7 @@ class Medium:
         #: loops skip the per-receiver channel test
         self._ch_count = [0] * CHANNELS.stop
         #: received power (mW) -> (RSSI, LQI without interference or -1), see ``_quality``
-        self._quality_of: dict[float, tuple[int, int]] = {}
+        self._quality_of: dict[float, tuple[int, int, bool]] = {}
         #: without shadowing, one float object per distinct link power: links of equal length
         #: (regular layouts) share it, so the link lists take less memory and cache
         self._powers: dict[float, float] | None = {} if cfg.shadowing_sigma_db == 0.0 else None
@@ -664,14 +668,10 @@ class Medium:
         rx_on = _RX
         for r, p, i in got:
             q = quality_of.get(p) or self._quality(p)
-            lqi = q[1]
-            if lqi < 0 or i >= clean or i <= unclean:
-                # interference (or a link whose LQI sits on a rounding edge): the exact SINR
-                sinr = p / (noise + i)
-                if sinr < thr:
-                    r.radio.rx_lost += 1
-                    continue
-                lqi = -1
+            # interference (or a clean SINR on the threshold's edge): the exact SINR decides
+            if (q[2] or i >= clean or i <= unclean) and p / (noise + i) < thr:
+                r.radio.rx_lost += 1
+                continue
             if r.state != rx_on:
                 continue
             radio = r.radio
@@ -684,38 +684,24 @@ class Medium:
             radio.rx_frames += 1
             ruser = radio._user
             if ruser is not None:
-                if lqi < 0:
-                    lqi = self._lqi(p / (noise + i))
-                ruser.pd_data_indication(data, q[0], lqi)
+                ruser.pd_data_indication(data, q[0], q[1])
 
     def _lqi(self, sinr: float) -> int:
-        """LQI 0-255, linear in the frame's worst SINR (dB) over the configured range."""
+        """LQI 0-255, linear in ``sinr`` (dB) over the configured range."""
         lqi = round((10.0 * math.log10(sinr) - self._lqi_lo) * self._lqi_scale)
         return 0 if lqi < 0 else 255 if lqi > 255 else lqi
 
-    def _quality(self, p: float) -> tuple[int, int]:
-        """(RSSI, LQI) of a frame received at ``p`` mW, LQI as without interference.
-
-        The LQI is -1 (computed per frame from the exact SINR) when an interference of less
-        than ``_clean_mw`` could move the delivery decision or the rounded LQI: SINR within
-        1e-6 (relative) of the threshold, or unrounded LQI within ``margin`` of a .5 edge.
-        """
+    def _quality(self, p: float) -> tuple[int, int, bool]:
+        """(RSSI, LQI, edge) of a frame received at ``p`` mW: the LQI from its SNR; ``edge``
+        when an interference below ``_clean_mw`` could move the delivery decision (the clean
+        SINR within 1e-6, relative, of the threshold): such frames get the exact SINR test."""
         noise = self._noise_mw
-        rssi = round(10.0 * math.log10(p))
         sinr = p / noise
-        lqi = -1
-        if sinr >= self._sinr_thr * (1.0 + 1e-6):
-            scale = self._lqi_scale
-            x = (10.0 * math.log10(sinr) - self._lqi_lo) * scale
-            # |i| < _clean_mw moves x by at most 10 / ln(10) * scale * _CLEAN_REL (+ rounding)
-            margin = 10.0 * _CLEAN_REL * scale + 1e-9 * (abs(x) + 1.0)
-            if x < -0.5 - margin:
-                lqi = 0
-            elif x > 255.5 + margin:
-                lqi = 255
-            elif abs(x - math.floor(x) - 0.5) > margin:
-                lqi = self._lqi(sinr)
-        q = (rssi, lqi)
+        q = (
+            round(10.0 * math.log10(p)),
+            self._lqi(sinr),
+            sinr < self._sinr_thr * (1.0 + 1e-6),
+        )
         if len(self._quality_of) >= _MEMO_MAX:
             self._quality_of.clear()
         self._quality_of[p] = q
