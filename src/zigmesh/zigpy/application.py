@@ -7,7 +7,9 @@ its ZDO requests to devices and all ZCL go out through :meth:`send_packet` (APSD
 what arrives for the coordinator's endpoints comes back through ``packet_received``: ZCL on
 the endpoints zigpy registered, and on endpoint 0 the ZDO responses and announcements (not
 the requests, which the coordinator answered). Joins and rejoins reach zigpy through the
-devices' Device_annce, leaves through ``handle_leave``.
+devices' Device_annce (or, for a device that does not announce itself, from the trust
+center's join), leaves through ``handle_leave``, the relays of the coordinator's route records
+through ``handle_relays``.
 
 Device path ``zigmesh://SCENARIO.toml?seed=N&speed=X&state=FILE`` (see
 :mod:`zigmesh.zigpy.house`), or a ready network: ``ControllerApplication(config,
@@ -68,8 +70,8 @@ LOGGER = logging.getLogger(__name__)
 
 _ZDO_EP = 0
 _RESPONSE = 0x8000
-#: ZDO notifications zigpy wants although they are not responses
 _DEVICE_ANNCE = int(zdo_t.ZDOCmd.Device_annce)
+#: ZDO notifications zigpy wants although they are not responses
 _ZDO_NOTIFICATIONS = frozenset({int(zdo_t.ZDOCmd.Device_annce), int(zdo_t.ZDOCmd.Parent_annce)})
 #: how long start-up waits for the coordinator to form / resume (simulated seconds)
 _FORM_TIMEOUT_S = 60.0
