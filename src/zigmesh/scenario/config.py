@@ -4,7 +4,8 @@ A scenario (see ``examples/house.toml`` for a documented one, ``examples/smart_h
 the application keys) has top-level keys ``seed``, ``duration``, optional ``channel``,
 ``name``, ``description``, ``security``, ``require_install_codes``, ``state``, an optional
 ``[radio]`` table, ``[[nodes]]`` tables, ``[[traffic]]`` tables (byte flows and application
-actions), ``[[groups]]`` and ``[[bindings]]``. :func:`parse_scenario` checks everything before a
+actions), ``[[groups]]``, ``[[bindings]]``, ``[[faults]]`` and ``[[attackers]]``
+(:mod:`~zigmesh.scenario.faults`). :func:`parse_scenario` checks everything before a
 run and raises :class:`ScenarioError` naming the table, key and problem
 (``nodes[2].grid.rows: must be a positive integer, got -1``).
 
@@ -102,6 +103,7 @@ from zigmesh.scenario.app_config import (
     device_type,
 )
 from zigmesh.scenario.durations import ScenarioError, format_duration, parse_duration
+from zigmesh.scenario.faults import AttackerSpec, FaultSpec, parse_attackers, parse_faults
 from zigmesh.scenario.values import (
     MAX_COORDINATE_M,
     Point,
@@ -183,10 +185,12 @@ _END_DEVICE_WORDS = ("all_end_devices", "end_device", "end_devices")
 _RESERVED = frozenset(("coordinator", *_ROUTER_WORDS, *_END_DEVICE_WORDS))
 
 _TOP_KEYS = (
+    "attackers",
     "bindings",
     "channel",
     "description",
     "duration",
+    "faults",
     "groups",
     "name",
     "nodes",
@@ -334,6 +338,9 @@ class Scenario:
     groups: tuple[GroupSpec, ...] = ()
     bindings: tuple[BindingSpec, ...] = ()
     actions: tuple[ActionSpec, ...] = ()
+    #: ``[[faults]]`` and ``[[attackers]]`` (:mod:`~zigmesh.scenario.faults`)
+    faults: tuple[FaultSpec, ...] = ()
+    attackers: tuple[AttackerSpec, ...] = ()
 
     @property
     def has_devices(self) -> bool:
@@ -536,6 +543,8 @@ class _Parser:
             groups=groups,
             bindings=bindings,
             actions=actions,
+            faults=parse_faults(d.get("faults"), nodes, self.duration_us),
+            attackers=parse_attackers(d.get("attackers"), self.duration_us, self.source),
         )
 
     # [radio] ---------------------------------------------------------------------------

@@ -51,6 +51,10 @@ Percentiles are *nearest-rank*: the p-th percentile of ``n`` sorted values is th
                        period_s, sent, skipped, and for commands expected, acted_on,
                        acted_on_ratio, latency_ms}], hub (the hub's registry:
                        :meth:`zigmesh.app.hub.Hub.summary`)
+    health             added by the runner (:mod:`~zigmesh.scenario.health`): healthy, reasons,
+                       ...; and ``per_node[].health``
+    faults, attackers  added by the runner when the scenario has some
+                       (:mod:`~zigmesh.scenario.chaos`)
 
 Addresses: short addresses ``0x1a2b``, IEEE addresses ``00:12:4b:00:00:00:00:01`` (as
 ``zigmesh decode`` prints them).

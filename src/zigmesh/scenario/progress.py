@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from zigmesh.scenario.app_tables import actions_table, devices_table
+from zigmesh.scenario.health import print_health
 
 __all__ = ["SimProgress", "print_summary_table"]
 
@@ -170,6 +171,7 @@ def print_summary_table(summary: Mapping[str, Any], console: Console) -> None:
     the network, every flow, the hub's interviews and the application actions (when the
     scenario has devices), the counters and drops, and battery figures."""
     console.print(_network_table(summary))
+    print_health(summary, console)
     flows: Sequence[Mapping[str, Any]] = summary.get("flows") or []
     if flows:
         console.print(_flows_table(summary, flows))

@@ -26,6 +26,7 @@ from zigmesh.scenario.maplayout import FLOOR_COLOURS, ROUTE_COLOURS, floor_level
 from zigmesh.scenario.mapsvg import map_svg
 from zigmesh.scenario.plot import PlotNode
 from zigmesh.scenario.report_assets import CSS, JS
+from zigmesh.scenario.report_faults import faults_html
 
 __all__ = ["render_report", "write_report"]
 
@@ -402,9 +403,10 @@ def _events_section(summary: Row) -> str:
     )
     return (
         '<section id="events"><h2>Faults and the network\'s response</h2>'
-        '<p class="note">No faults are injected by this scenario format yet; what the network '
-        "went through on its own (nodes not joined and why, rejoins, parent losses, link "
-        "failures, minutes with losses) is listed here, minute by minute in the charts.</p>"
+        + faults_html(summary)
+        + '<p class="note">What the network went through (nodes not joined and why, rejoins, '
+        "parent losses, link failures, minutes with losses) is listed here, minute by minute "
+        "in the charts; a scenario's [[faults]] and [[attackers]] are in the tables above.</p>"
         + body
         + "</section>"
     )

@@ -44,6 +44,7 @@ from zigmesh.nwk.primitives import NwkStatus
 from zigmesh.persist.store import StateStore, open_store
 from zigmesh.phy import CHANNELS
 from zigmesh.scenario.app_traffic import AppRun
+from zigmesh.scenario.chaos import FaultRun, add_sections
 from zigmesh.scenario.config import Scenario, TrafficSpec
 from zigmesh.scenario.metrics import (
     FlowStats,
@@ -592,6 +593,8 @@ def run_scenario(
             traffic.schedule()
             app.schedule()
             observer.attach()
+            faults = FaultRun(world, scenario, traffic.flows)
+            faults.schedule()
             end = scenario.duration_us
             with SimProgress(end, console=console, enabled=progress) as bar:
                 step = max(end // 200, 1)
@@ -633,6 +636,7 @@ def run_scenario(
         authenticated=sum(node.authenticated for node in world),
         app=app.summary(),
     )
+    add_sections(summary, faults)
     files = {"capture": pcap, "summary": out / "summary.json"}
     write_summary(files["summary"], summary)
     map_in = map_inputs(world, scenario, traffic.flows) if plot or report else None
