@@ -10,8 +10,9 @@ network counters; after the run :meth:`FaultRun.summary` gives, per occurrence:
   start to its end; an instantaneous fault, or one that never ends, counts until the end of
   the run or its next occurrence) and those never delivered;
 * counters that moved while it lasted: ``mac_no_ack``, ``mac_channel_access_failures``,
-  ``rejoins``, ``parent_losses``, ``route_discoveries``, ``frames_dropped`` (frame loss)
-  and ``jammed_s`` (interference);
+  ``rejoins``, ``parent_losses``, ``route_discoveries``, ``frames_dropped`` (by a frame
+  loss fault), ``frames_interfered`` (receptions lost to interference or collisions: the
+  radios' ``rx_lost``) and ``jammed_s`` (interference);
 * ``recovery_s``: from the fault's end (its start when it has none) until every flow that
   sent afterwards has delivered a message sent after it, i.e. the network's time to
   recover; ``recovered`` false (and ``not_recovered`` naming the flows) when some flow never
@@ -44,6 +45,7 @@ _COUNTERS = (
     "parent_losses",
     "route_discoveries",
     "frames_dropped",
+    "frames_interfered",
 )
 
 
@@ -159,6 +161,7 @@ class FaultRun:
                 out[k] += base[k] + v
         if self._loss is not None:
             out["frames_dropped"] = self._loss.dropped
+        out["frames_interfered"] = sum(r.rx_lost for r in self.world.radios.values())
         return out
 
     def _frame_loss(self) -> FrameLoss:

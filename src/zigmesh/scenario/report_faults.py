@@ -25,9 +25,15 @@ def _num(v: Any, unit: str = "") -> str:
     return f"{v:g}{unit}"
 
 
-def _table(head: Sequence[str], rows: Sequence[Sequence[str]], tid: str) -> str:
-    th = "".join(f"<th>{_e(h)}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+def _table(
+    head: Sequence[str], rows: Sequence[Sequence[str]], tid: str, text: Sequence[int] = (0,)
+) -> str:
+    """A sortable report table; columns ``text`` are left-aligned text."""
+    cls = ["" if k not in text else ' class="t"' for k in range(len(head))]
+    th = "".join(f"<th{cls[k]}>{_e(h)}</th>" for k, h in enumerate(head))
+    body = "".join(
+        "<tr>" + "".join(f"<td{cls[k]}>{c}</td>" for k, c in enumerate(r)) + "</tr>" for r in rows
+    )
     return (
         f'<div class="scroll"><table class="data" id="{tid}"><thead><tr>{th}</tr></thead>'
         f"<tbody>{body}</tbody></table></div>"
@@ -118,6 +124,7 @@ def faults_html(summary: Row) -> str:
                 ),
                 rows,
                 "faults-table",
+                (0, 3),
             )
         )
     arows = []
@@ -143,6 +150,7 @@ def faults_html(summary: Row) -> str:
                 ("attacker", "kind", "position", "from", "until", "rate", "sent / jammed", "heard"),
                 arows,
                 "attackers-table",
+                (0, 1, 2),
             )
         )
     return "".join(out)
