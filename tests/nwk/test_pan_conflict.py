@@ -133,11 +133,15 @@ def test_report_and_update_checks() -> None:
     assert {n.nwk.nib.nwk_pan_id for n in w} == {pan}
 
 
-def test_stale_pan_follows_a_beacon_with_a_newer_update_id() -> None:
-    """Heard during a scan: our extended PAN ID on another PAN ID, newer nwkUpdateId."""
+def test_stale_pan_rule_only_in_a_verification_scan_and_only_if_ours_is_not_heard() -> None:
+    """A resumed router's verification scan: our extended PAN ID heard only under another PAN
+    ID with a newer nwkUpdateId means we missed an update, and we follow; heard on our own PAN
+    ID too (a forged beacon, or a stale neighbour), we stay. Outside such a scan it moves
+    nothing."""
     w = _house()
     r1 = w["r1"]
     nib = r1.nwk.nib
+    pc = r1.nwk.pan_conflict
 
     def beacon(pan: int, update_id: int) -> MlmeBeaconNotifyIndication:
         payload = ZigbeeBeaconPayload(
@@ -157,11 +161,43 @@ def test_stale_pan_follows_a_beacon_with_a_newer_update_id() -> None:
         )
         return MlmeBeaconNotifyIndication(1, pd, (), payload)
 
+    def scan(*beacons: MlmeBeaconNotifyIndication) -> None:
+        # what verify() starts and the MAC's scan confirm ends, without the radio
+        pc._verifying, pc._heard_here, pc._moved_to = True, False, None
+        for b in beacons:
+            pc.on_beacon(b)
+        pc._verified(None)  # type: ignore[arg-type]
+
     pan = nib.nwk_pan_id
-    r1.nwk.pan_conflict.on_beacon(beacon(0x0BAD, 0))  # not newer: stays
-    assert nib.nwk_pan_id == pan
-    r1.nwk.pan_conflict.on_beacon(beacon(0x0BAD, 1))
-    assert (nib.nwk_pan_id, nib.nwk_update_id, r1.mac.pib.mac_pan_id) == (0x0BAD, 1, 0x0BAD)
+    pc.on_beacon(beacon(0x0BAD, 1))  # not in a verification scan
+    scan(beacon(0x0BAD, 0))  # not newer
+    scan(beacon(0x0BAD, 3), beacon(pan, 0))  # our network still here
+    assert (nib.nwk_pan_id, nib.nwk_update_id, r1.mac.pib.mac_pan_id) == (pan, 0, pan)
+    scan(beacon(0x0BAD, 1), beacon(0x0BAE, 2))  # only elsewhere: the newest
+    assert (nib.nwk_pan_id, nib.nwk_update_id, r1.mac.pib.mac_pan_id) == (0x0BAE, 2, 0x0BAE)
+
+
+def test_forged_beacons_during_a_resume_move_nothing() -> None:
+    """An attacker answers a resumed router's scan with beacons of our extended PAN ID under
+    another PAN ID and a newer update id: the router hears its neighbours on the real PAN ID
+    too and stays."""
+    w = _house()
+    hub, r2 = w["hub"], w["r2"]
+    pan, epid = hub.nwk.nib.nwk_pan_id, hub.nwk.nib.nwk_extended_pan_id
+    radio = w.medium.add_radio(0xF0F0_0000_0000_0002, (65.0, 5.0), 0.0, w.channel, RadioState.RX)
+    b = Beacon(
+        superframe=SuperframeSpec(association_permit=True),
+        payload=ZigbeeBeaconPayload(nwk_extended_pan_id=epid, nwk_update_id=9).encode(),
+    )
+    frame = MacFrame.beacon(0x0BAD, 0x4242, b, seq=7).encode()
+    w.power_off(r2)
+    w.run_for(2 * S)
+    w.power_on(r2)
+    for k in range(150):  # every 20 ms for 3 s, over every verification scan
+        w.kernel.call_later(k * 20_000, radio.transmit, frame)
+    w.run_for(20 * S)
+    assert r2.joined and r2.nwk.nib.nwk_pan_id == pan and r2.mac.pib.mac_pan_id == pan
+    assert r2.nwk.nib.nwk_update_id == 0 and r2.nwk.stats.pan_id_changes == 0
 
 
 def test_newer_update_id_wraps() -> None:

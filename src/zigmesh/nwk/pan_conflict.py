@@ -16,13 +16,14 @@ PAN identifier update) to every device (0xFFFF); it and every device receiving t
 ``nwkNetworkBroadcastDeliveryTime``, and tell the layer above with NLME-NWK-STATUS.indication
 (PAN_IDENTIFIER_UPDATE) so the new PAN ID and update id are saved.
 
-Two PANs with one extended PAN ID must not persist: a device that missed the update (asleep,
-out of range, powered off) hears, in any beacon it gets during a scan, its extended PAN ID
-under another PAN ID with a newer ``nwkUpdateId`` (the beacon payload's update id, 3.6.7) and
-follows it at once, as if the update had reached it. A router resumed from non-volatile state
-(:mod:`zigmesh.nwk.resume`) scans its channel once (:meth:`PanConflict.verify`) to find out.
-End devices that missed it lose their parent (their polls go unanswered) and find the new PAN
-ID by their rejoin scan.
+Two PANs with one extended PAN ID must not persist. A router resumed from non-volatile state
+(:mod:`zigmesh.nwk.resume`) may have missed an update while it was off: it scans its channel
+(:meth:`PanConflict.verify`), and if it hears its extended PAN ID only under another PAN ID
+with a newer ``nwkUpdateId`` (the beacon payload's update id, 3.6.7), and nothing of its
+network on its own PAN ID, it follows, as if the update had reached it; a forged beacon alone
+cannot move a router that still hears its network. End devices that missed an update lose
+their parent (their polls go unanswered) and find the new PAN ID by their rejoin scan, which
+takes the PAN ID of the parent it finds (:mod:`zigmesh.nwk.join`).
 """
 
 from __future__ import annotations
@@ -84,6 +85,9 @@ class PanConflict:
         "_pending",
         "_verify_left",
         "_verify_heard",
+        "_verifying",
+        "_heard_here",
+        "_moved_to",
         "_suspects",
     )
 
@@ -99,6 +103,11 @@ class PanConflict:
         #: verification scans left, and whether the current one heard our network
         self._verify_left = 0
         self._verify_heard = False
+        #: during a verification scan: our network heard on our PAN ID, and the newest
+        #: (PAN ID, update id) it was heard on elsewhere
+        self._verifying = False
+        self._heard_here = False
+        self._moved_to: tuple[int, int] | None = None
         #: conflicting networks heard once, awaiting confirmation: key -> time first heard
         self._suspects: dict[tuple[object, ...], int] = {}
 
@@ -112,6 +121,8 @@ class PanConflict:
         self._suspects.clear()
         self._last_report_us = None
         self._verify_left = 0
+        self._verifying = False
+        self._moved_to = None
 
     @property
     def updating(self) -> bool:
@@ -135,19 +146,20 @@ class PanConflict:
         except DecodeError:
             payload = None
         epid = None if payload is None else int(payload.nwk_extended_pan_id)
-        if epid == nib.nwk_extended_pan_id:
+        ours = epid == nib.nwk_extended_pan_id
+        if ours:
             self._verify_heard = True
         if pan != nib.nwk_pan_id:
             if len(self._heard) < _MAX_HEARD:
                 self._heard.add(pan)
-            if (
-                payload is not None
-                and epid == nib.nwk_extended_pan_id
-                and newer_update_id(payload.nwk_update_id, nib.nwk_update_id)
-            ):
-                # our network moved on while we were away: follow it now
-                self._switch(pan, payload.nwk_update_id)
+            if self._verifying and ours and payload is not None:
+                best = self._moved_to
+                uid = payload.nwk_update_id
+                if newer_update_id(uid, nib.nwk_update_id if best is None else best[1]):
+                    self._moved_to = (pan, uid)  # our network, moved on while we were off?
             return
+        if ours and self._verifying:
+            self._heard_here = True
         if epid == nib.nwk_extended_pan_id or self.updating:
             return
         # one beacon may be one of ours corrupted or forged: a conflict is a network seen
@@ -299,13 +311,22 @@ class PanConflict:
             return
         self._verify_left -= 1
         self._verify_heard = False
+        self._verifying = True
+        self._heard_here = False
+        self._moved_to = None
         nwk.scan_owner = self._verified
         nwk.mac.mlme_scan_request(
             ScanType.ACTIVE, [nwk.nib.nwk_logical_channel], nwk.config.rejoin_scan_duration
         )
 
     def _verified(self, c: MlmeScanConfirm) -> None:
-        """Beacons were handled one by one as they came (:meth:`on_beacon`); none of our
-        network heard: scan again a little later."""
+        """Beacons were handled one by one as they came (:meth:`on_beacon`). Our network heard
+        only under another PAN ID with a newer update id: follow it. None of it heard: scan
+        again a little later."""
+        self._verifying = False
+        moved, self._moved_to = self._moved_to, None
+        if moved is not None and not self._heard_here and self._nwk.joined:
+            self._switch(*moved)
+            return
         if not self._verify_heard and self._verify_left > 0:
             self._verify_timer = self._nwk.clock.call_later(VERIFY_RETRY_US, self.verify)
