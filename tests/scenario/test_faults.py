@@ -273,3 +273,22 @@ def test_attackers_flood_replay_and_jam(tmp_path: Path) -> None:
     assert got["pulse"]["jammed_s"] == 1.0
     assert s["health"]["healthy"] is True
     assert s["delivery"]["delivery_ratio"] > 0.9
+
+
+def test_faults_example_runs_and_the_network_heals(tmp_path: Path) -> None:
+    """examples/faults.toml: every fault and attack of the example, and a healthy network at
+    the end."""
+    root = Path(__file__).resolve().parent.parent.parent
+    sc = load_scenario(root / "examples" / "faults.toml")
+    res = run_scenario(sc, tmp_path, progress=False, plot=False, report=False)
+    s = res.summary
+    assert [f["kind"] for f in s["faults"]] == [
+        "reboot", "power_off", "link", "interference", "frame_loss", "move",
+    ]  # fmt: skip
+    assert len(s["faults"][1]["occurrences"]) == 2  # every 2m30s
+    for f in s["faults"]:
+        for occ in f["occurrences"]:
+            assert occ["recovered"] is True and occ["recovery_s"] < 15, (f["name"], occ)
+    assert [a["frames_sent"] for a in s["attackers"]] == [1500, 400]
+    assert s["health"]["healthy"] is True
+    assert s["delivery"]["delivery_ratio"] > 0.95
