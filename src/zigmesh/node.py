@@ -78,8 +78,14 @@ __all__ = ["Node", "NodeConfig", "NodeState", "NodeStats", "Role", "UpperCallbac
 
 UpperCallback = Callable[[NwkEvent], None]
 
+#: an end device reloaded from the store tries its saved network this many more times
+#: (``join_retry_us`` apart) before it joins from scratch
+RESTORE_REJOINS = 3
 #: route record and address map entries of a coordinator (high-RAM concentrator)
 COORDINATOR_TABLE_SIZE = 2048
+#: nwkMaxSourceRoute of a coordinator: relay lists up to the default radius (2 x nwkMaxDepth);
+#: in a large mesh the cheapest paths (good links only) are longer than the spec's default 12
+COORDINATOR_MAX_SOURCE_ROUTE = 30
 
 
 class Role(Enum):
@@ -215,6 +221,8 @@ def _nwk_config(config: NodeConfig) -> NwkConfig:
         for name in ("route_record_table_size", "address_map_size"):
             if getattr(cfg, name) < COORDINATOR_TABLE_SIZE:
                 changes[name] = COORDINATOR_TABLE_SIZE
+        if cfg.max_source_route < COORDINATOR_MAX_SOURCE_ROUTE:
+            changes["max_source_route"] = COORDINATOR_MAX_SOURCE_ROUTE
     if config.poll_interval_us is not None and config.poll_interval_us != cfg.poll_interval_us:
         changes["poll_interval_us"] = config.poll_interval_us
     if not changes:
@@ -261,6 +269,8 @@ class Node:
         self._timer: TimerHandle | None = None
         #: authentication failures since the last success (join back-off exponent)
         self._auth_failures = 0
+        #: NWK rejoins of the saved network that failed since the last reload
+        self._restore_rejoins = 0
         self._save_timer: TimerHandle | None = None
         #: simple descriptors of the application endpoints (1-240)
         self.endpoints: dict[int, SimpleDescriptor] = {}
@@ -676,6 +686,7 @@ class Node:
             # the Rejoin Response comes unsolicited-fast: listen for it
             self.mac.mlme_set("mac_rx_on_when_idle", True)
         self.state = NodeState.REJOINING
+        self._restore_rejoins = 0
         nwk.nlme_join_request(
             snap.extended_pan_id,
             JoinMethod.REJOIN,
@@ -771,6 +782,11 @@ class Node:
                 return
             self._after_key()
         elif self.state == NodeState.REJOINING:
+            if not ok and self._restore_rejoins < RESTORE_REJOINS:
+                # its parents may be rebooting too (a house-wide power cut): try again first
+                self._restore_rejoins += 1
+                self._timer = self.clock.call_later(self.config.join_retry_us, self._rejoin_saved)
+                return
             if not ok:
                 # the saved network is not reachable: join from scratch
                 if self.security_manager is not None:
@@ -788,6 +804,17 @@ class Node:
             self.stats.join_times_us.append(self.clock.now())
             self.zdo.device_annce()
             self._save_soon()  # the parent, or the PAN ID, may be new
+
+    def _rejoin_saved(self) -> None:
+        self._timer = None
+        if self.state == NodeState.REJOINING:
+            nib = self.nwk.nib
+            self.nwk.nlme_join_request(
+                nib.nwk_extended_pan_id,
+                JoinMethod.REJOIN,
+                scan_channels=[nib.nwk_logical_channel],
+                capability_information=self.capability,
+            )
 
     def _rejoin_after_leave(self) -> None:
         self._timer = None

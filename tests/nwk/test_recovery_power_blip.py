@@ -22,6 +22,7 @@ import pytest
 
 from tests.nwk.flows import Flows
 from tests.nwk.nwkutil import MS, SMALL_MEDIUM, S
+from zigmesh.node import Node
 from zigmesh.nwk.tables import DeviceType, Relationship
 from zigmesh.persist.store import MemoryStore, SqliteStore, StateStore
 from zigmesh.sim.world import World
@@ -187,3 +188,51 @@ def test_resumed_coordinator_waits_a_period_before_its_first_link_status() -> No
     # no router ever saw itself left out of the hub's link status
     assert min(costs) > 0
     assert {n.name for n in near} <= set(w.neighbor_lqis("hub"))
+
+
+def _trust_center_key(n: Node) -> bytes | None:
+    partners = n.keys.link_key_partners()
+    return n.keys.link_key(partners[0]) if partners else None
+
+
+def test_end_device_whose_parent_is_not_back_yet_keeps_trying_its_network() -> None:
+    """A house-wide power cut: an end device reloads its state before its parent is back. Its
+    first NWK rejoin finds no parent; it tries its saved network again (``join_retry_us``
+    apart) instead of forgetting its keys at once and associating afresh, and comes back
+    with its address and unique trust center link key."""
+    w = World(seed=3, medium=SMALL_MEDIUM)
+    w.add_node("hub", "coordinator", (0.0, 0.0))
+    w.add_node("r1", "router", (30.0, 0.0))
+    e = w.add_node("e", "end_device", (60.0, 5.0), poll_interval_us=S)
+    assert w.run_until(lambda: w.all_joined() and e.has_unique_link_key, 60 * S)
+    w.run_for(5 * S)
+    assert w.parent_of(e) is w["r1"]
+    addr, key = e.network_address, _trust_center_key(e)
+    w.power_off("r1")
+    w.power_off(e)
+    w.run_for(1 * S)
+    w.power_on(e)  # before its parent: the first rejoin cannot succeed
+    w.run_for(3 * S)
+    w.power_on("r1")
+    w.run_for(20 * S)
+    assert e.joined and e.stats.restores == 1 and w.parent_of(e) is w["r1"]
+    assert e.network_address == addr and _trust_center_key(e) == key
+
+
+def test_rebooted_trust_center_gives_a_reassociating_device_the_network_key() -> None:
+    """The trust center reloads its keys (a device's unique link key among them) but not its
+    device table. A device that then joins afresh by association (it lost its own state)
+    starts from the preconfigured link key, so the trust center must send it the network key
+    under that key, not under the unique key it still held: before, it never got the key."""
+    w = World(seed=3, medium=SMALL_MEDIUM)
+    w.add_node("hub", "coordinator", (0.0, 0.0))
+    e = w.add_node("e", "end_device", (10.0, 5.0), poll_interval_us=S)
+    assert w.run_until(lambda: w.all_joined() and e.has_unique_link_key, 60 * S)
+    w.run_for(5 * S)
+    _blip(w, "hub")
+    w.run_for(5 * S)
+    w.power_off(e)
+    w.store.delete("e")  # the end device was reset: it remembers nothing
+    w.power_on(e)
+    assert w.run_until(lambda: e.joined and e.authenticated and e.has_unique_link_key, 30 * S)
+    assert e.stats.restores == 0 and e.stats.authentication_failures == 0

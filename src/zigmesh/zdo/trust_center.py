@@ -167,12 +167,14 @@ class TrustCenter:
             dev = self.devices[ieee] = TcDevice(ieee, short, parent, rx_on_when_idle=rx_on)
         else:
             dev.short, dev.parent, dev.rx_on_when_idle = short, parent, rx_on
-            # a fresh association: the device starts again from its preconfigured key
-            if dev.unique_link_key and ieee not in self.install_codes:
-                self.keys.remove_link_key(ieee)
-            elif dev.unique_link_key:
-                self.keys.set_link_key(ieee, self.install_codes[ieee])
-            dev.unique_link_key = False
+        # a fresh association: the device starts again from its preconfigured key, whether
+        # the unique key we hold was made in this session or reloaded from the store after a
+        # reboot (the device table is not kept: issue 9 item 5)
+        if ieee in self.install_codes:
+            self.keys.set_link_key(ieee, self.install_codes[ieee])
+        else:
+            self.keys.remove_link_key(ieee)
+        dev.unique_link_key = False
         dev.authorized = True
         self.aps.note_device(short, ieee, rx_on)
         if self.on_device_joined is not None:
