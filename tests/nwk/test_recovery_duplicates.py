@@ -25,6 +25,7 @@ from collections import Counter
 from tests.nwk.flows import Flows
 from tests.nwk.nwkutil import MS, SMALL_MEDIUM, Recorder, S, aps_payload, send
 from zigmesh.aps.commands import ApsStatus
+from zigmesh.scenario.runner import _node_drops
 from zigmesh.sim.medium import Radio
 from zigmesh.sim.world import World
 
@@ -82,6 +83,8 @@ def test_nwk_retries_never_deliver_a_unicast_twice() -> None:
     # the losses were real, NWK retries made copies, and every copy was caught and counted
     assert loss.lost > 500 and nwk_retries > 100 and nwk_dups > 100
     assert c.stats.as_dict()["nwk"]["rx_duplicate_unicast"] == c.nwk.stats.rx_duplicate_unicast  # type: ignore[index]
+    # and zigmesh run's summary.json shows them among each node's drops
+    assert sum(_node_drops(x)["nwk_rx_duplicate_unicast"] for x in w) == nwk_dups
 
 
 def test_aps_delivers_each_message_exactly_once() -> None:

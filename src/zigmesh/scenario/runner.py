@@ -326,7 +326,10 @@ def _node_drops(node: Node) -> dict[str, int]:
     n = node.nwk.stats
     sec = 0
     for key, value in n.as_dict().items():
-        if key.startswith(("drop_", "rx_decode", "rx_bad")) or key == "rx_unsecured":
+        if key.startswith(("drop_", "rx_decode", "rx_bad")) or key in (
+            "rx_unsecured",
+            "rx_duplicate_unicast",  # copies of a unicast already seen (issue 9 item 6)
+        ):
             drops[f"nwk_{key}"] = value
         elif key.startswith("rx_sec_"):  # one counter per NWK security drop reason
             drops[f"nwk_{key}"] = value
