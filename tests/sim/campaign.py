@@ -67,10 +67,17 @@ class Accounting:
 
 
 def _counters(node: Node) -> dict[str, int]:
+    """Every counter of a frame dropped or ignored, by layer and reason: the runner's drop
+    counters plus MAC address filtering, frames nothing expected, broadcasts an rx-off end
+    device ignores, frames before joining and repeated unicasts."""
     d = dict(_node_drops(node))
     m = node.mac.stats
     d["mac_rx_not_for_us"] = m.rx_not_for_us
     d["mac_rx_ignored"] = m.rx_ignored
+    n = node.nwk.stats
+    d["nwk_rx_broadcast_ignored"] = n.rx_broadcast_ignored
+    d["nwk_rx_not_joined"] = n.rx_not_joined
+    d["nwk_rx_duplicate_unicast"] = n.rx_duplicate_unicast
     return d
 
 

@@ -55,9 +55,10 @@ def test_ten_thousand_mutated_frames_over_a_steady_secured_network() -> None:
         assert acc.reasons.get(reason, 0) > 0, reason
     # raw and unsecured frames from an outsider are (almost) all dropped: what the MAC
     # accepts of them are MAC commands anyone may send (beacon requests, association or
-    # data requests), beacons of our PAN ID (the NWK checks them for PAN ID conflicts) and
-    # matching ACK sequence numbers
-    assert acc.by_mode["unsecured"][2] <= 10
+    # data requests), beacons of our PAN ID (the NWK checks them for PAN ID conflicts),
+    # matching ACK sequence numbers and a few replays of NWK frames secured by a device the
+    # receiver never heard (NWK security keeps frame counters per source it has heard)
+    assert acc.by_mode["unsecured"][2] == 0
     assert acc.by_mode["raw"][2] < 0.05 * acc.by_mode["raw"][0]
     print(
         f"\ncampaign: {r.injected} frames injected ({r.modes}), {acc.deliveries} deliveries"
