@@ -12,8 +12,9 @@ Mgmt_Leave_req answers first, then leaves once the response is confirmed (or aft
 also calls the ZDO's trust-center hook. Mgmt_NWK_Update_req: ScanDuration 0-5 runs
 ScanCount ED scans (unicast requests only) and answers Mgmt_NWK_Update_notify with the
 highest energy seen per channel; 0xFE takes the new nwkUpdateId and moves to the one channel
-of ScanChannels after the channel change delay (nothing is answered); 0xFF takes
-nwkUpdateId, nwkManagerAddr and the channel mask (apsChannelMask, kept by the ZDO).
+of ScanChannels after the channel change delay, once the radio is free (no frame of ours on
+air, no scan in progress; nothing is answered); 0xFF takes nwkUpdateId, nwkManagerAddr and
+the channel mask (apsChannelMask, kept by the ZDO).
 """
 
 from __future__ import annotations
@@ -69,6 +70,10 @@ _CHANNELS: Final = range(11, 27)
 #: an ED scan the MAC cannot start now is tried again this often, this many times
 _SCAN_RETRY_US: Final = 100_000
 _SCAN_RETRIES: Final = 5
+#: a channel change the radio cannot take now (a frame on air, a scan) is tried again this
+#: often: one unit backoff period (20 symbols, 802.15.4 aUnitBackoffPeriod); the longest
+#: frame takes 4,256 us on air
+_SWITCH_RETRY_US: Final = 320
 
 #: neighbour table device types (Table 3-63) have the Mgmt_Lqi_rsp values
 _KNOWN_DEVICE_TYPES: Final = (DeviceType.COORDINATOR, DeviceType.ROUTER, DeviceType.END_DEVICE)
@@ -388,9 +393,21 @@ class MgmtServer:
         self._channel_timer = zdo.clock.call_later(delay, self._switch_channel, channel)
 
     def _switch_channel(self, channel: int) -> None:
+        """Move to ``channel`` once the radio is free: the MAC refuses a channel change while
+        a frame or an ACK of ours is on air (``LocalProtocolError``), and a scan in progress
+        would put its saved channel back when it ends, so wait for both to finish (checked
+        every :data:`_SWITCH_RETRY_US`). Frames queued meanwhile go out on the new channel."""
         self._channel_timer = None
-        nwk = self._zdo.nwk
-        nwk.nib.nwk_logical_channel = channel
-        nwk.mac.mlme_set("phy_current_channel", channel)
-        nwk.update_beacon()
-        self._zdo.on_channel_changed(channel)
+        zdo = self._zdo
+        nwk = zdo.nwk
+        if nwk.scan_owner is None:
+            try:
+                nwk.mac.mlme_set("phy_current_channel", channel)
+            except LocalProtocolError:  # mid-transmission: try again when it has ended
+                pass
+            else:
+                nwk.nib.nwk_logical_channel = channel
+                nwk.update_beacon()
+                zdo.on_channel_changed(channel)
+                return
+        self._channel_timer = zdo.clock.call_later(_SWITCH_RETRY_US, self._switch_channel, channel)
