@@ -815,3 +815,8 @@ class Node:
         self._timer = None
         if self.state == NodeState.LEFT:
             self._begin()
+#: nwkMaxSourceRoute of a coordinator: relay lists up to the default radius (2 x nwkMaxDepth);
+#: in a large mesh the cheapest paths (good links only) are longer than the spec's default 12
+COORDINATOR_MAX_SOURCE_ROUTE = 30
+        if cfg.max_source_route < COORDINATOR_MAX_SOURCE_ROUTE:
+            changes["max_source_route"] = COORDINATOR_MAX_SOURCE_ROUTE

@@ -17,6 +17,7 @@ from zigmesh.nwk.constants import (
     END_DEVICE_TIMEOUT_DEFAULT_INDEX,
     MS,
     NEIGHBOR_TABLE_DEFAULT_ENTRIES,
+    NWK_MAX_SOURCE_ROUTE,
     NWK_UNICAST_RETRIES,
     NWK_UNICAST_RETRY_DELAY_US,
     NWKC_INITIAL_RREQ_RETRIES,
@@ -66,6 +67,10 @@ class NwkConfig:
     btt_size: int = BTT_DEFAULT_ENTRIES
     address_map_size: int = ADDRESS_MAP_DEFAULT_ENTRIES
     route_record_table_size: int = ROUTE_RECORD_TABLE_DEFAULT_ENTRIES
+    #: nwkMaxSourceRoute at start-up: the longest relay list a concentrator stores and
+    #: source-routes along (spec default 12; a high-RAM concentrator of a large mesh, whose
+    #: cheapest paths are longer, takes more: any relay list that fits a frame is usable)
+    max_source_route: int = NWK_MAX_SOURCE_ROUTE
     #: nwkMaxChildren, and the share of it routers and end devices may take
     max_children: int = 20
     max_routers: int = 6
@@ -122,6 +127,8 @@ class NwkConfig:
             raise LocalProtocolError("poll interval and parent loss threshold must be positive")
         if self.max_children < 0 or self.max_routers < 0 or self.max_end_devices < 0:
             raise LocalProtocolError("child capacities must be >= 0")
+        if not 0 <= self.max_source_route <= 0xFF:
+            raise LocalProtocolError("max_source_route must be 0-255")
 
 
 @dataclass(slots=True)

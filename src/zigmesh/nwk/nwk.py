@@ -208,6 +208,7 @@ class Nwk(TransmitEngine):
             nwk_concentrator_radius=cfg.concentrator_radius,
             nwk_concentrator_discovery_time=min(cfg.concentrator_discovery_time_s, 255),
             nwk_end_device_timeout_default=cfg.end_device_timeout_index,
+            nwk_max_source_route=cfg.max_source_route,
         )
 
     # ==========================================================================================
