@@ -83,6 +83,9 @@ UpperCallback = Callable[[NwkEvent], None]
 RESTORE_REJOINS = 3
 #: route record and address map entries of a coordinator (high-RAM concentrator)
 COORDINATOR_TABLE_SIZE = 2048
+#: nwkMaxSourceRoute of a coordinator: relay lists up to the default radius (2 x nwkMaxDepth);
+#: in a large mesh the cheapest paths (good links only) are longer than the spec's default 12
+COORDINATOR_MAX_SOURCE_ROUTE = 30
 
 
 class Role(Enum):
@@ -218,6 +221,8 @@ def _nwk_config(config: NodeConfig) -> NwkConfig:
         for name in ("route_record_table_size", "address_map_size"):
             if getattr(cfg, name) < COORDINATOR_TABLE_SIZE:
                 changes[name] = COORDINATOR_TABLE_SIZE
+        if cfg.max_source_route < COORDINATOR_MAX_SOURCE_ROUTE:
+            changes["max_source_route"] = COORDINATOR_MAX_SOURCE_ROUTE
     if config.poll_interval_us is not None and config.poll_interval_us != cfg.poll_interval_us:
         changes["poll_interval_us"] = config.poll_interval_us
     if not changes:
@@ -815,8 +820,3 @@ class Node:
         self._timer = None
         if self.state == NodeState.LEFT:
             self._begin()
-#: nwkMaxSourceRoute of a coordinator: relay lists up to the default radius (2 x nwkMaxDepth);
-#: in a large mesh the cheapest paths (good links only) are longer than the spec's default 12
-COORDINATOR_MAX_SOURCE_ROUTE = 30
-        if cfg.max_source_route < COORDINATOR_MAX_SOURCE_ROUTE:
-            changes["max_source_route"] = COORDINATOR_MAX_SOURCE_ROUTE
