@@ -26,6 +26,11 @@ the destination PAN ID, ``src_pan`` holds the destination PAN ID.
 The hot path (data frames and ACKs) uses one precomputed layout per frame-control pattern (a
 ``struct`` format and field indices), so decoding a short-addressed data frame is one FCS
 check, one ``unpack_from`` and one dataclass construction.
+
+The header parts live in :mod:`~zigmesh.mac.header` (frame control, addressing layouts,
+auxiliary security header, header IEs, :func:`peek_dst`) and the beacon payload in
+:mod:`~zigmesh.mac.beacon`; MAC command payloads are :mod:`~zigmesh.mac.commands`. This module
+re-exports their public names.
 """
 
 from __future__ import annotations
@@ -33,14 +38,45 @@ from __future__ import annotations
 import struct
 from binascii import crc_hqx
 from dataclasses import dataclass, fields
-from enum import IntEnum
-from typing import NamedTuple, Self
 
-from zigmesh.codec import Reader, fast_init, read_whole
+from zigmesh.codec import Reader, fast_init
 from zigmesh.errors import DecodeError, LocalProtocolError
+from zigmesh.mac.beacon import Beacon, GtsDescriptor, SuperframeSpec
 from zigmesh.mac.commands import MacCommand, decode_command, encode_command
 from zigmesh.mac.fcs import _REV8, _REV16, FCS_LENGTH
-from zigmesh.types import EUI64
+from zigmesh.mac.header import (
+    _BEACON,
+    _FCF_NON_GENERAL,
+    _FRAME_TYPES,
+    _LAYOUTS,
+    _MODE_EXTENDED,
+    _MODE_SHORT,
+    _U16,
+    _V2003,
+    _V2015,
+    AddrMode,
+    FrameType,
+    FrameVersion,
+    KeyIdMode,
+    MacSecurityHeader,
+    SecurityLevel,
+    _addr_mode_of,
+    _eui64,
+    _fcf_error,
+    _split_header_ies,
+    _truncated,
+    peek_dst,
+)
+from zigmesh.mac.header import FCF_ACK_REQUEST as FCF_ACK_REQUEST
+from zigmesh.mac.header import FCF_DST_MODE_SHIFT as FCF_DST_MODE_SHIFT
+from zigmesh.mac.header import FCF_FRAME_PENDING as FCF_FRAME_PENDING
+from zigmesh.mac.header import FCF_FRAME_TYPE_MASK as FCF_FRAME_TYPE_MASK
+from zigmesh.mac.header import FCF_IE_PRESENT as FCF_IE_PRESENT
+from zigmesh.mac.header import FCF_PAN_ID_COMPRESSION as FCF_PAN_ID_COMPRESSION
+from zigmesh.mac.header import FCF_SECURITY_ENABLED as FCF_SECURITY_ENABLED
+from zigmesh.mac.header import FCF_SEQ_NUMBER_SUPPRESSION as FCF_SEQ_NUMBER_SUPPRESSION
+from zigmesh.mac.header import FCF_SRC_MODE_SHIFT as FCF_SRC_MODE_SHIFT
+from zigmesh.mac.header import FCF_VERSION_SHIFT as FCF_VERSION_SHIFT
 
 __all__ = [
     "AddrMode",
@@ -56,584 +92,6 @@ __all__ = [
     "peek_dst",
 ]
 
-
-class FrameType(IntEnum):
-    """Frame Type subfield (802.15.4-2015 Table 7-1). 4 is reserved.
-
-    Only BEACON, DATA, ACK and MAC_COMMAND use the general frame format decoded here; the
-    multipurpose, fragment and extended formats are rejected by :meth:`MacFrame.decode`.
-    """
-
-    BEACON = 0
-    DATA = 1
-    ACK = 2
-    MAC_COMMAND = 3
-    MULTIPURPOSE = 5
-    FRAGMENT = 6
-    EXTENDED = 7
-
-
-class AddrMode(IntEnum):
-    """Destination / Source Addressing Mode (802.15.4-2015 Table 7-3). 1 is reserved."""
-
-    NONE = 0
-    SHORT = 2
-    EXTENDED = 3
-
-
-class FrameVersion(IntEnum):
-    """Frame Version subfield (802.15.4-2015 Table 7-4). 3 is reserved."""
-
-    V2003 = 0  # IEEE 802.15.4-2003
-    V2006 = 1  # IEEE 802.15.4-2006
-    V2015 = 2  # IEEE 802.15.4-2015 (and 802.15.4e-2012)
-
-
-class SecurityLevel(IntEnum):
-    """Security Level subfield (802.15.4-2006 Table 95, 802.15.4-2015 Table 9-6)."""
-
-    NONE = 0
-    MIC_32 = 1
-    MIC_64 = 2
-    MIC_128 = 3
-    ENC = 4
-    ENC_MIC_32 = 5
-    ENC_MIC_64 = 6
-    ENC_MIC_128 = 7
-
-
-class KeyIdMode(IntEnum):
-    """Key Identifier Mode subfield (802.15.4-2006 Table 96, 802.15.4-2015 Table 9-7)."""
-
-    IMPLICIT = 0  # key determined from originator and recipient
-    INDEX = 1  # 1-byte Key Index
-    SOURCE4_INDEX = 2  # 4-byte Key Source + Key Index
-    SOURCE8_INDEX = 3  # 8-byte Key Source + Key Index
-
-
-# ---------------------------------------------------------------------------------------------
-# Frame control field
-# ---------------------------------------------------------------------------------------------
-
-FCF_FRAME_TYPE_MASK = 0x0007
-FCF_SECURITY_ENABLED = 0x0008
-FCF_FRAME_PENDING = 0x0010
-FCF_ACK_REQUEST = 0x0020
-FCF_PAN_ID_COMPRESSION = 0x0040
-FCF_SEQ_NUMBER_SUPPRESSION = 0x0100
-FCF_IE_PRESENT = 0x0200
-FCF_DST_MODE_SHIFT = 10
-FCF_VERSION_SHIFT = 12
-FCF_SRC_MODE_SHIFT = 14
-_FCF_ADDR_MODE_MASK = 0x3
-_FCF_VERSION_MASK = 0x3
-# plain-int copies of enum values for hot paths (enum attribute access costs ~100 ns in 3.11)
-_BEACON = 0
-_MODE_SHORT = 2
-_MODE_EXTENDED = 3
-_V2003 = 0
-_V2015 = 2
-#: frame types 4-7 (bit 2 set) do not use the general frame format
-_FCF_NON_GENERAL = 0x0004
-
-_FRAME_TYPES = (FrameType.BEACON, FrameType.DATA, FrameType.ACK, FrameType.MAC_COMMAND)
-_ADDR_MODES: tuple[AddrMode | None, ...] = (AddrMode.NONE, None, AddrMode.SHORT, AddrMode.EXTENDED)
-_VERSIONS: tuple[FrameVersion | None, ...] = (
-    FrameVersion.V2003,
-    FrameVersion.V2006,
-    FrameVersion.V2015,
-    None,
-)
-_SECURITY_LEVELS = tuple(SecurityLevel)
-
-_U16 = struct.Struct("<H")
-_ADDR_FMT = ("", "", "H", "Q")
-_ADDR_LEN = (0, 0, 2, 8)
-
-
-class _Layout(NamedTuple):
-    """How the MHR up to the source address is laid out for one frame-control pattern.
-
-    ``i_*`` index the tuple ``struct.unpack_from(psdu) + (None,)``: -1 selects the trailing
-    None (field absent). ``i_src_pan`` may point at the destination PAN ID when the source PAN
-    ID is elided because it equals it.
-    """
-
-    st: struct.Struct  # "<H" (frame control) + seq + addressing fields
-    length: int  # MHR bytes up to and including the source address
-    i_seq: int
-    i_dst_pan: int
-    i_dst: int
-    i_src_pan: int
-    i_src: int
-    dst_mode: AddrMode
-    src_mode: AddrMode
-    version: FrameVersion
-    ie_present: bool
-    seq_present: bool
-    dst_pan_present: bool
-    src_pan_present: bool
-    peek: struct.Struct  # frame control + seq + dst PAN + dst address only
-    peek_length: int
-
-
-def _pan_presence(version: int, dm: int, sm: int, comp: bool) -> tuple[bool, bool] | None:
-    """(dst PAN present, src PAN present) or None if the combination is invalid."""
-    if version < 2:
-        # 802.15.4-2006 7.2.1.1.5 / 7.2.1.3-7.2.1.5
-        if dm and sm:
-            return True, not comp
-        if comp:
-            return None
-        return bool(dm), bool(sm)
-    # 802.15.4-2015 Table 7-2
-    if not dm and not sm:
-        return comp, False
-    if dm and not sm:
-        return not comp, False
-    if sm and not dm:
-        return False, not comp
-    if dm == 3 and sm == 3:
-        return not comp, False
-    return True, not comp
-
-
-def _build_layout(key: int) -> _Layout | None:
-    """Layout for frame control bits 6-15 (``fcf >> 6``), or None if reserved / invalid."""
-    fcf = key << 6
-    comp = bool(fcf & FCF_PAN_ID_COMPRESSION)
-    dm = (fcf >> FCF_DST_MODE_SHIFT) & _FCF_ADDR_MODE_MASK
-    sm = (fcf >> FCF_SRC_MODE_SHIFT) & _FCF_ADDR_MODE_MASK
-    ver = (fcf >> FCF_VERSION_SHIFT) & _FCF_VERSION_MASK
-    dmode, smode, version = _ADDR_MODES[dm], _ADDR_MODES[sm], _VERSIONS[ver]
-    if dmode is None or smode is None or version is None:
-        return None
-    pans = _pan_presence(ver, dm, sm, comp)
-    if pans is None:
-        return None
-    dpan, span = pans
-    # sequence number suppression and IE present are reserved bits before 2015
-    seq = ver < 2 or not fcf & FCF_SEQ_NUMBER_SUPPRESSION
-    ie = ver == 2 and bool(fcf & FCF_IE_PRESENT)
-    fmt = "<H"
-    idx = 1
-    i_seq = i_dpan = i_dst = i_span = i_src = -1
-    if seq:
-        fmt += "B"
-        i_seq, idx = idx, idx + 1
-    if dpan:
-        fmt += "H"
-        i_dpan, idx = idx, idx + 1
-    if dm:
-        fmt += _ADDR_FMT[dm]
-        i_dst, idx = idx, idx + 1
-    peek_fmt = fmt
-    if span:
-        fmt += "H"
-        i_span, idx = idx, idx + 1
-    elif dm and sm and dpan:
-        i_span = i_dpan  # elided source PAN ID equals the destination PAN ID
-    if sm:
-        fmt += _ADDR_FMT[sm]
-        i_src, idx = idx, idx + 1
-    st = struct.Struct(fmt)
-    peek = struct.Struct(peek_fmt)
-    return _Layout(
-        st,
-        st.size,
-        i_seq,
-        i_dpan,
-        i_dst,
-        i_span,
-        i_src,
-        dmode,
-        smode,
-        version,
-        ie,
-        seq,
-        dpan,
-        span,
-        peek,
-        peek.size,
-    )
-
-
-#: indexed by ``fcf >> 6``; None for reserved modes / versions and invalid PAN ID compression
-_LAYOUTS: tuple[_Layout | None, ...] = tuple(_build_layout(k) for k in range(1 << 10))
-
-
-def _fcf_error(fcf: int) -> DecodeError:
-    """The DecodeError for a frame control field that has no layout (slow path)."""
-    ft = fcf & FCF_FRAME_TYPE_MASK
-    if ft & _FCF_NON_GENERAL:
-        what = "reserved" if ft == 4 else f"{FrameType(ft).name.lower()} frame format not supported"
-        return DecodeError("frame_control.frame_type", 0, f"frame type {ft}: {what}")
-    if (fcf >> FCF_DST_MODE_SHIFT) & _FCF_ADDR_MODE_MASK == 1:
-        return DecodeError("frame_control.dst_addr_mode", 1, "reserved addressing mode 1")
-    if (fcf >> FCF_SRC_MODE_SHIFT) & _FCF_ADDR_MODE_MASK == 1:
-        return DecodeError("frame_control.src_addr_mode", 1, "reserved addressing mode 1")
-    if (fcf >> FCF_VERSION_SHIFT) & _FCF_VERSION_MASK == 3:
-        return DecodeError("frame_control.frame_version", 1, "reserved frame version 3")
-    return DecodeError(
-        "frame_control.pan_id_compression",
-        0,
-        "set without both addresses (802.15.4-2006 7.2.1.1.5)",
-    )
-
-
-def _mhr_field_at(lay: _Layout, offset: int) -> str:
-    """Name of the MHR field that contains byte ``offset`` (for truncation errors)."""
-    pos = 2
-    fields: list[tuple[str, int]] = []
-    if lay.seq_present:
-        fields.append(("sequence_number", 1))
-    if lay.dst_pan_present:
-        fields.append(("dst_pan", 2))
-    if lay.dst_mode:
-        fields.append(("dst_addr", _ADDR_LEN[lay.dst_mode]))
-    if lay.src_pan_present:
-        fields.append(("src_pan", 2))
-    if lay.src_mode:
-        fields.append(("src_addr", _ADDR_LEN[lay.src_mode]))
-    for name, size in fields:
-        if offset < pos + size:
-            return name
-        pos += size
-    return "mhr"
-
-
-def _truncated(lay: _Layout, end: int) -> DecodeError:
-    return DecodeError(
-        _mhr_field_at(lay, end), end, f"MHR needs {lay.length} byte(s) before the FCS, {end} left"
-    )
-
-
-def _addr_mode_of(addr: int | None) -> AddrMode:
-    """Addressing mode for an address given to a constructor: EUI64 or > 0xFFFF is extended."""
-    if addr is None:
-        return AddrMode.NONE
-    if isinstance(addr, EUI64) or addr > 0xFFFF:
-        return AddrMode.EXTENDED
-    return AddrMode.SHORT
-
-
-def _eui64(v: int) -> EUI64:
-    return int.__new__(EUI64, v)
-
-
-# ---------------------------------------------------------------------------------------------
-# Auxiliary security header
-# ---------------------------------------------------------------------------------------------
-
-_SEC_LEVEL_MASK = 0x07
-_SEC_KEY_ID_MODE_SHIFT = 3
-_SEC_KEY_ID_MODE_MASK = 0x18
-_SEC_FRAME_COUNTER_SUPPRESSION = 0x20  # 2015
-_SEC_ASN_IN_NONCE = 0x40  # 2015
-_KEY_SOURCE_LEN = (0, 0, 4, 8)
-_MIC_LENGTH = (0, 4, 8, 16, 0, 4, 8, 16)
-
-
-@dataclass(frozen=True, slots=True)
-class MacSecurityHeader:
-    """802.15.4 Auxiliary Security Header (802.15.4-2006 7.6.2, 802.15.4-2015 9.4).
-
-    Security Control: bits 0-2 security level, 3-4 key identifier mode, 5 frame counter
-    suppression (2015), 6 ASN in nonce (2015), 7 reserved. Then the frame counter (4 bytes,
-    absent when suppressed) and the key identifier: key source (0/4/8 bytes, as on the air)
-    and key index (1 byte) for key identifier modes 1-3.
-
-    Derived on encode: the key identifier mode (from ``key_source`` / ``key_index``) and
-    frame counter suppression (``frame_counter is None``, 2015 frames only).
-    """
-
-    security_level: SecurityLevel | int
-    frame_counter: int | None
-    key_source: bytes | None = None
-    key_index: int | None = None
-    asn_in_nonce: bool = False
-
-    @property
-    def key_id_mode(self) -> KeyIdMode:
-        if self.key_index is None:
-            return KeyIdMode.IMPLICIT
-        if self.key_source is None:
-            return KeyIdMode.INDEX
-        return KeyIdMode.SOURCE4_INDEX if len(self.key_source) == 4 else KeyIdMode.SOURCE8_INDEX
-
-    @property
-    def mic_length(self) -> int:
-        """Length of the MIC that ends the secured payload (802.15.4-2006 Table 95)."""
-        return _MIC_LENGTH[self.security_level & _SEC_LEVEL_MASK]
-
-    def control(self) -> int:
-        """The Security Control byte."""
-        c = (self.security_level & _SEC_LEVEL_MASK) | (self.key_id_mode << _SEC_KEY_ID_MODE_SHIFT)
-        if self.frame_counter is None:
-            c |= _SEC_FRAME_COUNTER_SUPPRESSION
-        if self.asn_in_nonce:
-            c |= _SEC_ASN_IN_NONCE
-        return c
-
-    def encode(self, frame_version: int = FrameVersion.V2006) -> bytes:
-        if frame_version < FrameVersion.V2015 and (self.frame_counter is None or self.asn_in_nonce):
-            raise LocalProtocolError(
-                "frame counter suppression / ASN in nonce need an 802.15.4-2015 frame"
-            )
-        if self.key_index is None and self.key_source is not None:
-            raise LocalProtocolError("a key source needs a key index")
-        if self.key_source is not None and len(self.key_source) not in (4, 8):
-            raise LocalProtocolError("key source must be 4 or 8 bytes")
-        out = bytearray((self.control(),))
-        if self.frame_counter is not None:
-            out += self.frame_counter.to_bytes(4, "little")
-        if self.key_source is not None:
-            out += self.key_source
-        if self.key_index is not None:
-            out.append(self.key_index)
-        return bytes(out)
-
-    def __len__(self) -> int:
-        n = 1 + (4 if self.frame_counter is not None else 0)
-        if self.key_index is not None:
-            n += 1 + (len(self.key_source) if self.key_source is not None else 0)
-        return n
-
-    @classmethod
-    def read(cls, r: Reader, frame_version: int = FrameVersion.V2006) -> Self:
-        """Read from a cursor. Bits 5-6 are honoured only in 2015 frames (reserved before)."""
-        ctl = r.u8("aux_security.security_control")
-        v2015 = frame_version >= FrameVersion.V2015
-        if v2015 and ctl & _SEC_FRAME_COUNTER_SUPPRESSION:
-            fc = None
-        else:
-            fc = r.u32("aux_security.frame_counter")
-        mode = (ctl & _SEC_KEY_ID_MODE_MASK) >> _SEC_KEY_ID_MODE_SHIFT
-        src = r.bytes(_KEY_SOURCE_LEN[mode], "aux_security.key_source") if mode >= 2 else None
-        idx = r.u8("aux_security.key_index") if mode else None
-        return cls(
-            _SECURITY_LEVELS[ctl & _SEC_LEVEL_MASK],
-            fc,
-            src,
-            idx,
-            v2015 and bool(ctl & _SEC_ASN_IN_NONCE),
-        )
-
-    @classmethod
-    def decode(cls, data: bytes, frame_version: int = FrameVersion.V2006) -> Self:
-        return read_whole(data, lambda r: cls.read(r, frame_version), "aux_security")
-
-
-# ---------------------------------------------------------------------------------------------
-# Header IEs (802.15.4-2015 7.4.2)
-# ---------------------------------------------------------------------------------------------
-
-_IE_TYPE_PAYLOAD = 0x8000
-_HIE_LENGTH_MASK = 0x7F
-_HIE_ID_SHIFT = 7
-_HIE_ID_MASK = 0xFF
-_HIE_HT1 = 0x7E  # header termination 1: payload IEs follow
-_HIE_HT2 = 0x7F  # header termination 2: MAC payload follows
-
-
-def _split_header_ies(psdu: bytes, pos: int, end: int) -> int:
-    """Offset just past the header IE list starting at ``pos`` (terminator included).
-
-    The list ends after a termination IE (HT1/HT2), at the end of the frame, or before a
-    descriptor of payload-IE type (a sender that omitted HT1).
-    """
-    while pos < end:
-        if pos + 2 > end:
-            raise DecodeError("header_ie.descriptor", pos, "truncated IE descriptor")
-        d = psdu[pos] | (psdu[pos + 1] << 8)
-        if d & _IE_TYPE_PAYLOAD:
-            break
-        nxt = pos + 2 + (d & _HIE_LENGTH_MASK)
-        if nxt > end:
-            raise DecodeError("header_ie.content", pos + 2, "IE content runs past the frame")
-        pos = nxt
-        if (d >> _HIE_ID_SHIFT) & _HIE_ID_MASK in (_HIE_HT1, _HIE_HT2):
-            break
-    return pos
-
-
-# ---------------------------------------------------------------------------------------------
-# Beacon payload (802.15.4-2006 7.2.2.1)
-# ---------------------------------------------------------------------------------------------
-
-_SF_BEACON_ORDER = 0x000F
-_SF_SUPERFRAME_ORDER_SHIFT = 4
-_SF_FINAL_CAP_SLOT_SHIFT = 8
-_SF_NIBBLE = 0xF
-_SF_BATTERY_LIFE_EXTENSION = 0x1000
-_SF_PAN_COORDINATOR = 0x4000
-_SF_ASSOCIATION_PERMIT = 0x8000
-_GTS_DESCRIPTOR_COUNT_MASK = 0x07
-_GTS_PERMIT = 0x80
-_GTS_DIRECTIONS_MASK = 0x7F
-_GTS_STARTING_SLOT_MASK = 0x0F
-_GTS_LENGTH_SHIFT = 4
-_PENDING_SHORT_MASK = 0x07
-_PENDING_EXTENDED_SHIFT = 4
-_PENDING_EXTENDED_MASK = 0x07
-
-
-@dataclass(frozen=True, slots=True)
-class SuperframeSpec:
-    """Superframe Specification field (802.15.4-2006 7.2.2.1.2, Figure 47). Bit 13 reserved.
-
-    A non-beacon network (Zigbee PRO) uses beacon order = superframe order = 15.
-    """
-
-    beacon_order: int = 15
-    superframe_order: int = 15
-    final_cap_slot: int = 15
-    battery_life_extension: bool = False
-    pan_coordinator: bool = False
-    association_permit: bool = False
-
-    def to_int(self) -> int:
-        for name, v in (
-            ("beacon_order", self.beacon_order),
-            ("superframe_order", self.superframe_order),
-            ("final_cap_slot", self.final_cap_slot),
-        ):
-            if not 0 <= v <= _SF_NIBBLE:
-                raise LocalProtocolError(f"{name} {v} out of range 0-15")
-        v = (
-            self.beacon_order
-            | (self.superframe_order << _SF_SUPERFRAME_ORDER_SHIFT)
-            | (self.final_cap_slot << _SF_FINAL_CAP_SLOT_SHIFT)
-        )
-        if self.battery_life_extension:
-            v |= _SF_BATTERY_LIFE_EXTENSION
-        if self.pan_coordinator:
-            v |= _SF_PAN_COORDINATOR
-        if self.association_permit:
-            v |= _SF_ASSOCIATION_PERMIT
-        return v
-
-    @classmethod
-    def from_int(cls, v: int) -> Self:
-        return cls(
-            v & _SF_BEACON_ORDER,
-            (v >> _SF_SUPERFRAME_ORDER_SHIFT) & _SF_NIBBLE,
-            (v >> _SF_FINAL_CAP_SLOT_SHIFT) & _SF_NIBBLE,
-            bool(v & _SF_BATTERY_LIFE_EXTENSION),
-            bool(v & _SF_PAN_COORDINATOR),
-            bool(v & _SF_ASSOCIATION_PERMIT),
-        )
-
-    def encode(self) -> bytes:
-        return _U16.pack(self.to_int())
-
-    @classmethod
-    def read(cls, r: Reader) -> Self:
-        return cls.from_int(r.u16("superframe_spec"))
-
-    @classmethod
-    def decode(cls, data: bytes) -> Self:
-        return read_whole(data, cls.read, "superframe_spec")
-
-
-@dataclass(frozen=True, slots=True)
-class GtsDescriptor:
-    """GTS descriptor (802.15.4-2006 7.2.2.1.5, Figure 50) and its direction bit (Figure 49).
-
-    ``receive_only``: direction mask bit (1 = receive-only GTS, 0 = transmit-only).
-    """
-
-    short_addr: int
-    starting_slot: int
-    length: int
-    receive_only: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Beacon:
-    """MAC payload of a 2003/2006 beacon frame (802.15.4-2006 7.2.2.1, Figure 46).
-
-    Superframe Specification, GTS fields (GTS Specification: descriptor count bits 0-2, permit
-    bit 7; GTS Directions mask and GTS list present only with descriptors), Pending Address
-    fields (specification: short count bits 0-2, extended count bits 4-6; then the short
-    addresses, then the extended ones) and the beacon payload (Zigbee: the NWK beacon
-    payload, :class:`zigmesh.nwk.beacon.ZigbeeBeaconPayload`). Counts and the direction mask
-    are derived from the tuples. In a secured beacon ``payload`` ends with the MIC.
-    """
-
-    superframe: SuperframeSpec = SuperframeSpec()
-    gts_permit: bool = False
-    gts: tuple[GtsDescriptor, ...] = ()
-    pending_short: tuple[int, ...] = ()
-    pending_extended: tuple[int, ...] = ()
-    payload: bytes = b""
-
-    def encode(self) -> bytes:
-        n = len(self.gts)
-        if n > _GTS_DESCRIPTOR_COUNT_MASK:
-            raise LocalProtocolError(f"{n} GTS descriptors (at most 7)")
-        if len(self.pending_short) > 7 or len(self.pending_extended) > 7:
-            raise LocalProtocolError("at most 7 short and 7 extended pending addresses")
-        out = bytearray(_U16.pack(self.superframe.to_int()))
-        out.append(n | (_GTS_PERMIT if self.gts_permit else 0))
-        if n:
-            mask = 0
-            for i, g in enumerate(self.gts):
-                if g.receive_only:
-                    mask |= 1 << i
-            out.append(mask)
-            for g in self.gts:
-                if not (0 <= g.starting_slot <= 15 and 0 <= g.length <= 15):
-                    raise LocalProtocolError("GTS starting slot and length are 4-bit fields")
-                out += _U16.pack(g.short_addr)
-                out.append(g.starting_slot | (g.length << _GTS_LENGTH_SHIFT))
-        out.append(
-            len(self.pending_short) | (len(self.pending_extended) << _PENDING_EXTENDED_SHIFT)
-        )
-        for a in self.pending_short:
-            out += _U16.pack(a)
-        for a in self.pending_extended:
-            out += a.to_bytes(8, "little")
-        out += self.payload
-        return bytes(out)
-
-    @classmethod
-    def read(cls, r: Reader) -> Self:
-        """Read up to the end of the cursor (the beacon payload takes the rest)."""
-        sf = SuperframeSpec.from_int(r.u16("superframe_spec"))
-        gspec = r.u8("gts_spec")
-        n = gspec & _GTS_DESCRIPTOR_COUNT_MASK
-        gts: tuple[GtsDescriptor, ...] = ()
-        if n:
-            mask = r.u8("gts_directions") & _GTS_DIRECTIONS_MASK
-            lst = []
-            for i in range(n):
-                addr = r.u16("gts_list.device_short_address")
-                b = r.u8("gts_list.slot")
-                lst.append(
-                    GtsDescriptor(
-                        addr,
-                        b & _GTS_STARTING_SLOT_MASK,
-                        b >> _GTS_LENGTH_SHIFT,
-                        bool(mask & (1 << i)),
-                    )
-                )
-            gts = tuple(lst)
-        pspec = r.u8("pending_address_spec")
-        ns = pspec & _PENDING_SHORT_MASK
-        ne = (pspec >> _PENDING_EXTENDED_SHIFT) & _PENDING_EXTENDED_MASK
-        shorts = tuple(r.u16("pending_address_list.short") for _ in range(ns))
-        exts = tuple(_eui64(r.u64("pending_address_list.extended")) for _ in range(ne))
-        return cls(sf, bool(gspec & _GTS_PERMIT), gts, shorts, exts, r.rest())
-
-    @classmethod
-    def decode(cls, data: bytes) -> Self:
-        return cls.read(Reader(data))
-
-
-# ---------------------------------------------------------------------------------------------
-# MAC frame
-# ---------------------------------------------------------------------------------------------
 
 #: struct for frames that fail encoding: a clean error instead of struct.error
 _ENCODE_ERRORS = (struct.error, OverflowError, TypeError)
@@ -1030,35 +488,3 @@ def _compression_2015(dm: int, sm: int, dpan: int | None, span: int | None) -> i
     if dpan is None:  # rows 9-14
         raise LocalProtocolError("destination PAN ID missing")
     return FCF_PAN_ID_COMPRESSION if span is None or span == dpan else 0
-
-
-def peek_dst(psdu: bytes) -> tuple[FrameType, bool, int | None, int | None, int | None, AddrMode]:
-    """Cheap look at a PSDU's destination for receive filtering and automatic ACKs.
-
-    Returns ``(frame_type, ack_request, seq, dst_pan, dst_addr, dst_mode)`` read from the
-    frame control, sequence number and destination fields only: no FCS check, no source
-    fields, nothing allocated beyond the tuple. ``dst_pan`` is None when elided (2015 rules)
-    or absent; ``seq`` is None when suppressed. Raises DecodeError like :meth:`MacFrame.decode`
-    for an unusable frame control or a PSDU too short for these fields (FCS included).
-    """
-    n = len(psdu)
-    if n < 2 + FCS_LENGTH:
-        raise DecodeError("frame_control" if n < 2 else "fcs", min(n, 2), "PSDU too short")
-    fcf = psdu[0] | (psdu[1] << 8)
-    lay = _LAYOUTS[fcf >> 6]
-    if lay is None or fcf & _FCF_NON_GENERAL:
-        raise _fcf_error(fcf)
-    if lay.peek_length > n - FCS_LENGTH:
-        raise _truncated(lay, n - FCS_LENGTH)
-    v = (*lay.peek.unpack_from(psdu), None)
-    dst = v[lay.i_dst]
-    if lay.dst_mode == _MODE_EXTENDED:
-        dst = _eui64(dst)
-    return (
-        _FRAME_TYPES[fcf & FCF_FRAME_TYPE_MASK],
-        bool(fcf & FCF_ACK_REQUEST),
-        v[lay.i_seq],
-        v[lay.i_dst_pan],
-        dst,
-        lay.dst_mode,
-    )
