@@ -11,6 +11,7 @@ regression test each (issue 9).
    polled it; the child was then told to leave and rejoin. A repeat is no news now.
 3. A single beacon of our PAN ID with another extended PAN ID (a mutated copy of one of
    ours) changed the network's PAN ID (below).
+4. A NWK reset while a poll was in flight stopped an end device polling for good (below).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from zigmesh.aps.primitives import (
 )
 from zigmesh.mac.commands import AssociationRequest, CapabilityInformation
 from zigmesh.mac.frames import Beacon, MacFrame, SuperframeSpec
+from zigmesh.node import NodeState
 from zigmesh.nwk.beacon import ZigbeeBeaconPayload
 from zigmesh.sim.attacker import Attacker
 from zigmesh.sim.world import World
@@ -149,3 +151,23 @@ def test_single_beacons_of_strangers_on_our_pan_id_change_nothing() -> None:
     w.run(w.now_us + 10 * S)
     assert sum(n.nwk.stats.pan_id_conflicts for n in w) == 0
     assert {n.nwk.nib.nwk_pan_id for n in w} == {pan} and c.nwk.nib.nwk_update_id == 0
+
+
+def test_a_reset_during_a_poll_does_not_stop_polling_for_good() -> None:
+    """4. A NWK reset (leaving, a failed authentication) while a MAC poll was in flight left
+    the end device's ``polling`` flag set: the MAC reset dropped the poll, its confirm never
+    came, and every later poll was refused. Told to leave and rejoin during the campaign, a
+    sensor associated again, never polled for its network key, failed authentication and
+    stayed out of the network."""
+    w = _network()
+    e = w["e"]
+    assert e.nwk.child.poll()  # a poll in flight ...
+    e.nwk.nlme_reset_request(False)  # ... when the NWK (and the MAC) reset
+    assert e.nwk.child.polling is False and e.nwk.join.polling is False
+    e._left()
+    e._begin()  # join again from scratch, as after a Leave with rejoin
+    w.run(w.now_us + 30 * S)
+    assert e.state == NodeState.JOINED and e.stats.authentication_failures == 0
+    polls = e.mac.stats.tx_frames
+    w.run(w.now_us + 5 * S)
+    assert e.mac.stats.tx_frames >= polls + 4  # it polls every second again

@@ -111,6 +111,10 @@ class EndDeviceChild:
         self.failures = 0
         self._sync = False
         self._more = False
+        # a poll in flight dies with the MAC reset that follows: its confirm never comes, and
+        # a flag left set would refuse every later poll (the child never fetched its network
+        # key again and failed authentication for ever)
+        self.polling = False
 
     def _cancel_attached(self) -> None:
         for h in (self._poll_timer, self._keepalive_timer):

@@ -165,6 +165,7 @@ class Join:
         self._cancel()
         self.state = JoinState.IDLE
         self._tried.clear()
+        self.polling = False  # the MAC reset that follows ends the poll in flight
 
     def _cancel(self) -> None:
         for h in (self._timer, self._poll_timer):
