@@ -333,6 +333,17 @@ class ControllerApplication(zigpy.application.ControllerApplication):
         finally:
             self._config = saved
 
+    async def _move_network_to_channel(self, new_channel: int, new_nwk_update_id: int) -> None:
+        """The coordinator's own part of zigpy's ``move_network_to_channel`` (zigpy has
+        broadcast the Mgmt_NWK_Update_req already): take the new nwkUpdateId and switch after
+        the channel change delay, as every device that heard the broadcast does. zigpy's
+        default, a Mgmt_NWK_Update_req to ourselves, would wait for a response that a channel
+        change never has (Zigbee R22 2.4.3.3.9)."""
+        node = self._running_node()
+        node.nwk.nib.nwk_update_id = int(new_nwk_update_id) & 0xFF
+        node.nwk.update_beacon()
+        node.zdo.server.mgmt.schedule_channel_change(int(new_channel))
+
     # -- joining -----------------------------------------------------------------------------------
 
     async def permit_ncp(self, time_s: int = 60) -> None:
