@@ -66,3 +66,22 @@ def test_network_under_traffic_moves_to_the_new_channel_and_keeps_delivering() -
     assert all(len(f.delivered_after(since)) >= 8 for f in flows.flows), [
         (f.src.name, f.dst.name, len(f.delivered_after(since))) for f in flows.flows
     ]
+
+
+def test_switch_due_during_a_scan_waits_for_the_scan() -> None:
+    # a switch during a scan would be undone when the MAC puts the scan's saved channel back
+    w = World(seed=2, medium=SMALL_MEDIUM, security=False)
+    w.add_node("c", "coordinator", (0.0, 0.0))
+    w.add_node("r", "router", (20.0, 0.0))
+    assert w.run_until(w.all_joined, 30 * S)
+    r = w["r"]
+    old = r.mac.mlme_get("phy_current_channel")
+    r.zdo.config = dataclasses.replace(r.zdo.config, channel_change_delay_us=0)
+    r.nwk.scan_owner = lambda _confirm: None  # a scan in progress
+    r.zdo.server.mgmt.schedule_channel_change(NEW_CHANNEL)
+    w.run_for(S)
+    assert r.mac.mlme_get("phy_current_channel") == old != NEW_CHANNEL
+    r.nwk.scan_owner = None  # the scan ended
+    w.run_for(S)
+    assert r.mac.mlme_get("phy_current_channel") == NEW_CHANNEL
+    assert r.nwk.nib.nwk_logical_channel == NEW_CHANNEL

@@ -70,7 +70,7 @@ _CHANNELS: Final = range(11, 27)
 #: an ED scan the MAC cannot start now is tried again this often, this many times
 _SCAN_RETRY_US: Final = 100_000
 _SCAN_RETRIES: Final = 5
-#: a channel change the radio cannot take now (a frame on air, a scan) is tried again this
+#: a channel change the radio cannot take now (a frame of ours on air) is tried again this
 #: often: one unit backoff period (20 symbols, 802.15.4 aUnitBackoffPeriod); the longest
 #: frame takes 4,256 us on air
 _SWITCH_RETRY_US: Final = 320
@@ -394,20 +394,22 @@ class MgmtServer:
 
     def _switch_channel(self, channel: int) -> None:
         """Move to ``channel`` once the radio is free: the MAC refuses a channel change while
-        a frame or an ACK of ours is on air (``LocalProtocolError``), and a scan in progress
-        would put its saved channel back when it ends, so wait for both to finish (checked
-        every :data:`_SWITCH_RETRY_US`). Frames queued meanwhile go out on the new channel."""
+        a frame or an ACK of ours is on air (``LocalProtocolError``: try again after
+        :data:`_SWITCH_RETRY_US`), and a scan in progress would put its saved channel back
+        when it ends (try again after :data:`_SCAN_RETRY_US`). Frames queued meanwhile go out
+        on the new channel."""
         self._channel_timer = None
         zdo = self._zdo
         nwk = zdo.nwk
+        retry_us = _SCAN_RETRY_US
         if nwk.scan_owner is None:
             try:
                 nwk.mac.mlme_set("phy_current_channel", channel)
             except LocalProtocolError:  # mid-transmission: try again when it has ended
-                pass
+                retry_us = _SWITCH_RETRY_US
             else:
                 nwk.nib.nwk_logical_channel = channel
                 nwk.update_beacon()
                 zdo.on_channel_changed(channel)
                 return
-        self._channel_timer = zdo.clock.call_later(_SWITCH_RETRY_US, self._switch_channel, channel)
+        self._channel_timer = zdo.clock.call_later(retry_us, self._switch_channel, channel)
