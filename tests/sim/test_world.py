@@ -73,6 +73,21 @@ def test_build_and_topology_accessors() -> None:
     assert any(dst == 0x0000 for dst, _, _ in w.routing_table(r2)) or r2.nwk.neighbors.get(0)
 
 
+def test_lookups_by_address_follow_address_changes_and_power() -> None:
+    """by_address is an index (no scan of every node per lookup): it still answers after a
+    node changes its address (an address conflict) and ignores powered-off nodes."""
+    w = _small()
+    w.run(20 * S)
+    r1 = w["r1"]
+    old = r1.nwk.address
+    assert w.by_address(old) is r1 and w.by_eui64(r1.eui64) is r1
+    r1.nwk.set_network_address(0x1234)
+    assert w.by_address(0x1234) is r1 and w.by_address(old) is None
+    w.power_off("r1")
+    assert w.by_address(0x1234) is None and w.by_eui64(r1.eui64) is r1
+    assert w.by_eui64(12345) is None
+
+
 def test_default_join_times_are_staggered() -> None:
     w = _small()
     w.run(1 * S - 1)

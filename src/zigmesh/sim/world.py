@@ -127,6 +127,10 @@ class World:
         self.radios: dict[str, Radio] = {}
         self._clocks: dict[str, NodeClock] = {}
         self._powered: dict[str, bool] = {}
+        #: lookups by IEEE address (fixed per node) and by network address (a cache checked
+        #: on every hit and rebuilt on a miss: addresses change with joins and conflicts)
+        self._by_eui64: dict[int, Node] = {}
+        self._by_address: dict[int, Node] = {}
         self._joiners = 0
         self.security = security
         self.require_install_codes = require_install_codes
@@ -207,6 +211,7 @@ class World:
                 if n.trust_center is not None:
                     n.trust_center.add_install_code(eui64, registered)
         self.nodes[name] = node
+        self._by_eui64.setdefault(eui64, node)
         self.radios[name] = radio
         self._clocks[name] = clock
         self._powered[name] = True
@@ -332,17 +337,22 @@ class World:
         return all(n.joined for n in self.nodes.values() if self._powered[n.name])
 
     def by_address(self, address: int) -> Node | None:
-        """The powered, joined node using this network address."""
-        for n in self.nodes.values():
-            if self._powered[n.name] and n.nwk.joined and n.nwk.address == address:
-                return n
-        return None
+        """The powered, joined node using this network address (the first added, if two do)."""
+        n = self._by_address.get(address)
+        if n is not None and self._has_address(n, address):
+            return n
+        index: dict[int, Node] = {}
+        for n in reversed(self.nodes.values()):
+            if self._powered[n.name] and n.nwk.joined:
+                index[n.nwk.address] = n
+        self._by_address = index
+        return index.get(address)
+
+    def _has_address(self, n: Node, address: int) -> bool:
+        return self._powered[n.name] and n.nwk.joined and n.nwk.address == address
 
     def by_eui64(self, eui64: int) -> Node | None:
-        for n in self.nodes.values():
-            if n.eui64 == eui64:
-                return n
-        return None
+        return self._by_eui64.get(eui64)
 
     def parent_of(self, node: Node | str) -> Node | None:
         """The node's parent (None for the coordinator or a node not joined)."""
