@@ -7,6 +7,7 @@ door-1 waited in its queue for good and the interview failed)."""
 from __future__ import annotations
 
 from tests.nwk.fakes import data_frame, make_nwk, rx
+from zigmesh.nwk.end_device import MOVED_QUIET_US
 from zigmesh.nwk.nwk import Nwk
 from zigmesh.nwk.tables import DeviceType, NeighborEntry, Relationship
 
@@ -15,8 +16,8 @@ CHILD = 0x4210
 ROUTER = 0x0578
 
 
-def _with_child_and_router() -> Nwk:
-    nwk, _mac, _k, _ = make_nwk(HUB)
+def _with_child_and_router(quiet: bool = True) -> Nwk:
+    nwk, _mac, k, _ = make_nwk(HUB)
     nwk.neighbors.add(
         NeighborEntry(
             network_address=CHILD,
@@ -37,6 +38,8 @@ def _with_child_and_router() -> Nwk:
         ),
         0,
     )
+    if quiet:
+        k.run(until=MOVED_QUIET_US)  # the child has not polled us since it rejoined elsewhere
     return nwk
 
 

@@ -128,10 +128,15 @@ def test_a_repeated_device_annce_does_not_drop_a_child_that_still_polls() -> Non
     entry = r.nwk.neighbors.get(e.network_address)
     assert entry is not None and entry.is_child  # was dropped (and told to rejoin)
     assert r.zdo.stats.device_annce_repeated == 1
-    # a new announcement of the same address from afar still means it moved
+    # a new announcement of the same address from afar still means it moved, once the child
+    # no longer polls us (a replay must not drop a child that does)
     moved = DeviceAnnce(0x43, e.network_address, e.eui64, MacCapability(0))
     r.zdo._on_device_annce(ind(3), moved)
+    assert r.nwk.neighbors.get(e.network_address) is not None
+    w.power_off("e")
+    w.run_for(40 * S)
     assert r.nwk.neighbors.get(e.network_address) is None
+    assert r.zdo.stats.children_removed == 1
 
 
 def test_single_beacons_of_strangers_on_our_pan_id_change_nothing() -> None:

@@ -7,6 +7,7 @@ import pytest
 
 from tests.zdo.test_zdo_support import FakeAir, add_child, add_neighbor, make_zdo
 from zigmesh.errors import LocalProtocolError
+from zigmesh.nwk.end_device import MOVED_QUIET_US
 from zigmesh.nwk.tables import DeviceType
 from zigmesh.sim.kernel import Kernel
 from zigmesh.zdo.config import ZdoConfig
@@ -65,6 +66,7 @@ def test_device_annce_received_notes_the_device_and_maps_its_address() -> None:
 def test_our_child_announcing_through_another_parent_is_dropped() -> None:
     r = make_zdo(ME, ieee=IEEE)
     add_child(r.nwk, CHILD, CHILD_IEEE)
+    r.aps.clock.run(until=MOVED_QUIET_US)  # it has not polled us since
     # the child rejoined elsewhere: its announcement reaches us relayed (2 hops)
     r.aps.indicate(CHILD, DeviceAnnce(1, CHILD, CHILD_IEEE), dst=0xFFFD, hops=2)
     assert r.nwk.neighbors.get(CHILD) is None
@@ -74,6 +76,7 @@ def test_our_child_announcing_through_another_parent_is_dropped() -> None:
 def test_our_child_announcing_a_new_address_is_dropped() -> None:
     r = make_zdo(ME, ieee=IEEE)
     add_child(r.nwk, CHILD, CHILD_IEEE)
+    r.aps.clock.run(until=MOVED_QUIET_US)  # it has not polled us since
     r.aps.indicate(0x4444, DeviceAnnce(1, 0x4444, CHILD_IEEE), dst=0xFFFD, hops=1)
     assert r.nwk.neighbors.get(CHILD) is None
     assert r.nwk.neighbors.get_by_ieee(CHILD_IEEE) is None
@@ -97,6 +100,7 @@ def test_our_child_announcing_straight_to_us_stays() -> None:
 def test_dropping_a_child_purges_its_indirect_frames() -> None:
     r = make_zdo(ME, ieee=IEEE)
     add_child(r.nwk, CHILD, CHILD_IEEE)
+    r.aps.clock.run(until=MOVED_QUIET_US)  # it has not polled us since
     r.nwk.nlme_leave_request(CHILD_IEEE)  # puts an indirect frame for the child in the MAC
     sent = r.mac.take()
     assert sent and sent[0].indirect

@@ -173,6 +173,8 @@ class NwkStats:
     children_aged_out: int = 0
     #: end-device children found attached to another parent (their frames came relayed)
     children_moved: int = 0
+    #: such evidence refused: a frame not newer than the child's own, or a child still polling
+    children_moved_refused: int = 0
     address_conflicts: int = 0
     address_changes: int = 0
     #: PAN ID conflicts detected (3.6.1.13), reports and updates sent, PAN ID changes made

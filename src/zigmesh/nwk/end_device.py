@@ -25,6 +25,7 @@ for within macTransactionPersistenceTime, 7.68 s).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from typing import TYPE_CHECKING
 
@@ -64,6 +65,10 @@ _FIRST_POLL_US = 500 * MS
 #: quick re-poll while the parent has more frames (Frame Pending)
 _REPOLL_US = 10 * MS
 _FAILURES = (MacStatus.NO_ACK, MacStatus.CHANNEL_ACCESS_FAILURE)
+#: a child heard straight from itself (a frame or a MAC data poll) within this long (or within
+#: twice the gap between its last two polls, if longer) still polls us: one relayed frame or
+#: Device_annce (a replay passes NWK security from a sender never heard) does not drop it
+MOVED_QUIET_US = 10 * S
 
 
 class ChildState(Enum):
@@ -332,7 +337,7 @@ class EndDeviceChild:
 class EndDeviceParent:
     """A router's end device children: timeouts and ageing."""
 
-    __slots__ = ("_nwk", "_timer", "_at", "_orphans")
+    __slots__ = ("_nwk", "_timer", "_at", "_orphans", "_seqs", "_polls", "_suspects")
 
     def __init__(self, nwk: Nwk) -> None:
         self._nwk = nwk
@@ -340,11 +345,22 @@ class EndDeviceParent:
         self._at = 0
         #: pollers that are not our children, a Leave (rejoin) on its way to each
         self._orphans: set[int] = set()
+        #: child -> NWK sequence number of its last unicast frame heard straight from it
+        self._seqs: dict[int, int] = {}
+        #: child -> (time of its last MAC data poll, gap to the one before)
+        self._polls: dict[int, tuple[int, int]] = {}
+        #: children suspected to have moved, awaiting the check whether they still poll us
+        self._suspects: dict[int, TimerHandle] = {}
 
     def stop(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        for h in self._suspects.values():
+            h.cancel()
+        self._suspects.clear()
+        self._seqs.clear()
+        self._polls.clear()
 
     def on_timeout_request(
         self, frame: NwkFrame, cmd: EndDeviceTimeoutRequest, prev_hop: int, now: int
@@ -375,7 +391,7 @@ class EndDeviceParent:
         """MLME-POLL.indication: a MAC data poll from an end-device child is its keepalive
         (3.6.10, MAC data poll keepalive), when we advertise that method."""
         nwk = self._nwk
-        if not nwk.config.mac_data_poll_keepalive or not nwk.is_router:
+        if not nwk.is_router:
             return
         nbrs = nwk.neighbors
         child = (
@@ -383,12 +399,23 @@ class EndDeviceParent:
             if ind.src_addr_mode == AddrMode.SHORT
             else nbrs.get_by_ieee(ind.src_addr)
         )
-        if child is None and ind.src_addr_mode == AddrMode.SHORT and nwk.router_started:
+        if (
+            child is None
+            and ind.src_addr_mode == AddrMode.SHORT
+            and nwk.router_started
+            and nwk.config.mac_data_poll_keepalive
+        ):
             self._orphan(int(ind.src_addr))
             return
         if child is None or not child.is_child or child.device_type != DeviceType.END_DEVICE:
             return
-        nbrs.keepalive(child.network_address, ind.timestamp)
+        addr, now = child.network_address, ind.timestamp
+        last = self._polls.get(addr)
+        self._polls[addr] = (now, 0 if last is None else now - last[0])
+        if nwk.config.mac_data_poll_keepalive:
+            nbrs.keepalive(addr, now)
+        else:
+            child.last_heard_us = now
 
     def _orphan(self, address: int) -> None:
         """An end device polls us as its parent but is not our child (its join or rejoin
@@ -441,13 +468,65 @@ class EndDeviceParent:
             nwk.update_beacon()
         self.schedule_ageing()
 
-    def child_moved(self, address: int) -> None:
+    def child_frame(self, address: int, seq: int) -> None:
+        """A unicast frame straight from our end-device child ``address`` (NWK sequence
+        number ``seq``): the newest the child is known to have sent."""
+        if len(self._seqs) > 4 * self._nwk.nib.nwk_max_children + 64:
+            self._seqs.clear()
+        self._seqs[address] = seq
+
+    def child_moved(self, address: int, seq: int | None = None) -> None:
         """A unicast frame from our end-device child ``address`` came relayed by another router
         (not a copy of one we relayed: those are duplicates): the child rejoined elsewhere and
         we missed its Device_annce (a full broadcast table drops it). It is no longer ours:
-        its queued frames fail now instead of waiting for a poll that never comes."""
+        its queued frames fail now instead of waiting for a poll that never comes. A frame
+        not newer than the child's last one heard straight from it (NWK sequence number
+        ``seq``, 3.6.2: a replay) changes nothing; otherwise :meth:`suspect_moved`."""
+        last = self._seqs.get(address)
+        if seq is not None and last is not None and not 0 < (seq - last) & 0xFF < 0x80:
+            self._nwk.stats.children_moved_refused += 1
+            return
+        self.suspect_moved(address, self._drop_moved)
+
+    def suspect_moved(self, address: int, drop: Callable[[int], None]) -> None:
+        """Evidence that our end-device child ``address`` has another parent now (a relayed
+        frame of its, or a Device_annce relayed to us, 2.4.3.1.11.2): ``drop(address)`` at once
+        if it has not been heard straight from itself lately (:data:`MOVED_QUIET_US`, or twice
+        the gap between its polls); else once it should have polled again, and only if it has
+        not (a replayed frame must not drop a child that still polls us)."""
+        nwk = self._nwk
+        e = nwk.neighbors.get(address)
+        if e is None or not e.is_child or e.device_type != DeviceType.END_DEVICE:
+            return
+        now = nwk.clock.now()
+        poll = self._polls.get(address)
+        quiet = max(MOVED_QUIET_US, 2 * poll[1]) if poll is not None else MOVED_QUIET_US
+        if e.device_timeout is not None:
+            quiet = min(quiet, e.device_timeout * S)
+        if now - e.last_heard_us >= quiet:
+            drop(address)
+            return
+        nwk.stats.children_moved_refused += 1
+        if address in self._suspects:
+            return
+        self._suspects[address] = nwk.clock.call_at(
+            e.last_heard_us + quiet, self._recheck, address, e.last_heard_us, drop
+        )
+
+    def _recheck(self, address: int, heard_us: int, drop: Callable[[int], None]) -> None:
+        self._suspects.pop(address, None)
+        e = self._nwk.neighbors.get(address)
+        if e is None or not e.is_child or e.device_type != DeviceType.END_DEVICE:
+            return
+        if e.last_heard_us > heard_us:
+            return  # it polled us (or sent to us) since: still ours
+        drop(address)
+
+    def _drop_moved(self, address: int) -> None:
         nwk = self._nwk
         nwk.stats.children_moved += 1
+        self._seqs.pop(address, None)
+        self._polls.pop(address, None)
         for rec in nwk.purge_indirect(address):
             if rec.on_done is not None:
                 rec.on_done(rec, MacStatus.TRANSACTION_EXPIRED)

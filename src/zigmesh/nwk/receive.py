@@ -157,10 +157,13 @@ def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
     if len(seen) > 512:
         for k in [k for k, v in seen.items() if now - v >= _UNICAST_DUP_WINDOW_US]:
             del seen[k]
-    if prev_hop != frame.src and nbr is not None:
-        child = nwk.neighbors.get(frame.src)
-        if child is not None and child.is_child and child.device_type == DeviceType.END_DEVICE:
-            nwk.parent.child_moved(frame.src)
+    if prev_hop != frame.src:
+        if nbr is not None:
+            child = nwk.neighbors.get(frame.src)
+            if child is not None and child.is_child and child.device_type == DeviceType.END_DEVICE:
+                nwk.parent.child_moved(frame.src, frame.seq)
+    elif nbr is not None and nbr.is_child and nbr.device_type == DeviceType.END_DEVICE:
+        nwk.parent.child_frame(prev_hop, frame.seq)
     if frame.source_route is not None:
         nwk.routing.on_source_routed(frame, prev_hop, lqi, now)
         return

@@ -1,0 +1,111 @@
+"""Replays must not drop children (issue 9, recovery). A parent drops an end-device child whose
+unicast frame arrives relayed by another router, or whose Device_annce reaches it relayed
+(Zigbee R22 2.4.3.1.11.2): the child rejoined elsewhere. A replayed frame from a sender the
+node never heard passes NWK security (no stored counter), so on one such frame a child that
+still polls was dropped and its frames failed. Now a frame not newer than the child's own last
+one (NWK sequence number) changes nothing, and a child heard straight from itself lately is
+dropped only if it does not poll again."""
+
+from __future__ import annotations
+
+from tests.nwk.fakes import data_frame, make_nwk, rx
+from tests.zdo.test_zdo_support import add_child, make_zdo
+from zigmesh.mac.frames import AddrMode
+from zigmesh.mac.primitives import MlmePollIndication
+from zigmesh.nwk.end_device import MOVED_QUIET_US
+from zigmesh.nwk.nwk import Nwk
+from zigmesh.nwk.tables import DeviceType, NeighborEntry, Relationship
+from zigmesh.sim.kernel import Kernel
+from zigmesh.zdo.zdp import DeviceAnnce
+
+HUB = 0x0000
+CHILD, CHILD_IEEE = 0x4210, 0x00124B0000000005
+ROUTER = 0x0578
+S = 1_000_000
+
+
+def _rig() -> tuple[Nwk, Kernel]:
+    nwk, _mac, k, _ = make_nwk(HUB)
+    nwk.neighbors.add(
+        NeighborEntry(
+            network_address=CHILD,
+            device_type=DeviceType.END_DEVICE,
+            rx_on_when_idle=False,
+            relationship=Relationship.CHILD,
+            extended_address=CHILD_IEEE,
+        ),
+        0,
+    )
+    nwk.neighbors.add(
+        NeighborEntry(
+            network_address=ROUTER,
+            device_type=DeviceType.ROUTER,
+            rx_on_when_idle=True,
+            relationship=Relationship.SIBLING,
+            lqi=255,
+        ),
+        0,
+    )
+    return nwk, k
+
+
+def _poll(nwk: Nwk, k: Kernel) -> None:
+    nwk.parent.on_poll_indication(MlmePollIndication(AddrMode.SHORT, CHILD, k.now()))
+
+
+def _polls_until(nwk: Nwk, k: Kernel, end_us: int, every_us: int = S) -> None:
+    while k.now() + every_us <= end_us:
+        k.run(until=k.now() + every_us)
+        _poll(nwk, k)
+    k.run(until=end_us)
+
+
+def test_replayed_relayed_frame_does_not_drop_a_child_that_polls() -> None:
+    nwk, k = _rig()
+    _polls_until(nwk, k, 20 * S)
+    # an attacker replays a frame of the child's: it arrives "relayed" by a router
+    rx(nwk, data_frame(CHILD, HUB, b"\x00\x01", seq=200, radius=29), ROUTER)
+    _polls_until(nwk, k, 60 * S)
+    e = nwk.neighbors.get(CHILD)
+    assert e is not None and e.is_child
+    assert nwk.stats.children_moved == 0 and nwk.stats.children_moved_refused >= 1
+
+
+def test_relayed_frame_older_than_the_childs_own_is_refused_at_once() -> None:
+    nwk, k = _rig()
+    rx(nwk, data_frame(CHILD, HUB, b"\x00\x01", seq=40), CHILD)  # straight from the child
+    k.run(until=2 * MOVED_QUIET_US)  # quiet since: a real move would drop it now
+    rx(nwk, data_frame(CHILD, HUB, b"\x00\x01", seq=30, radius=29), ROUTER)  # a replay
+    assert nwk.neighbors.get(CHILD) is not None
+    assert nwk.stats.children_moved == 0 and nwk.stats.children_moved_refused == 1
+    # a newer frame relayed: the child has moved
+    rx(nwk, data_frame(CHILD, HUB, b"\x00\x01", seq=41, radius=29), ROUTER)
+    assert nwk.neighbors.get(CHILD) is None and nwk.stats.children_moved == 1
+
+
+def test_child_that_just_polled_and_then_moved_is_dropped_once_it_stops_polling() -> None:
+    nwk, k = _rig()
+    _polls_until(nwk, k, 5 * S)
+    # the child moves right after its last poll: its next frame comes relayed
+    rx(nwk, data_frame(CHILD, HUB, b"\x00\x01", seq=7, radius=29), ROUTER)
+    assert nwk.neighbors.get(CHILD) is not None  # it polled a moment ago: not yet
+    k.run(until=5 * S + MOVED_QUIET_US + 1)
+    assert nwk.neighbors.get(CHILD) is None and nwk.stats.children_moved == 1
+
+
+def test_replayed_device_annce_does_not_drop_a_child_that_polls() -> None:
+    r = make_zdo(HUB, ieee=0x00AA000000000001)
+    k = r.aps.clock
+    add_child(r.nwk, CHILD, CHILD_IEEE)
+    _polls_until(r.nwk, k, 20 * S)
+    # a replay of the child's announcement, relayed (2 hops), then one with another address
+    r.aps.indicate(CHILD, DeviceAnnce(1, CHILD, CHILD_IEEE), dst=0xFFFD, hops=2)
+    r.aps.indicate(0x5555, DeviceAnnce(2, 0x5555, CHILD_IEEE), dst=0xFFFD, hops=1)
+    _polls_until(r.nwk, k, 60 * S)
+    e = r.nwk.neighbors.get(CHILD)
+    assert e is not None and e.is_child
+    assert r.zdo.stats.children_removed == 0
+    # it stops polling (it really moved): the next announcement relayed drops it
+    k.run(until=60 * S + MOVED_QUIET_US)
+    r.aps.indicate(CHILD, DeviceAnnce(3, CHILD, CHILD_IEEE), dst=0xFFFD, hops=2)
+    assert r.nwk.neighbors.get(CHILD) is None and r.zdo.stats.children_removed == 1
