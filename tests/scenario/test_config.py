@@ -115,12 +115,12 @@ ERRORS: list[tuple[str, Callable[[Doc], object], str | None]] = [
     (
         "unknown top key",
         _set("colour", "red"),
-        "colour: unknown key (allowed: attackers, bindings, channel, description, duration, faults, groups, name, nodes, radio, require_install_codes, security, seed, state, traffic)",
+        "colour: unknown key (allowed: attackers, bindings, capture, channel, description, duration, faults, groups, name, nodes, radio, require_install_codes, security, seed, state, traffic)",
     ),
     (
         "typo top key",
         _set("seeds", 1),
-        "seeds: unknown key (allowed: attackers, bindings, channel, description, duration, faults, groups, name, nodes, radio, require_install_codes, security, seed, state, traffic); did you mean 'seed'?",
+        "seeds: unknown key (allowed: attackers, bindings, capture, channel, description, duration, faults, groups, name, nodes, radio, require_install_codes, security, seed, state, traffic); did you mean 'seed'?",
     ),
     ("negative seed", _set("seed", -1), "seed: must be a non-negative integer, got -1"),
     ("string seed", _set("seed", "1"), "seed: must be a non-negative integer, got '1'"),

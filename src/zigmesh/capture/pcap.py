@@ -63,7 +63,8 @@ class PcapRecord:
 
 
 class PcapWriter:
-    """Streams records to a binary file object or path."""
+    """Streams records to a binary file object or path: each record goes straight to the
+    file's buffer, nothing is kept (only ``count``)."""
 
     __slots__ = ("_f", "_own", "count")
 
@@ -81,8 +82,7 @@ class PcapWriter:
 
     def write(self, time_us: int, data: bytes) -> None:
         sec, usec = divmod(time_us, 1_000_000)
-        self._f.write(_RECORD.pack(sec, usec, len(data), len(data)))
-        self._f.write(data)
+        self._f.write(_RECORD.pack(sec, usec, len(data), len(data)) + data)
         self.count += 1
 
     def close(self) -> None:

@@ -15,6 +15,7 @@ same with or without it.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from zigmesh.node import Node, Role
@@ -186,6 +187,18 @@ class RunObserver:
         if mac_dst == nwk_dst:
             del self._open[key]
             self.paths.setdefault(pair, Counter())[tuple(path)] += 1
+
+    def sent_by(self, names: Collection[str]) -> Callable[[int, int], bool]:
+        """A capture filter's sender predicate: true when the MAC source address (mode 2 short,
+        3 extended) is that of a node called one of ``names`` (short addresses resolved as the
+        run goes, cached like the hop follower's)."""
+        wanted = frozenset(names)
+
+        def sender(mode: int, address: int) -> bool:
+            node = self._node_short(address) if mode == 2 else self._ext.get(address)
+            return node is not None and node.name in wanted
+
+        return sender
 
     def _node_short(self, address: int) -> Node | None:
         node = self._short.get(address)

@@ -459,7 +459,11 @@ def render_report(
             _energy_section(summary),
             _events_section(summary),
             f"</main><footer>zigmesh {_e(__version__)}: simulated, deterministic; "
-            "open capture.pcap in Wireshark.</footer>",
+            + (
+                "open capture.pcap in Wireshark.</footer>"
+                if files is None or "capture.pcap" in files
+                else "no capture written (capture = false).</footer>"
+            ),
             f'<script type="application/json" id="report-data">{data}</script>',
             f"<script>{JS}</script></body></html>\n",
         ]

@@ -3,8 +3,9 @@
 Builds a :class:`~zigmesh.sim.world.World` from a :class:`Scenario` (secured unless
 ``security = false``; install codes given to the trust center; a SQLite state store when the
 scenario has ``state``), schedules the traffic flows, runs virtual time with a progress bar, and
-writes ``capture.pcap``, ``summary.json``, ``network.png`` and ``report.html`` into the output
-directory. A :class:`~zigmesh.scenario.observe.RunObserver` watches the run from outside the
+writes ``capture.pcap`` (unless the scenario says ``capture = false``; a ``[capture]`` table
+filters it by sender and frame kind, :mod:`~zigmesh.capture.filter`), ``summary.json``,
+``network.png`` and ``report.html`` into the output directory. A :class:`~zigmesh.scenario.observe.RunObserver` watches the run from outside the
 stack (capture tee and samplers): per-minute series, the routes messages took, steady-state
 battery figures.
 
@@ -38,6 +39,7 @@ from zigmesh.aps.primitives import (
     EndpointHandler,
     TxOptions,
 )
+from zigmesh.capture.filter import CaptureFilter
 from zigmesh.capture.pcap import PcapWriter
 from zigmesh.node import Node, Role
 from zigmesh.nwk.primitives import NwkStatus
@@ -560,10 +562,12 @@ def run_scenario(
     channels = (scenario.channel,) if scenario.channel is not None else tuple(CHANNELS)
     pcap = out / "capture.pcap"
     radio = scenario.radio
+    capture = scenario.capture
     writer: PcapWriter | None = None
     try:
         out.mkdir(parents=True, exist_ok=True)
-        writer = PcapWriter(pcap)
+        if capture.enabled:
+            writer = PcapWriter(pcap)
         world = World(
             scenario.seed,
             medium=radio.medium_config(),
@@ -575,6 +579,12 @@ def run_scenario(
             store=store,
         )
         observer = RunObserver(world, scenario, writer)
+        if writer is not None and capture.filtered:
+            observer.sink = CaptureFilter(
+                writer,
+                kinds=capture.frames,
+                sender=observer.sent_by(capture.nodes) if capture.nodes is not None else None,
+            )
         world.medium.capture = observer
         traffic = _Traffic(world, scenario)
         app = AppRun(world, scenario)
@@ -640,7 +650,8 @@ def run_scenario(
         app=app.summary(),
     )
     add_sections(summary, faults)
-    files = {"capture": pcap, "summary": out / "summary.json"}
+    files: dict[str, Path] = {"capture": pcap} if writer is not None else {}
+    files["summary"] = out / "summary.json"
     write_summary(files["summary"], summary)
     map_in = map_inputs(world, scenario, traffic.flows) if plot or report else None
     if plot and map_in is not None:
@@ -648,7 +659,9 @@ def run_scenario(
         plot_network(files["network"], *map_in, title=map_title(summary))
     if report and map_in is not None:
         files["report"] = out / "report.html"
-        links = {"summary.json": "summary.json", "capture.pcap": "capture.pcap"}
+        links = {"summary.json": "summary.json"}
+        if writer is not None:
+            links["capture.pcap"] = "capture.pcap"
         if plot:
             links["network.png"] = "network.png"
         html = render_report(summary, *map_in, title=map_title(summary), files=links)
