@@ -16,7 +16,15 @@ from typing import Any, TypeVar
 
 from zigmesh.errors import DecodeError
 
-__all__ = ["Reader", "Writer", "enum_or_int", "enum_table", "fast_init", "read_whole"]
+__all__ = [
+    "Reader",
+    "Writer",
+    "enum_or_int",
+    "enum_table",
+    "fast_init",
+    "memo_decoder",
+    "read_whole",
+]
 
 _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")
@@ -220,3 +228,37 @@ def enum_table(enum_cls: type[_E], size: int) -> tuple[_E | int, ...]:
     the masked field is cheaper than a call.
     """
     return tuple(enum_or_int(enum_cls, v) for v in range(size))
+
+
+#: default bound of a :func:`memo_decoder` (entries; the memo is emptied when it is reached)
+MEMO_SIZE = 256
+
+
+def memo_decoder(decode: Callable[[bytes], _T], size: int = MEMO_SIZE) -> Callable[[bytes], _T]:
+    """``decode`` memoised by the input's content, for decoders of immutable frames.
+
+    Every receiver of a broadcast decodes the same bytes object: the first one decodes it,
+    the others get the same (frozen) frame object back. The memo maps content to the result
+    of a pure function, so it holds no state in the DESIGN.md sense: same input, same output,
+    with or without it. A ``bytes`` object caches its hash, so a hit costs one dict lookup.
+    Failures (``DecodeError``) are not memoised; unhashable inputs (``bytearray``) are decoded
+    every time. ``size`` bounds it: reaching it empties the memo (the copies of one frame
+    arrive together, so only the last few frames matter).
+    """
+    memo: dict[bytes, _T] = {}
+    get = memo.get
+
+    def decoded(data: bytes) -> _T:
+        try:
+            v = get(data)
+        except TypeError:  # unhashable: a bytearray or memoryview
+            return decode(data)
+        if v is None:
+            v = decode(data)
+            if len(memo) >= size:
+                memo.clear()
+            memo[data] = v
+        return v
+
+    decoded.__doc__ = decode.__doc__
+    return decoded

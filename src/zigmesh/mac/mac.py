@@ -47,6 +47,7 @@ from enum import Enum
 from typing import Any
 
 from zigmesh.clock import Clock, TimerHandle
+from zigmesh.codec import memo_decoder
 from zigmesh.errors import DecodeError, LocalProtocolError
 from zigmesh.mac.commands import (
     AssociationRequest,
@@ -119,6 +120,8 @@ _FT_DATA = FrameType.DATA
 _FT_CMD = FrameType.MAC_COMMAND
 _CMD_DATA_REQUEST = int(MacCommandId.DATA_REQUEST)
 _BROADCAST = 0xFFFF
+#: MacFrame.decode memoised: the receivers of one frame share the decoded (frozen) frame
+_decode_psdu = memo_decoder(MacFrame.decode)
 
 #: precomputed ACK PSDUs (802.15.4-2006 7.2.2.3), index ``seq | pending << 8``
 _ACK_FRAMES: tuple[bytes, ...] = tuple(
@@ -1285,7 +1288,7 @@ class Mac:
     def _rx_frame(self, psdu: bytes, rssi: int, lqi: int) -> None:
         stats = self.stats
         try:
-            f = MacFrame.decode(psdu)
+            f = _decode_psdu(psdu)
         except DecodeError as e:
             if e.field == "fcs":
                 stats.rx_bad_fcs += 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from zigmesh.codec import memo_decoder
 from zigmesh.errors import DecodeError
 from zigmesh.mac.frames import AddrMode
 from zigmesh.mac.primitives import McpsDataIndication
@@ -53,6 +54,9 @@ _UNAUTH_CHILD = Relationship.UNAUTHENTICATED_CHILD
 #: a unicast data frame with the same source and sequence number within this long is a copy
 #: (NWK retries are 50 ms apart, at most 3 of them; sequence numbers wrap after 256 frames)
 _UNICAST_DUP_WINDOW_US = 2 * S
+#: the decoders memoised: every receiver of a broadcast gets the same (frozen) frame and command
+_decode_frame = memo_decoder(NwkFrame.decode)
+_decode_command = memo_decoder(decode_command)
 
 
 def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
@@ -68,7 +72,7 @@ def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
         stats.rx_sec_no_key += 1
         return
     try:
-        frame = NwkFrame.decode(data)
+        frame = _decode_frame(data)
     except DecodeError:
         stats.rx_decode_error += 1
         return
@@ -182,7 +186,7 @@ def receive_command(
     nwk: Nwk, frame: NwkFrame, prev_hop: int, lqi: int, now: int, ind: McpsDataIndication
 ) -> None:
     try:
-        cmd = decode_command(frame.payload)
+        cmd = _decode_command(frame.payload)
     except DecodeError:
         nwk.stats.rx_decode_error += 1
         return
