@@ -43,6 +43,7 @@ from zigmesh.aps.primitives import ApsmeCommandIndication
 from zigmesh.clock import Clock, TimerHandle
 from zigmesh.errors import LocalProtocolError
 from zigmesh.mac.mac import Mac, MacConfig, MacStats
+from zigmesh.network_watch import NetworkWatch
 from zigmesh.nwk.commands import CapabilityInformation, NwkStatusCode
 from zigmesh.nwk.constants import MS, S
 from zigmesh.nwk.nwk import Nwk, NwkConfig, NwkStats
@@ -278,6 +279,7 @@ class Node:
         self.nwk: Nwk
         self.aps: Aps
         self.zdo: Zdo
+        self.watch: NetworkWatch | None
         self.keys: KeyStore
         self.nwk_security: NwkSecurityContext | None
         self.trust_center: TrustCenter | None
@@ -301,6 +303,13 @@ class Node:
         self._wire_security()
         self.zdo = Zdo(
             self.aps, self.nwk, self.clock, self.rng, _zdo_config(cfg), self._endpoint_map
+        )
+        #: routers and the coordinator find their network again after a missed PAN ID or
+        #: channel change, and bring back the parts that missed one of theirs
+        self.watch = (
+            NetworkWatch(self.nwk, self.zdo, self.clock, self.rng)
+            if cfg.role != Role.END_DEVICE
+            else None
         )
         old = getattr(self, "stats", None)
         self.stats = NodeStats(self.mac.stats, self.nwk.stats, self.aps.stats)
@@ -468,6 +477,8 @@ class Node:
             self.security_manager.stop()
         self.state = NodeState.OFF
         self._counters = CounterPersistence(self.config.counter_persist_interval)
+        if self.watch is not None:
+            self.watch.stop()
         handlers = dict(self.aps.handlers)
         self._build()
         for ep, handler in handlers.items():

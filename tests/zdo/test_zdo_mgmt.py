@@ -16,6 +16,7 @@ from zigmesh.nwk.primitives import NwkStatus
 from zigmesh.nwk.tables import DeviceType, Relationship, RouteStatus
 from zigmesh.zdo.config import ZdoConfig
 from zigmesh.zdo.descriptors import ServerMask
+from zigmesh.zdo.zdo import CHANNEL_CHANGE_SENDS
 from zigmesh.zdo.zdp import (
     MgmtLeaveReq,
     MgmtLeaveRsp,
@@ -341,7 +342,16 @@ def test_change_channel_as_network_manager() -> None:
     t0 = r.clock.now()
     r.zdo.change_channel(25)
     s = r.aps.one()
-    assert s.dst == 0xFFFD and not s.acked
+    # to every device (sleepy ones hear it from their parents), as zigpy does
+    assert s.dst == 0xFFFF and not s.acked
     assert s.msg == MgmtNwkUpdateReq(s.msg.tsn, 1 << 25, 0xFE, nwk_update_id=5)
-    r.clock.run(t0 + r.nwk.nib.nwk_network_broadcast_delivery_time * S)
+    bdt = r.nwk.nib.nwk_network_broadcast_delivery_time * S
+    r.clock.run(t0 + bdt)
     assert r.nwk.nib.nwk_logical_channel == 25 and changed == [25]
+    # sent CHANNEL_CHANGE_SENDS times over the delay (one broadcast may be lost by everyone)
+    copies = r.aps.take()
+    assert len(copies) == CHANNEL_CHANGE_SENDS - 1
+    assert all(c.msg == s.msg and c.dst == 0xFFFF for c in copies)
+    assert [c.time - t0 for c in copies] == [
+        k * (bdt // CHANNEL_CHANGE_SENDS) for k in range(1, CHANNEL_CHANGE_SENDS)
+    ]

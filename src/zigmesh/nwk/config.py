@@ -169,6 +169,12 @@ class NwkStats:
     joins_accepted: int = 0
     joins_refused: int = 0
     rejoins: int = 0
+    #: rejoins that scanned the other channels of the mask after their own found nothing
+    rejoin_channel_scans: int = 0
+    #: networks found again after being lost, by a newer nwkUpdateId elsewhere; stale parts of
+    #: ours heard on an older PAN ID or channel, and the updates sent again there
+    network_followed: int = 0
+    network_reannounced: int = 0
     parent_losses: int = 0
     children_aged_out: int = 0
     #: end-device children found attached to another parent (their frames came relayed)

@@ -92,6 +92,7 @@ class EndDeviceChild:
         "_rejoin_timer",
         "_sync",
         "_more",
+        "_retries",
     )
 
     def __init__(self, nwk: Nwk) -> None:
@@ -106,6 +107,8 @@ class EndDeviceChild:
         self._rejoin_timer: TimerHandle | None = None
         self._sync = False
         self._more = False
+        #: rejoin retries since the parent was lost
+        self._retries = 0
 
     def stop(self) -> None:
         for h in (self._poll_timer, self._keepalive_timer, self._rejoin_timer):
@@ -235,6 +238,7 @@ class EndDeviceChild:
             return
         self._cancel_attached()
         self.state = ChildState.PARENT_LOST
+        self._retries = 0
         nwk.stats.parent_losses += 1
         parent = nwk.parent_address
         nwk.emit(
@@ -267,9 +271,12 @@ class EndDeviceChild:
         self._rejoin_timer = nwk.clock.call_later(nwk.config.rejoin_retry_us, self._retry_rejoin)
 
     def _retry_rejoin(self) -> None:
+        """Every other retry also scans the other channels of the channel mask (the network
+        may have moved while we missed the change, 3.6.1.4.3)."""
         self._rejoin_timer = None
         if self.state == ChildState.PARENT_LOST:
-            self._nwk.join.rejoin()
+            self._retries += 1
+            self._nwk.join.rejoin(wide=self._retries % 2 == 1)
 
     # -- timeout request / keepalive -------------------------------------------------------
 

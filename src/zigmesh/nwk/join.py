@@ -13,7 +13,13 @@ Child side (:class:`Join`):
 * NLME-JOIN as rejoin: an active scan of the current channel, then a NWK rejoin request
   (unsecured; source IEEE address in the NWK header, MAC source the extended address) to the
   best candidate and the rejoin response, polled for by an rx-off end device after
-  macResponseWaitTime. Permit joining is not required.
+  macResponseWaitTime. Permit joining is not required. The network is found by its extended
+  PAN ID on any PAN ID, and among candidates those with the newest nwkUpdateId win (the
+  network moved: 3.6.1.13, channel change); the lost parent is a candidate again if heard
+  where the network moved. A ``wide`` rejoin (an end device's retries after parent loss)
+  that finds nothing on its channel scans the other channels of :attr:`Join.channel_mask`
+  (apsChannelMask: the network may have changed channel while we missed the
+  Mgmt_NWK_Update_req; 3.6.1.4.3).
 
 Parent side (:class:`JoinParent`): MLME-ASSOCIATE.indication and rejoin requests are answered
 with a stochastic address (:mod:`zigmesh.nwk.address`) within the child capacities
@@ -28,7 +34,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from zigmesh.clock import TimerHandle
-from zigmesh.errors import DecodeError
+from zigmesh.errors import DecodeError, LocalProtocolError
 from zigmesh.mac.commands import CapabilityInformation as MacCapability
 from zigmesh.mac.primitives import (
     MacStatus,
@@ -65,7 +71,17 @@ from zigmesh.nwk.tables import DeviceType, NeighborEntry, Relationship
 if TYPE_CHECKING:
     from zigmesh.nwk.nwk import Nwk, TxRecord
 
-__all__ = ["Join", "JoinParent", "JoinState", "select_parent", "GOOD_LINK_COST"]
+__all__ = [
+    "ALL_CHANNELS_MASK",
+    "Join",
+    "JoinParent",
+    "JoinState",
+    "select_parent",
+    "GOOD_LINK_COST",
+]
+
+#: every 2.4 GHz channel (11-26): the default channel mask
+ALL_CHANNELS_MASK = 0x07FF_F800
 
 #: links of at most this cost are preferred for a parent (Zigbee spec 3.6.1.4.1.1)
 GOOD_LINK_COST = 3
@@ -93,11 +109,13 @@ def select_parent(
     max_depth: int,
     exclude: set[int] | frozenset[int] = frozenset(),
     require_permit: bool = True,
+    newest: bool = False,
 ) -> NeighborEntry | None:
     """The best potential parent (Zigbee spec 3.6.1.4.1.1): same network, joining permitted
     (unless ``require_permit`` is False: rejoin), capacity for a router or an end device,
     depth below ``max_depth``; among those, links of cost <= 3 if any, then the lowest depth,
-    then the best LQI (then the lowest address, for determinism)."""
+    then the best LQI (then the lowest address, for determinism). ``newest``: only candidates
+    with the newest nwkUpdateId heard (a rejoin follows a network that moved)."""
     cands: list[NeighborEntry] = []
     for e in entries:
         if e.extended_pan_id != extended_pan_id or e.network_address in exclude:
@@ -113,6 +131,13 @@ def select_parent(
         cands.append(e)
     if not cands:
         return None
+    if newest:
+        top = cands[0].update_id or 0
+        for e in cands:
+            uid = e.update_id or 0
+            if 0 < (uid - top) & 0xFF < 0x80:
+                top = uid
+        cands = [e for e in cands if (e.update_id or 0) == top]
     good = [e for e in cands if LINK_COST_TABLE[e.lqi] <= GOOD_LINK_COST] or cands
     return min(good, key=lambda e: (e.depth or 0, -e.lqi, e.network_address))
 
@@ -133,6 +158,10 @@ class Join:
         "polling",
         "_method",
         "_rejoin_scan",
+        "_wide",
+        "_off_channel",
+        "_lost",
+        "channel_mask",
     )
 
     def __init__(self, nwk: Nwk) -> None:
@@ -152,6 +181,14 @@ class Join:
         self._method = JoinMethod.ASSOCIATION
         #: the channels and duration of the rejoin's scans, and scans left before giving up
         self._rejoin_scan: tuple[int | list[int], int, int] | None = None
+        #: the rejoin may scan the other channels of the mask once its own found nothing
+        self._wide = False
+        #: the radio is on a rejoin candidate's channel, not nwkLogicalChannel
+        self._off_channel = False
+        #: the parent whose loss started the rejoin
+        self._lost: int | None = None
+        #: channels a rejoin may look for the network on (apsChannelMask, set by the ZDO)
+        self.channel_mask = ALL_CHANNELS_MASK
 
     @property
     def in_rejoin(self) -> bool:
@@ -332,6 +369,7 @@ class Join:
         self.state = JoinState.IDLE
         self._cancel()
         self._tried.clear()
+        self._off_channel = False
         pan = self._pans.get(parent.network_address, nib.nwk_pan_id)
         nib.nwk_extended_pan_id = self._ext_pan
         nib.nwk_pan_id = pan
@@ -398,9 +436,14 @@ class Join:
     # -- rejoin ----------------------------------------------------------------------------
 
     def rejoin(
-        self, scan_channels: int | list[int] | None = None, scan_duration: int | None = None
+        self,
+        scan_channels: int | list[int] | None = None,
+        scan_duration: int | None = None,
+        *,
+        wide: bool = False,
     ) -> None:
-        """Start a NWK rejoin (after parent loss, or NLME-JOIN with REJOIN)."""
+        """Start a NWK rejoin (after parent loss, or NLME-JOIN with REJOIN); ``wide``: if our
+        channel has no parent for us, the other channels of :attr:`channel_mask` too."""
         nwk = self._nwk
         if self.in_rejoin:
             return
@@ -411,15 +454,23 @@ class Join:
         self._method = JoinMethod.REJOIN
         self.state = JoinState.REJOIN_SCANNING
         self._tried.clear()
+        for e in nwk.neighbors:
+            if e.potential_parent is False:
+                e.potential_parent = None  # a new attempt: every parent gets another chance
         p = nwk.neighbors.parent()
+        self._lost = None
         if p is not None:
-            # the parent we lost is no candidate
-            self._tried.add(p.network_address)
+            # the parent we lost is no candidate, unless the network moved (a PAN ID or channel
+            # change we missed) and it is heard where the network went
+            self._lost = p.network_address
             nwk.neighbors.remove(p.network_address)
-        channels = scan_channels if scan_channels is not None else [nwk.nib.nwk_logical_channel]
+        own = [nwk.nib.nwk_logical_channel]
+        channels = scan_channels if scan_channels is not None else own
         duration = nwk.config.rejoin_scan_duration if scan_duration is None else scan_duration
-        # one more scan when the first hears no parent (two beacons can collide)
+        # one more scan when the first hears no parent (two beacons can collide); then, after
+        # parent loss, the other channels of the mask (the network may have moved)
         self._rejoin_scan = (channels, duration, 1)
+        self._wide = wide and scan_channels is None
         self._scan(channels, duration)
 
     def _scan(self, channels: int | list[int], duration: int) -> None:
@@ -443,13 +494,26 @@ class Join:
     def _rejoin_next(self) -> None:
         nwk = self._nwk
         self._cancel()
+        exclude = self._tried
+        lost = self._lost
+        if lost is not None and lost not in exclude:
+            e = nwk.neighbors.get(lost)
+            nib = nwk.nib
+            moved = e is not None and (
+                self._pans.get(lost, nib.nwk_pan_id) != nib.nwk_pan_id
+                or (e.logical_channel or nib.nwk_logical_channel) != nib.nwk_logical_channel
+                or 0 < ((e.update_id or 0) - nib.nwk_update_id) & 0xFF < 0x80
+            )
+            if not moved:
+                exclude = exclude | {lost}
         parent = select_parent(
             nwk.neighbors,
             self._ext_pan,
             router=bool(self.capability & _FFD),
             max_depth=nwk.nib.nwk_max_depth,
-            exclude=self._tried,
+            exclude=exclude,
             require_permit=False,
+            newest=True,
         )
         if parent is None:
             again = self._rejoin_scan
@@ -458,6 +522,16 @@ class Join:
                 self.state = JoinState.REJOIN_SCANNING
                 self._scan(again[0], again[1])
                 return
+            if self._wide and again is not None:
+                self._wide = False
+                here = nwk.nib.nwk_logical_channel
+                others = [c for c in range(11, 27) if self.channel_mask >> c & 1 and c != here]
+                if others:
+                    nwk.stats.rejoin_channel_scans += 1
+                    self._rejoin_scan = (others, again[1], 0)
+                    self.state = JoinState.REJOIN_SCANNING
+                    self._scan(others, again[1])
+                    return
             self._rejoin_failed()
             return
         self._parent = parent
@@ -470,6 +544,7 @@ class Join:
         pib.mac_coord_short_address = parent.network_address
         if parent.logical_channel:
             nwk.mac.mlme_set("phy_current_channel", parent.logical_channel)
+            self._off_channel = parent.logical_channel != nib.nwk_logical_channel
         frame = NwkFrame(
             NwkFrameType.COMMAND,
             parent.network_address,
@@ -551,12 +626,27 @@ class Join:
             nwk.stats.address_changes += 1
             nwk.emit(NlmeNetworkAddressChangeIndication(cmd.network_address, old))
 
+    def _back_to_channel(self) -> None:
+        """The radio back on nwkLogicalChannel (a little later while it transmits)."""
+        nwk = self._nwk
+        try:
+            nwk.mac.mlme_set("phy_current_channel", nwk.nib.nwk_logical_channel)
+        except LocalProtocolError:
+            nwk.clock.call_later(1_000, self._back_to_channel)
+            return
+        self._off_channel = False
+
     def _rejoin_failed(self) -> None:
         nwk = self._nwk
         self.state = JoinState.IDLE
         self._cancel()
         self._tried.clear()
-        nwk.mac.pib.mac_short_address = nwk.nib.nwk_network_address
+        nib = nwk.nib
+        pib = nwk.mac.pib
+        pib.mac_short_address = nib.nwk_network_address
+        pib.mac_pan_id = nib.nwk_pan_id
+        if self._off_channel:
+            self._back_to_channel()  # a candidate on another channel failed us: back to ours
         nwk.emit(NlmeJoinConfirm(NwkStatus.NO_NETWORKS))
         nwk.child.on_rejoin_failed()
 

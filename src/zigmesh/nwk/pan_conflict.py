@@ -11,7 +11,9 @@ directly. Reports are held off for :data:`REPORT_HOLDOFF_US` after one was sent.
 
 Resolution (3.6.1.13.2): the network manager picks a random PAN ID used by no network it heard
 nor any in the report, increments ``nwkUpdateId`` and broadcasts a Network Update (3.4.10,
-PAN identifier update) to every device (0xFFFF); it and every device receiving the update
+PAN identifier update) to every device (0xFFFF), :data:`UPDATE_SENDS` times spread over
+``nwkNetworkBroadcastDeliveryTime`` (under load one broadcast can be lost by every neighbour,
+and the manager went alone to the new PAN ID for good); it and every device receiving the update
 (with this extended PAN ID and a newer update id) change their PAN ID after
 ``nwkNetworkBroadcastDeliveryTime``, and tell the layer above with NLME-NWK-STATUS.indication
 (PAN_IDENTIFIER_UPDATE) so the new PAN ID and update id are saved.
@@ -23,7 +25,11 @@ with a newer ``nwkUpdateId`` (the beacon payload's update id, 3.6.7), and nothin
 network on its own PAN ID, it follows, as if the update had reached it; a forged beacon alone
 cannot move a router that still hears its network. End devices that missed an update lose
 their parent (their polls go unanswered) and find the new PAN ID by their rejoin scan, which
-takes the PAN ID of the parent it finds (:mod:`zigmesh.nwk.join`).
+takes the PAN ID of the parent it finds (:mod:`zigmesh.nwk.join`). Routers that missed it
+while on are found by :mod:`zigmesh.network_watch`: a router that hears nobody follows its
+network (:meth:`PanConflict.follow`), and a device that moved and still hears part of its
+network on the old PAN ID goes back there for a while and sends the update again
+(:meth:`PanConflict.reannounce`).
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "REPORT_HOLDOFF_US",
+    "UPDATE_SENDS",
     "VERIFY_ATTEMPTS",
     "VERIFY_RETRY_US",
     "PanConflict",
@@ -66,6 +73,8 @@ VERIFY_RETRY_US = 1 * S
 #: wait this long for the MAC to be free before a verification scan
 _RETRY_US = 50_000
 _BROADCAST_PAN = 0xFFFF
+#: Network Update broadcasts per PAN ID change, spread over nwkNetworkBroadcastDeliveryTime
+UPDATE_SENDS = 3
 
 
 def newer_update_id(candidate: int, current: int) -> bool:
@@ -89,6 +98,7 @@ class PanConflict:
         "_heard_here",
         "_moved_to",
         "_suspects",
+        "_sends",
     )
 
     def __init__(self, nwk: Nwk) -> None:
@@ -110,11 +120,14 @@ class PanConflict:
         self._moved_to: tuple[int, int] | None = None
         #: conflicting networks heard once, awaiting confirmation: key -> time first heard
         self._suspects: dict[tuple[object, ...], int] = {}
+        #: the Network Update copies still to go out
+        self._sends: list[TimerHandle] = []
 
     def stop(self) -> None:
-        for t in (self._timer, self._verify_timer):
+        for t in (self._timer, self._verify_timer, *self._sends):
             if t is not None:
                 t.cancel()
+        self._sends.clear()
         self._timer = self._verify_timer = None
         self._pending = None
         self._heard.clear()
@@ -226,9 +239,48 @@ class PanConflict:
         update_id = (nib.nwk_update_id + 1) & 0xFF
         nib.nwk_update_id = update_id
         nwk.update_beacon()
+        self._announce(new_pan, update_id)
+
+    def _announce(self, new_pan: int, update_id: int) -> None:
+        """Broadcast the Network Update :data:`UPDATE_SENDS` times over the broadcast delivery
+        time, then switch (:meth:`_schedule`)."""
+        nwk = self._nwk
+        for t in self._sends:
+            t.cancel()
+        self._sends.clear()
         nwk.stats.pan_id_updates_sent += 1
-        nwk.send_command(NetworkUpdate(nib.nwk_extended_pan_id, update_id, new_pan), 0xFFFF)
+        self._send_update(new_pan, update_id)
+        step = nwk.nib.nwk_network_broadcast_delivery_time_us // UPDATE_SENDS
+        for k in range(1, UPDATE_SENDS):
+            self._sends.append(
+                nwk.clock.call_later(k * step, self._send_update, new_pan, update_id)
+            )
         self._schedule(new_pan, update_id)
+
+    def _send_update(self, new_pan: int, update_id: int) -> None:
+        nwk = self._nwk
+        if not nwk.joined or self._pending != (new_pan, update_id):
+            return
+        epid = nwk.nib.nwk_extended_pan_id
+        nwk.send_command(NetworkUpdate(epid, update_id, new_pan), 0xFFFF)
+
+    def follow(self, pan: int, update_id: int) -> None:
+        """Our network was found on ``pan`` under a newer nwkUpdateId while we heard nobody on
+        ours (we missed its Network Update): switch to it now."""
+        self._switch(pan, update_id)
+
+    def reannounce(self, old_pan: int) -> None:
+        """Part of our network was heard on ``old_pan`` under an older nwkUpdateId (it missed
+        our PAN ID update): go back to ``old_pan`` and send the update there again
+        (:meth:`_announce`), then switch back with them."""
+        nwk = self._nwk
+        nib = nwk.nib
+        if self.updating or old_pan == nib.nwk_pan_id:
+            return
+        target, update_id = nib.nwk_pan_id, nib.nwk_update_id
+        nib.nwk_pan_id = old_pan
+        self._apply_mac()
+        self._announce(target, update_id)
 
     def on_network_update(self, frame: NwkFrame, cmd: NetworkUpdate) -> None:
         """A Network Update (PAN identifier update) of our network: switch after
@@ -265,6 +317,9 @@ class PanConflict:
             self._timer.cancel()
             self._timer = None
         self._pending = None
+        for t in self._sends:
+            t.cancel()
+        self._sends.clear()
         nib = nwk.nib
         nib.nwk_pan_id = pan
         nib.nwk_update_id = update_id

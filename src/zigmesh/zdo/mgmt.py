@@ -13,8 +13,10 @@ also calls the ZDO's trust-center hook. Mgmt_NWK_Update_req: ScanDuration 0-5 ru
 ScanCount ED scans (unicast requests only) and answers Mgmt_NWK_Update_notify with the
 highest energy seen per channel; 0xFE takes the new nwkUpdateId and moves to the one channel
 of ScanChannels after the channel change delay, once the radio is free (no frame of ours on
-air, no scan in progress; nothing is answered); 0xFF takes nwkUpdateId, nwkManagerAddr and
-the channel mask (apsChannelMask, kept by the ZDO).
+air, no scan in progress; nothing is answered); a copy of a change already taken (the manager
+sends it several times) changes nothing, and neither does an older nwkUpdateId; 0xFF takes
+nwkUpdateId, nwkManagerAddr and the channel mask (apsChannelMask, kept by the ZDO and given
+to the NWK's rejoin).
 """
 
 from __future__ import annotations
@@ -134,6 +136,8 @@ class MgmtServer:
         self._server = server
         self._channel_timer: TimerHandle | None = None
         self._leave_timer: TimerHandle | None = None
+        #: the channel a scheduled change moves to
+        self._channel_target: int | None = None
 
     def stop(self) -> None:
         for t in (self._channel_timer, self._leave_timer):
@@ -141,6 +145,7 @@ class MgmtServer:
                 t.cancel()
         self._channel_timer = None
         self._leave_timer = None
+        self._channel_target = None
 
     def _room(self, record_size: int) -> int:
         return max((self._zdo.config.max_zdp_payload - _TABLE_RSP_HEAD) // record_size, 1)
@@ -289,7 +294,15 @@ class MgmtServer:
                 if not bcast:
                     self._notify(ind, req.tsn, ZdoStatus.INV_REQUESTTYPE)
                 return
-            nib.nwk_update_id = req.nwk_update_id
+            uid = req.nwk_update_id
+            if 0 < (nib.nwk_update_id - uid) & 0xFF < 0x80:
+                return  # an older change (a late copy, or a replay)
+            if uid == nib.nwk_update_id and (
+                self._channel_target == channels[0]
+                or (self._channel_target is None and nib.nwk_logical_channel == channels[0])
+            ):
+                return  # a copy of the change we took
+            nib.nwk_update_id = uid
             zdo.nwk.update_beacon()
             self.schedule_channel_change(channels[0])
         elif d == SCAN_DURATION_CHANGE_PARAMETERS:
@@ -299,6 +312,7 @@ class MgmtServer:
             if req.nwk_manager_addr <= 0xFFF7:
                 nib.nwk_manager_addr = req.nwk_manager_addr
             zdo.channel_mask = req.scan_channels
+            zdo.nwk.join.channel_mask = req.scan_channels
             zdo.nwk.update_beacon()
         elif not bcast:
             self._notify(ind, req.tsn, ZdoStatus.INV_REQUESTTYPE)
@@ -385,12 +399,35 @@ class MgmtServer:
     def schedule_channel_change(self, channel: int) -> None:
         """Move to ``channel`` after the channel change delay (a later call replaces it)."""
         zdo = self._zdo
-        delay = zdo.config.channel_change_delay_us
-        if delay is None:
-            delay = zdo.nwk.nib.nwk_network_broadcast_delivery_time_us
+        delay = self.channel_change_delay_us()
         if self._channel_timer is not None:
             self._channel_timer.cancel()
+        self._channel_target = channel
         self._channel_timer = zdo.clock.call_later(delay, self._switch_channel, channel)
+
+    @property
+    def target(self) -> int | None:
+        """The channel a scheduled change moves to (None: none scheduled)."""
+        return self._channel_target
+
+    @property
+    def changing(self) -> bool:
+        return self._channel_target is not None
+
+    def channel_change_delay_us(self) -> int:
+        """The channel change delay: the ZDO's, else nwkNetworkBroadcastDeliveryTime."""
+        zdo = self._zdo
+        delay = zdo.config.channel_change_delay_us
+        return zdo.nwk.nib.nwk_network_broadcast_delivery_time_us if delay is None else delay
+
+    def switch_now(self, channel: int) -> bool:
+        """Move to ``channel`` as soon as the radio is free (our network was found there);
+        True when done at once."""
+        if self._channel_timer is not None:
+            self._channel_timer.cancel()
+        self._channel_target = channel
+        self._switch_channel(channel)
+        return self._channel_target is None
 
     def _switch_channel(self, channel: int) -> None:
         """Move to ``channel`` once the radio is free: the MAC refuses a channel change while
@@ -408,6 +445,7 @@ class MgmtServer:
             except LocalProtocolError:  # mid-transmission: try again when it has ended
                 retry_us = _SWITCH_RETRY_US
             else:
+                self._channel_target = None
                 nwk.nib.nwk_logical_channel = channel
                 nwk.update_beacon()
                 zdo.on_channel_changed(channel)

@@ -61,13 +61,17 @@ from zigmesh.zdo.zdp import (
     decode_zdp,
 )
 
-__all__ = ["ALL_CHANNELS_MASK", "Zdo", "ZdpListener"]
+__all__ = ["ALL_CHANNELS_MASK", "CHANNEL_CHANGE_SENDS", "Zdo", "ZdpListener"]
 
 #: apsChannelMask default: every 2.4 GHz channel (11-26)
 ALL_CHANNELS_MASK: Final = 0x07FF_F800
 _RESPONSE_BIT = 0x8000
 _RX_ON_WHEN_IDLE = 0xFFFD
 _ALL_ROUTERS = 0xFFFC
+_ALL_DEVICES = 0xFFFF
+#: Mgmt_NWK_Update_req copies per channel change (zigpy sends 5)
+CHANNEL_CHANGE_SENDS: Final = 5
+_REANNOUNCE_RETRY_US: Final = 10_000
 #: Parent_annce bytes before the children: TSN, NumberOfChildren
 _PARENT_ANNCE_HEAD = 2
 #: devices whose last Device_annce is remembered (to recognise repeats)
@@ -267,19 +271,56 @@ class Zdo(ZdoClient):
 
     # -- network manager -----------------------------------------------------------------------
 
-    def change_channel(self, channel: int, *, dst: int = _RX_ON_WHEN_IDLE) -> int:
+    def change_channel(self, channel: int, *, dst: int = _ALL_DEVICES) -> int:
         """As network manager: move the network to ``channel``: nwkUpdateId + 1, a
-        Mgmt_NWK_Update_req (ScanDuration 0xFE) broadcast to ``dst``, and our own switch
-        after the same delay as every receiver's. Returns the APS handle."""
+        Mgmt_NWK_Update_req (ScanDuration 0xFE, 2.4.3.3.9) broadcast to ``dst``
+        :data:`CHANNEL_CHANGE_SENDS` times spread over the channel change delay (one
+        broadcast under load can be lost by every neighbour; 0xFFFF: sleepy devices hear it
+        from their parents), and our own switch after that delay. Returns the first APS
+        handle."""
         if not 11 <= channel <= 26:
             raise LocalProtocolError(f"channel {channel} not in 11-26")
         nib = self.nwk.nib
         nib.nwk_update_id = (nib.nwk_update_id + 1) & 0xFF
         self.nwk.update_beacon()
+        return self._announce_channel(channel, dst)
+
+    def reannounce_channel(self, old_channel: int) -> None:
+        """Part of our network was heard on ``old_channel`` under an older nwkUpdateId (it
+        missed our channel change): go back there and send the change again (same channel,
+        same nwkUpdateId), then move back with them."""
+        nwk = self.nwk
+        channel = nwk.nib.nwk_logical_channel
+        if old_channel == channel or self.server.mgmt.changing:
+            return
+        if self.server.mgmt.switch_now(old_channel):
+            self._announce_channel(channel, _ALL_DEVICES)
+            return
+        # the radio is busy: once it is on the old channel, announce from there
+        self.clock.call_later(_REANNOUNCE_RETRY_US, self._reannounce_when_there, channel)
+
+    def _reannounce_when_there(self, channel: int) -> None:
+        mgmt = self.server.mgmt
+        if mgmt.target is not None:
+            self.clock.call_later(_REANNOUNCE_RETRY_US, self._reannounce_when_there, channel)
+        elif self.nwk.joined and self.nwk.nib.nwk_logical_channel != channel:
+            self._announce_channel(channel, _ALL_DEVICES)
+
+    def _announce_channel(self, channel: int, dst: int) -> int:
+        nib = self.nwk.nib
         req = MgmtNwkUpdateReq.change_channel(self.next_tsn(), 1 << channel, nib.nwk_update_id)
         handle = self.send(dst, req)
-        self.server.mgmt.schedule_channel_change(channel)
+        mgmt = self.server.mgmt
+        mgmt.schedule_channel_change(channel)
+        delay = mgmt.channel_change_delay_us()
+        step = delay // CHANNEL_CHANGE_SENDS
+        for k in range(1, CHANNEL_CHANGE_SENDS):
+            self.clock.call_later(k * step, self._resend_channel_change, dst, req, channel)
         return handle
+
+    def _resend_channel_change(self, dst: int, req: MgmtNwkUpdateReq, channel: int) -> None:
+        if self.nwk.joined and self.server.mgmt.target == channel:
+            self.send(dst, req)
 
     def on_channel_changed(self, channel: int) -> None:
         """The server moved us to ``channel``."""
