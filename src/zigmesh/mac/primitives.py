@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import TypeAlias
 
+from zigmesh.codec import fast_init
 from zigmesh.mac.commands import CapabilityInformation, DisassociationReason
 from zigmesh.mac.frames import AddrMode, SuperframeSpec
 
@@ -95,6 +96,7 @@ class ScanType(IntEnum):
     ORPHAN = 3
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class McpsDataConfirm:
     """MCPS-DATA.confirm (802.15.4-2006 7.1.1.2).
@@ -109,6 +111,7 @@ class McpsDataConfirm:
     retries: int = 0
 
 
+@fast_init  # one per receiver of every frame
 @dataclass(frozen=True, slots=True)
 class McpsDataIndication:
     """MCPS-DATA.indication (802.15.4-2006 7.1.1.3).

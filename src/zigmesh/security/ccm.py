@@ -12,7 +12,9 @@ Both run once per secured frame per hop, so they build the nonce and the AAD str
 bytes (the on-air aux header already holds the nonce's source address and frame counter)
 rather than through :class:`AuxHeader` methods; a caller that decoded the aux header already
 passes it to :func:`unsecure_frame` (``aux=``) so it is not parsed twice. The AES-CCM context of
-a key is cached: the AEAD call itself is then about half the cost of a frame.
+a key is cached: the AEAD call itself is then about half the cost of a frame. The receivers
+of one broadcast (or of one relay's copy of it) open the same bytes with the same key: the
+plaintext is memoised, so only the first of them pays the AEAD call.
 """
 
 from __future__ import annotations
@@ -45,6 +47,10 @@ _BYTE = tuple(bytes((i,)) for i in range(256))
 _U32 = struct.Struct("<I").unpack_from
 _U64 = struct.Struct("<Q").unpack_from
 _new = object.__new__
+#: plaintexts of frames opened lately, by (frame, aux offset, key, nonce source, level): the
+#: result of a pure function of these (MIC failures are not kept), bounded by _PLAIN_MAX
+_PLAIN: dict[tuple[bytes, int, bytes, bytes, int], bytes] = {}
+_PLAIN_MAX = 256
 
 
 def _slot_setter(name: str) -> Callable[[AuxHeader, object], None]:
@@ -207,17 +213,34 @@ def unsecure_frame(
         srcb = source.to_bytes(8, "little")
     else:
         raise SecurityError("no source IEEE address for the nonce")
+    # every receiver of a broadcast opens the same bytes with the same key: the plaintext is
+    # a function of these alone, so it is memoised (a bytes object caches its hash)
+    memo_key = (frame, aux_offset, key, srcb, level)
+    memo = True
+    try:
+        plain = _PLAIN.get(memo_key)
+    except TypeError:  # a bytearray frame
+        plain = None
+        memo = False
+    if plain is not None:
+        return aux, plain
     secured_ctl = _BYTE[(ctl & _CTL_NO_LEVEL) | level]
     nonce = srcb + frame[aux_offset + 1 : aux_offset + 5] + secured_ctl
     aad = frame[:aux_offset] + secured_ctl + frame[aux_offset + 1 : body]
     try:
         if level & _ENC:
             if mic_len == 0:
-                return aux, _ctr(key, nonce, frame[body:])
-            return aux, _aesccm(key, mic_len).decrypt(nonce, frame[body:], aad)
-        split = size - mic_len
-        payload = frame[body:split]
-        _aesccm(key, mic_len).decrypt(nonce, frame[split:], aad + payload)
-        return aux, payload
+                plain = _ctr(key, nonce, frame[body:])
+            else:
+                plain = _aesccm(key, mic_len).decrypt(nonce, frame[body:], aad)
+        else:
+            split = size - mic_len
+            plain = frame[body:split]
+            _aesccm(key, mic_len).decrypt(nonce, frame[split:], aad + plain)
     except InvalidTag:
         raise SecurityError("MIC check failed") from None
+    if memo:
+        if len(_PLAIN) >= _PLAIN_MAX:
+            _PLAIN.clear()
+        _PLAIN[memo_key] = plain
+    return aux, plain
