@@ -12,13 +12,12 @@ counter towards us within 21 s. A retransmission never carries a counter *ahead*
 one accepted from its source, so a remembered counter that is ahead of that latest one (modulo
 256, by less than half the range) is a new frame, not a duplicate.
 
-Time is passed in; the table never reads a clock. Entries are kept in arrival order, so ageing
-pops from the front in O(1) amortised.
+Time is passed in; the table never reads a clock. Entries are kept in arrival order (a plain
+dict keyed ``source << 8 | counter``: no tuple per entry, half an OrderedDict's memory), so
+ageing pops from the front in O(1) amortised.
 """
 
 from __future__ import annotations
-
-from collections import OrderedDict
 
 from zigmesh.errors import LocalProtocolError
 
@@ -40,7 +39,8 @@ class DuplicateTable:
             raise LocalProtocolError("duplicate table capacity and timeout must be positive")
         self._capacity = capacity
         self.timeout_us = timeout_us
-        self._seen: OrderedDict[tuple[int, int], int] = OrderedDict()
+        #: (source << 8 | counter) -> time accepted or last seen again, oldest first
+        self._seen: dict[int, int] = {}
         #: latest counter accepted per source (a hint; forgotten in bulk when it grows)
         self._last: dict[int, int] = {}
 
@@ -59,7 +59,7 @@ class DuplicateTable:
     def contains(self, src: int, counter: int, now_us: int) -> bool:
         """True if (src, counter) is a duplicate now (changes nothing but ageing)."""
         self._age(now_us)
-        if (src, counter) not in self._seen:
+        if (src << 8 | counter) not in self._seen:
             return False
         last = self._last.get(src)
         return last is None or not _ahead(counter, last)
@@ -74,9 +74,9 @@ class DuplicateTable:
         return False."""
         if self._seen and self.contains(src, counter, now_us):
             seen = self._seen
-            key = (src, counter)
+            key = src << 8 | counter
+            del seen[key]  # to the end: seen most recently
             seen[key] = now_us
-            seen.move_to_end(key)
             return True
         self.add(src, counter, now_us)
         return False
@@ -84,11 +84,11 @@ class DuplicateTable:
     def add(self, src: int, counter: int, now_us: int) -> None:
         """Record (src, counter) as accepted now."""
         seen = self._seen
-        key = (src, counter)
+        key = src << 8 | counter
         seen.pop(key, None)
         seen[key] = now_us
         if len(seen) > self._capacity:
-            seen.popitem(last=False)
+            del seen[next(iter(seen))]
         lasts = self._last
         last = lasts.get(src)
         if last is None or _ahead(counter, last):

@@ -2,8 +2,9 @@
 
 The runner (which builds the network from a :class:`Scenario`) lives with the simulator; this
 package only turns files into plain data and plain data into ``summary.json``, tables and
-``network.png``. :mod:`~zigmesh.scenario.plot` and :mod:`~zigmesh.scenario.progress` import
-matplotlib and rich, so import them from their modules when needed.
+``network.png``. :mod:`~zigmesh.scenario.plot` and :mod:`~zigmesh.scenario.charts` import
+matplotlib (about 50 MB: the runner and the report import them only when they draw) and
+:mod:`~zigmesh.scenario.progress` imports rich, so import them from their modules when needed.
 """
 
 from __future__ import annotations

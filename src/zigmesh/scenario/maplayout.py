@@ -13,15 +13,31 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 __all__ = [
     "FLOOR_COLOURS",
     "ROUTE_COLOURS",
+    "PlotNode",
     "floor_levels",
     "level",
     "lqi_rgb",
     "place_labels",
 ]
+
+@dataclass(frozen=True, slots=True)
+class PlotNode:
+    """One node to draw. ``parent_name`` None: no parent link (coordinator, or not joined)."""
+
+    name: str
+    role: str
+    x: float
+    y: float
+    parent_name: str | None = None
+    lqi_to_parent: int | None = None
+    z: float = 0.0
+    joined: bool = True
+
 
 #: route colours: away from the red-yellow-green LQI scale and from the node fills
 ROUTE_COLOURS = ("#1565c0", "#8e24aa", "#000000", "#00acc1", "#4527a0", "#5d4037", "#0277bd")

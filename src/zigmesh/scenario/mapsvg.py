@@ -18,12 +18,12 @@ from html import escape
 from zigmesh.scenario.maplayout import (
     FLOOR_COLOURS,
     ROUTE_COLOURS,
+    PlotNode,
     floor_levels,
     level,
     lqi_rgb,
     place_labels,
 )
-from zigmesh.scenario.plot import PlotNode
 
 __all__ = ["map_svg"]
 

@@ -32,6 +32,7 @@ from zigmesh.errors import LocalProtocolError
 from zigmesh.scenario.maplayout import (
     FLOOR_COLOURS,
     ROUTE_COLOURS,
+    PlotNode,
     floor_levels,
     level,
     place_labels,
@@ -69,20 +70,6 @@ _LABEL_ROUTERS = 400
 _FADED_NEIGHBOURS = 150
 _MAX_ROUTES = 6
 _FONT_PT = 5.5
-
-
-@dataclass(frozen=True, slots=True)
-class PlotNode:
-    """One node to draw. ``parent_name`` None: no parent link (coordinator, or not joined)."""
-
-    name: str
-    role: str
-    x: float
-    y: float
-    parent_name: str | None = None
-    lqi_to_parent: int | None = None
-    z: float = 0.0
-    joined: bool = True
 
 
 def plot_network(

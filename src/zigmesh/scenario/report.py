@@ -21,10 +21,15 @@ from html import escape
 from typing import Any
 
 from zigmesh import __version__
-from zigmesh.scenario.charts import energy_svg, timeseries_svg
-from zigmesh.scenario.maplayout import FLOOR_COLOURS, ROUTE_COLOURS, floor_levels, level, lqi_rgb
+from zigmesh.scenario.maplayout import (
+    FLOOR_COLOURS,
+    ROUTE_COLOURS,
+    PlotNode,
+    floor_levels,
+    level,
+    lqi_rgb,
+)
 from zigmesh.scenario.mapsvg import map_svg
-from zigmesh.scenario.plot import PlotNode
 from zigmesh.scenario.report_assets import CSS, JS
 from zigmesh.scenario.report_faults import faults_html
 
@@ -356,6 +361,8 @@ def _energy_section(summary: Row) -> str:
         ("battery days", False),
         ("years", False),
     ]
+    from zigmesh.scenario.charts import energy_svg  # matplotlib: only when rendering
+
     chart = f'<div class="chart">{energy_svg(rows_in)}</div>' if rows_in else ""
     return (
         '<section id="energy"><h2>Battery devices</h2><p class="note">Battery life from the '
@@ -435,6 +442,8 @@ def render_report(
         f'<a href="{_e(path)}">{_e(text)}</a>' for text, path in (files or {}).items()
     )
     ts = summary.get("timeseries") or []
+    from zigmesh.scenario.charts import timeseries_svg  # matplotlib: only when rendering
+
     charts = (
         '<section id="timeseries"><h2>Minute by minute</h2><p class="note">Delivery and '
         "latency of the messages sent in each minute; frames and channel use from the capture; "

@@ -48,6 +48,7 @@ from zigmesh.phy import CHANNELS
 from zigmesh.scenario.app_traffic import AppRun
 from zigmesh.scenario.chaos import FaultRun, add_sections
 from zigmesh.scenario.config import Scenario, TrafficSpec
+from zigmesh.scenario.maplayout import PlotNode
 from zigmesh.scenario.metrics import (
     FlowStats,
     NodeRow,
@@ -58,7 +59,6 @@ from zigmesh.scenario.metrics import (
 )
 from zigmesh.scenario.nodeinfo import node_detail
 from zigmesh.scenario.observe import RunObserver
-from zigmesh.scenario.plot import PlotNode, plot_network
 from zigmesh.scenario.progress import SimProgress, print_summary_table
 from zigmesh.scenario.report import render_report, write_report
 from zigmesh.scenario.timeseries import build_timeseries
@@ -655,6 +655,8 @@ def run_scenario(
     write_summary(files["summary"], summary)
     map_in = map_inputs(world, scenario, traffic.flows) if plot or report else None
     if plot and map_in is not None:
+        from zigmesh.scenario.plot import plot_network  # matplotlib: only when drawing
+
         files["network"] = out / "network.png"
         plot_network(files["network"], *map_in, title=map_title(summary))
     if report and map_in is not None:

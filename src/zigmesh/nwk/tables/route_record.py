@@ -14,7 +14,6 @@ nwkMaxSourceRoute is refused. When full, the least recently refreshed record goe
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -56,7 +55,9 @@ class RouteRecordTable:
         if capacity < 1:
             raise LocalProtocolError(f"route record capacity must be >= 1, got {capacity}")
         self._capacity = capacity
-        self._records: OrderedDict[int, RouteRecordEntry] = OrderedDict()
+        #: insertion order = least recently refreshed first (a plain dict: half an
+        #: OrderedDict's memory per entry)
+        self._records: dict[int, RouteRecordEntry] = {}
         #: a record not refreshed for this long is dropped
         self.lifetime_us = lifetime_us
         #: nwkMaxSourceRoute (keep in step with the NIB)
@@ -97,10 +98,11 @@ class RouteRecordTable:
             r.relays = path
             r.updated_us = now_us
             r.failures = 0
-            self._records.move_to_end(destination)
+            del self._records[destination]  # to the end: most recently refreshed
+            self._records[destination] = r
             return Insertion(r)
         if len(self._records) >= self._capacity:
-            _, evicted = self._records.popitem(last=False)
+            evicted = self._records.pop(next(iter(self._records)))
         r = RouteRecordEntry(destination_address=destination, relays=path, updated_us=now_us)
         self._records[destination] = r
         return Insertion(r, evicted)

@@ -1,0 +1,81 @@
+"""bench/scale.py's 10,000-node network, built (not run): it fits nwkMaxDepth at its spacing."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import math
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from zigmesh.scenario.config import RadioSpec
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "scale.py"
+
+
+@pytest.fixture(scope="module")
+def scale() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_scale", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_scale"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_good_link_threshold(scale: ModuleType) -> None:
+    radio = RadioSpec()
+    assert scale.good_link_dbm(radio) == pytest.approx(-90.37, abs=0.01)
+    assert 27.0 < scale.good_hop_m(radio, 0.0) < 30.0  # a good link at the mean path loss
+
+
+def test_small_sizes_keep_the_issue_layout(scale: ModuleType) -> None:
+    for n in (100, 1000):
+        lay = scale.layout_for(n, RadioSpec(), 1)
+        assert (lay.spacing_m, lay.period_s, lay.deadline_s) == (18.0, 60.0, 120)
+
+
+def test_10000_node_layout_fits_nwk_max_depth(scale: ModuleType) -> None:
+    args = argparse.Namespace(
+        spacing=None, period=None, steady=600.0, start_window=60.0, size=20, seed=1, secured=True
+    )
+    sc, lay = scale.scenario_for(10_000, args)
+    assert len(sc.nodes) == 10_000
+    routers = [s for s in sc.nodes if s.role == "router"]
+    sensors = [s for s in sc.nodes if s.role == "end_device"]
+    assert (len(routers), len(sensors)) == (7499, 2500)
+    # the spacing comes from the radio: dense enough for 15 hops, within the issue's 8-10 m
+    assert 8.0 <= lay.spacing_m <= 10.0
+    xs = sorted({s.position[0] for s in routers})
+    assert xs[1] - xs[0] == pytest.approx(lay.spacing_m)
+    assert len(xs) == 87
+    depths = scale.router_depths(sc)
+    assert min(depths.values()) >= 0  # every router has a good-link path
+    assert max(depths.values()) <= scale.TARGET_DEPTH < scale.NWK_MAX_DEPTH
+    # it is the largest such spacing: 0.5 m more and the far corners go too deep
+    wider = scale.grid_scenario(
+        10_000,
+        spacing=lay.spacing_m + scale.SPACING_STEP_M,
+        period_us=1,
+        steady_us=1,
+        start_window_us=1,
+        traffic_start_us=1,
+        size=20,
+        seed=1,
+        secured=False,
+    )
+    assert max(scale.router_depths(wider).values()) > scale.TARGET_DEPTH
+    # the load: each node once per 10 minutes, ~17 messages a second into the coordinator
+    assert lay.period_s == 600.0 and lay.deadline_s == 600
+    assert all(t.period_us == 600_000_000 and t.start_us == 600_000_000 for t in sc.traffic)
+    rate = sum(len(t.sources) for t in sc.traffic) / lay.period_s
+    assert 16.0 < rate < 17.0
+    assert sc.security
+    # end devices within the grid's area, starts spread over the first minute
+    side = (len(xs) - 1) * lay.spacing_m
+    assert all(0 <= s.position[0] <= side and 0 <= s.position[1] <= side for s in sensors)
+    assert max(s.join_at_us for s in sc.nodes) < 60_000_000
+    assert math.isclose(side / 2, sc.coordinator.position[0], abs_tol=lay.spacing_m)
