@@ -304,6 +304,7 @@ class Node:
         self.zdo = Zdo(
             self.aps, self.nwk, self.clock, self.rng, _zdo_config(cfg), self._endpoint_map
         )
+        self.zdo.add_channel_listener(lambda _channel: self._save_soon())  # saved on a move
         #: routers and the coordinator find their network again after a missed PAN ID or
         #: channel change, and bring back the parts that missed one of theirs
         self.watch = (

@@ -116,6 +116,10 @@ def test_routers_and_sleepy_device_that_missed_the_change_follow() -> None:
         (n.name, n.nwk.nib.nwk_logical_channel) for n in w
     ]
     assert all(n.nwk.nib.nwk_update_id == 1 for n in w)
+    # saved: a power cycle comes back on the new channel
+    for n in w:
+        snap = w.store.load(n.name)
+        assert snap is not None and snap.channel == NEW_CHANNEL, n.name
     since = w.now_us
     w.run_for(30 * S)
     assert all(len(f.delivered_after(since)) >= 5 for f in flows.flows)

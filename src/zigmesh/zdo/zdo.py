@@ -110,6 +110,7 @@ class Zdo(ZdoClient):
         #: told after a channel change (Mgmt_NWK_Update_req 0xFE or :meth:`change_channel`)
         self.channel_changed: Callable[[int], None] | None = None
         self._listeners: list[ZdpListener] = []
+        self._channel_listeners: list[Callable[[int], None]] = []
         #: IEEE -> (TSN, APS counter, address) of the last Device_annce acted on per device
         self._annce_seen: dict[int, tuple[int, int, int]] = {}
         self.server = ZdpServer(self)
@@ -322,8 +323,14 @@ class Zdo(ZdoClient):
         if self.nwk.joined and self.server.mgmt.target == channel:
             self.send(dst, req)
 
+    def add_channel_listener(self, listener: Callable[[int], None]) -> None:
+        """Be told of every channel change (the node saves the new channel)."""
+        self._channel_listeners.append(listener)
+
     def on_channel_changed(self, channel: int) -> None:
         """The server moved us to ``channel``."""
+        for listener in self._channel_listeners:
+            listener(channel)
         hook = self.channel_changed
         if hook is not None:
             hook(channel)
