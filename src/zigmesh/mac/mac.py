@@ -1359,7 +1359,28 @@ class Mac:
                     self._go_idle()
                 return
         if ft == _FT_DATA:
-            self._on_data(f, rssi, lqi, now)
+            if self._rx_wait == _RXW_POLL and dst != _BROADCAST:
+                self._on_data(f, rssi, lqi, now)
+                return
+            # == self._indicate(f, rssi, lqi, now), inline: once per receiver of a data frame
+            upper = self._upper
+            if upper is not None:
+                upper(
+                    McpsDataIndication(
+                        f.src_mode,
+                        f.src_pan,
+                        f.src_addr,
+                        dm,
+                        f.dst_pan,
+                        dst,
+                        f.payload,
+                        lqi,
+                        f.seq,
+                        now,
+                        rssi,
+                        f.frame_pending,
+                    )
+                )
         elif ft == _FT_CMD:
             self._on_command(f, rssi, lqi, pending, now)
         else:
