@@ -218,6 +218,8 @@ class NwkStats:
     drop_discovery_table_full: int = 0
     #: frames the MAC refused as longer than a PSDU (a relayed route record that grew)
     drop_frame_too_long: int = 0
+    #: unicasts a relay gave up on a channel busy through every CSMA-CA attempt (no link failure)
+    drop_channel_busy: int = 0
     #: frames failed because a new route discovery would break the rate limit
     drop_rreq_rate_limited: int = 0
     drop_source_route: int = 0

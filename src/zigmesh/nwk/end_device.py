@@ -12,7 +12,8 @@ Child side (:class:`EndDeviceChild`, :class:`ChildState`):
   (End Device Timeout Request keepalive), or, with a parent supporting only the MAC data poll
   keepalive, polls that often;
 * ``parent_loss_threshold`` consecutive failures (polls, or frames to the parent after every
-  retry) mean the parent is lost: NLME-NWK-STATUS.indication PARENT_LINK_FAILURE and, if
+  retry, unanswered: a busy channel is no failure of the parent) mean the parent is lost:
+  NLME-NWK-STATUS.indication PARENT_LINK_FAILURE and, if
   configured, a NWK rejoin to a new parent (retried every ``rejoin_retry_us``).
 
 Parent side (:class:`EndDeviceParent`): the End Device Timeout Request sets the child's timeout
@@ -64,7 +65,12 @@ __all__ = ["ChildState", "EndDeviceChild", "EndDeviceParent"]
 _FIRST_POLL_US = 500 * MS
 #: quick re-poll while the parent has more frames (Frame Pending)
 _REPOLL_US = 10 * MS
-_FAILURES = (MacStatus.NO_ACK, MacStatus.CHANNEL_ACCESS_FAILURE)
+#: what counts toward parent loss: the parent did not answer. A channel access failure (the
+#: channel was busy, the parent never tried) counts only as one in BUSY_LOSS_FACTOR: under load
+#: it made sleepy devices leave working parents, and each rejoin's Device_annce flooded the
+#: busy network further; a channel busy for good around the parent (a jammer) still moves us
+_FAILURES = (MacStatus.NO_ACK,)
+BUSY_LOSS_FACTOR = 3
 #: a child heard straight from itself (a frame or a MAC data poll) within this long (or within
 #: twice the gap between its last two polls, if longer) still polls us: one relayed frame or
 #: Device_annce (a replay passes NWK security from a sender never heard) does not drop it
@@ -87,6 +93,7 @@ class EndDeviceChild:
         "state",
         "polling",
         "failures",
+        "busy",
         "_poll_timer",
         "_keepalive_timer",
         "_rejoin_timer",
@@ -100,8 +107,9 @@ class EndDeviceChild:
         self.state = ChildState.IDLE
         #: an MLME-POLL is in progress
         self.polling = False
-        #: consecutive poll / transmit failures toward the parent
+        #: consecutive poll / transmit failures toward the parent, and those on a busy channel
         self.failures = 0
+        self.busy = 0
         self._poll_timer: TimerHandle | None = None
         self._keepalive_timer: TimerHandle | None = None
         self._rejoin_timer: TimerHandle | None = None
@@ -116,7 +124,7 @@ class EndDeviceChild:
                 h.cancel()
         self._poll_timer = self._keepalive_timer = self._rejoin_timer = None
         self.state = ChildState.IDLE
-        self.failures = 0
+        self.failures = self.busy = 0
         self._sync = False
         self._more = False
         # a poll in flight dies with the MAC reset that follows: its confirm never comes, and
@@ -140,7 +148,7 @@ class EndDeviceChild:
             self._rejoin_timer.cancel()
             self._rejoin_timer = None
         self.state = ChildState.ATTACHED
-        self.failures = 0
+        self.failures = self.busy = 0
         pib = nwk.mac.pib
         parent = nwk.neighbors.parent()
         if not pib.mac_coord_extended_address and parent is not None and parent.extended_address:
@@ -209,26 +217,37 @@ class EndDeviceChild:
         if self.state != ChildState.ATTACHED:
             return
         if status == MacStatus.SUCCESS or status == MacStatus.NO_DATA:
-            self.failures = 0
+            self.failures = self.busy = 0
             if self._more and status == MacStatus.SUCCESS:
                 self._more = False
                 nwk.clock.call_later(_REPOLL_US, self.poll)
             return
-        self._failure()
+        if status == MacStatus.CHANNEL_ACCESS_FAILURE:
+            self._busy()
+        else:
+            self._failure()
 
     def on_tx_result(self, status: MacStatus) -> None:
         """A frame to the parent succeeded or failed (after every retry)."""
         if self.state != ChildState.ATTACHED:
             return
         if status == MacStatus.SUCCESS:
-            self.failures = 0
+            self.failures = self.busy = 0
         elif status in _FAILURES:
             self._failure()
+        elif status == MacStatus.CHANNEL_ACCESS_FAILURE:
+            self._busy()
 
     def _failure(self) -> None:
         nwk = self._nwk
         self.failures += 1
         if self.failures >= nwk.config.parent_loss_threshold:
+            self.parent_lost()
+
+    def _busy(self) -> None:
+        nwk = self._nwk
+        self.busy += 1
+        if self.busy >= BUSY_LOSS_FACTOR * nwk.config.parent_loss_threshold:
             self.parent_lost()
 
     def parent_lost(self) -> None:

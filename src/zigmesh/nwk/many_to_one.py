@@ -17,6 +17,14 @@ that failed (our transmission, or a network status about the concentrator) is du
 concentrator that hears from a device several hops away it holds no record for asks every
 router for records again with a many-to-one request (rate-limited).
 
+Repair requests are sent for route errors (a source route that failed, a device heard without
+a record, a frame of ours that failed) only once errors about distinct devices since the last
+request reach one per :data:`ROUTE_ERROR_SHARE` devices with a record (at least one): in a
+large network a path always fails somewhere, and a network-wide request for each (every 10 s)
+made every router send a new record before its next frame, the flood and the records
+colliding with the traffic (1,000-node grid: repair requests every 10 s, messages lost in
+bursts after each). One path is repaired by its own device's next record.
+
 The concentrator then reaches those devices by source routing: the frame carries the relay
 list (nearest the destination first) and a relay index counting down as it travels
 (:meth:`zigmesh.nwk.routing.Routing.on_source_routed`), with no route discovery per
@@ -41,7 +49,7 @@ if TYPE_CHECKING:
     from zigmesh.nwk.nwk import Nwk
     from zigmesh.nwk.transmit import TxRecord
 
-__all__ = ["ManyToOne", "RecordState", "MTORR_HOLDOFF_US"]
+__all__ = ["ManyToOne", "RecordState", "MTORR_HOLDOFF_US", "ROUTE_ERROR_SHARE"]
 
 _NO_ADDRESS = UNASSIGNED_ADDRESS
 #: a repair many-to-one route request follows a route failure at most this often
@@ -51,6 +59,9 @@ MTORR_HOLDOFF_US = 10 * S
 RECORD_RESEND_US = 1 * S
 #: a device heard with no route record counts as having one on its way this long
 UNREACHABLE_US = 2 * S
+#: a repair many-to-one request needs route errors about one device in this many of those the
+#: concentrator holds a record for (EmberZNet's route error threshold, scaled with the network)
+ROUTE_ERROR_SHARE = 32
 
 
 class RecordState(Enum):
@@ -72,6 +83,7 @@ class ManyToOne:
         "_records",
         "_alternates",
         "_unreachable",
+        "_errors",
     )
 
     def __init__(self, nwk: Nwk) -> None:
@@ -87,6 +99,8 @@ class ManyToOne:
         self._alternates: dict[int, tuple[int, dict[int, int]]] = {}
         #: devices heard lately from several hops away with no route record: when
         self._unreachable: dict[int, int] = {}
+        #: devices with a route error since our last many-to-one request
+        self._errors: set[int] = set()
 
     def stop(self) -> None:
         for h in (self._timer, self._repair_timer):
@@ -95,6 +109,7 @@ class ManyToOne:
         self._timer = self._repair_timer = None
         self._records.clear()
         self._unreachable.clear()
+        self._errors.clear()
 
     # -- concentrator ----------------------------------------------------------------------
 
@@ -123,14 +138,21 @@ class ManyToOne:
         if not nwk.has_audience():
             return  # nobody joined yet: no route to build, nobody to hear it
         self._last_mtorr = nwk.clock.now()
+        self._errors.clear()
         nwk.routing.discover_many_to_one(nwk.nib.nwk_concentrator_radius, True)
 
-    def on_route_failure(self) -> None:
-        """A source route (or a route of the concentrator) failed: refresh the many-to-one
-        routes soon (rate-limited)."""
+    def on_route_failure(self, about: int | None = None) -> None:
+        """A route of the concentrator (a source route, or one of its own) to ``about`` failed:
+        refresh the many-to-one routes soon (rate-limited) once enough devices had errors (see
+        the module docstring); ``None`` (new devices joined): soon in any case."""
         nwk = self._nwk
         if not nwk.nib.nwk_is_concentrator or self._repair_timer is not None:
             return
+        if about is not None:
+            errors = self._errors
+            errors.add(about)
+            if len(errors) < max(1, len(nwk.route_records) // ROUTE_ERROR_SHARE):
+                return
         wait = self._last_mtorr + MTORR_HOLDOFF_US - nwk.clock.now()
         self._repair_timer = nwk.clock.call_later(max(wait, 0), self._repair)
 
@@ -157,7 +179,7 @@ class ManyToOne:
             if len(self._unreachable) > 64:
                 for a in [a for a, t in self._unreachable.items() if now - t > UNREACHABLE_US]:
                     del self._unreachable[a]
-            self.on_route_failure()
+            self.on_route_failure(src)
 
     def unreachable_sender(self, address: int) -> bool:
         """The device talked to us lately from several hops away while we hold no route

@@ -351,6 +351,16 @@ class Routing(RouteDiscovery):
             nwk.stats.drop_frame_too_long += 1
             self._report(rec, status)
             return
+        if status == MacStatus.CHANNEL_ACCESS_FAILURE and not rec.originated:
+            # a relay found the channel busy through every CSMA-CA attempt and NWK retry: a
+            # property of the channel, not of the link. The frame is lost (its source's APS
+            # retry recovers it); the routes, the neighbour and the source's path stay, and no
+            # network status goes out: under load that turned congestion into route repairs,
+            # status frames, loops and repair floods (1,000-node grid). Our own frames still
+            # get a route repair (another attempt, another way)
+            nwk.stats.drop_channel_busy += 1
+            self._report(rec, status)
+            return
         if rec.indirect:
             # the sleeping child did not ask for it in time (macTransactionPersistenceTime)
             nwk.stats.drop_indirect_expired += 1
@@ -527,7 +537,7 @@ class Routing(RouteDiscovery):
             # busy concentrator one neighbour carries the routes to a quarter of the network
             nwk.neighbors.remove(next_hop)
         if source_routed or nwk.nib.nwk_is_concentrator:
-            nwk.mto.on_route_failure()
+            nwk.mto.on_route_failure(dst)
 
     def neighbor_gone(self, address: int) -> None:
         """A neighbour left or aged out: routes through it are no longer valid."""
@@ -556,7 +566,7 @@ class Routing(RouteDiscovery):
             nwk.route_records.remove(about)
         elif code == NwkStatusCode.SOURCE_ROUTE_FAILURE:
             nwk.route_records.record_failure(about, SOURCE_ROUTE_FAILURE_LIMIT)
-            nwk.mto.on_route_failure()
+            nwk.mto.on_route_failure(about)
         nwk.emit(NlmeNwkStatusIndication(code, about, cmd.unknown_command_id))
 
 
