@@ -426,10 +426,20 @@ class NwkFrame:
 # -- NWK frame security (Zigbee spec 4.3.1) ---------------------------------------------------
 
 
+#: the last :func:`with_payload` call, (frame, payload, result): the receivers of one secured
+#: frame open the same (shared, decoded once) frame object to the same plaintext object in a
+#: row, and get the same (frozen) result; compared by identity, and held so neither is reused
+_last_with: tuple[NwkFrame, bytes, NwkFrame] | None = None
+
+
 def with_payload(frame: NwkFrame, payload: bytes) -> NwkFrame:
     """``frame`` with another payload: ``dataclasses.replace`` at a third of its cost (every
     secured frame is opened once per hop)."""
-    return NwkFrame(
+    global _last_with
+    last = _last_with
+    if last is not None and last[0] is frame and last[1] is payload:
+        return last[2]
+    result = NwkFrame(
         frame.frame_type,
         frame.dst,
         frame.src,
@@ -445,6 +455,8 @@ def with_payload(frame: NwkFrame, payload: bytes) -> NwkFrame:
         frame.source_route,
         frame.aux,
     )
+    _last_with = (frame, payload, result)
+    return result
 
 
 def one_hop_on(frame: NwkFrame) -> NwkFrame:
