@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from tests.nwk.fakes import data_frame, make_nwk, rx
 from tests.zdo.test_zdo_support import add_child, make_zdo
+from zigmesh.aps.commands import ApsStatus
+from zigmesh.aps.primitives import ApsAddrMode, ApsdeDataIndication, SecurityStatus
 from zigmesh.mac.frames import AddrMode
 from zigmesh.mac.primitives import MlmePollIndication
 from zigmesh.nwk.end_device import MOVED_QUIET_US
@@ -71,14 +73,17 @@ def test_replayed_relayed_frame_does_not_drop_a_child_that_polls() -> None:
     assert nwk.stats.children_moved == 0 and nwk.stats.children_moved_refused >= 1
 
 
-def test_relayed_frame_older_than_the_childs_own_is_refused_at_once() -> None:
+def test_relayed_frame_newer_than_the_childs_own_drops_it_at_once() -> None:
     nwk, k = _rig()
+    _polls_until(nwk, k, 5 * S)
     rx(nwk, data_frame(CHILD, HUB, b"\x00\x01", seq=40), CHILD)  # straight from the child
-    k.run(until=2 * MOVED_QUIET_US)  # quiet since: a real move would drop it now
-    rx(nwk, data_frame(CHILD, HUB, b"\x00\x01", seq=30, radius=29), ROUTER)  # a replay
+    # a replay of an older frame while the child polls: kept
+    rx(nwk, data_frame(CHILD, HUB, b"\x00\x01", seq=30, radius=29), ROUTER)
+    _polls_until(nwk, k, 30 * S)
     assert nwk.neighbors.get(CHILD) is not None
     assert nwk.stats.children_moved == 0 and nwk.stats.children_moved_refused == 1
-    # a newer frame relayed: the child has moved
+    # a newer frame relayed (an attached child sends everything through us): it has moved,
+    # though it polled a moment ago
     rx(nwk, data_frame(CHILD, HUB, b"\x00\x01", seq=41, radius=29), ROUTER)
     assert nwk.neighbors.get(CHILD) is None and nwk.stats.children_moved == 1
 
@@ -108,4 +113,39 @@ def test_replayed_device_annce_does_not_drop_a_child_that_polls() -> None:
     # it stops polling (it really moved): the next announcement relayed drops it
     k.run(until=60 * S + MOVED_QUIET_US)
     r.aps.indicate(CHILD, DeviceAnnce(3, CHILD, CHILD_IEEE), dst=0xFFFD, hops=2)
+    assert r.nwk.neighbors.get(CHILD) is None and r.zdo.stats.children_removed == 1
+
+
+def _annce_ind(src: int, annce: DeviceAnnce, hops: int, aps_counter: int) -> ApsdeDataIndication:
+    return ApsdeDataIndication(
+        ApsAddrMode.SHORT,
+        0xFFFD,
+        0,
+        ApsAddrMode.SHORT,
+        src,
+        0,
+        0x0000,
+        0x0013,
+        annce.encode(),
+        ApsStatus.SUCCESS,
+        SecurityStatus.SECURED_NWK_KEY,
+        200,
+        0,
+        annce.ieee_addr,
+        hops,
+        aps_counter,
+    )
+
+
+def test_newer_device_annce_relayed_drops_a_child_that_just_polled() -> None:
+    r = make_zdo(HUB, ieee=0x00AA000000000001)
+    k = r.aps.clock
+    add_child(r.nwk, CHILD, CHILD_IEEE)
+    joined = DeviceAnnce(1, CHILD, CHILD_IEEE)
+    r.zdo._on_device_annce(_annce_ind(CHILD, joined, 1, 0x20), joined)  # through us
+    _polls_until(r.nwk, k, 5 * S)
+    # it rejoined elsewhere a moment after its last poll: its new announcement comes relayed,
+    # with a newer APS counter (a replay never has one)
+    moved = DeviceAnnce(2, CHILD, CHILD_IEEE)
+    r.zdo._on_device_annce(_annce_ind(CHILD, moved, 2, 0x21), moved)
     assert r.nwk.neighbors.get(CHILD) is None and r.zdo.stats.children_removed == 1

@@ -506,23 +506,28 @@ class EndDeviceParent:
         (not a copy of one we relayed: those are duplicates): the child rejoined elsewhere and
         we missed its Device_annce (a full broadcast table drops it). It is no longer ours:
         its queued frames fail now instead of waiting for a poll that never comes. A frame
-        not newer than the child's last one heard straight from it (NWK sequence number
-        ``seq``, 3.6.2: a replay) changes nothing; otherwise :meth:`suspect_moved`."""
+        newer than the child's last one heard straight from it (NWK sequence number ``seq``,
+        3.6.2; an attached child sends everything through us, and a replay is never newer) is
+        proof; any other goes to :meth:`suspect_moved`."""
         last = self._seqs.get(address)
-        if seq is not None and last is not None and not 0 < (seq - last) & 0xFF < 0x80:
-            self._nwk.stats.children_moved_refused += 1
-            return
-        self.suspect_moved(address, self._drop_moved)
+        fresh = seq is not None and last is not None and 0 < (seq - last) & 0xFF < 0x80
+        self.suspect_moved(address, self._drop_moved, fresh=fresh)
 
-    def suspect_moved(self, address: int, drop: Callable[[int], None]) -> None:
+    def suspect_moved(
+        self, address: int, drop: Callable[[int], None], *, fresh: bool = False
+    ) -> None:
         """Evidence that our end-device child ``address`` has another parent now (a relayed
         frame of its, or a Device_annce relayed to us, 2.4.3.1.11.2): ``drop(address)`` at once
-        if it has not been heard straight from itself lately (:data:`MOVED_QUIET_US`, or twice
-        the gap between its polls); else once it should have polled again, and only if it has
-        not (a replayed frame must not drop a child that still polls us)."""
+        if it is ``fresh`` (newer than anything the child sent through us) or the child has not
+        been heard straight from itself lately (:data:`MOVED_QUIET_US`, or twice the gap
+        between its polls); else once it should have polled again, and only if it has not (a
+        replayed frame must not drop a child that still polls us)."""
         nwk = self._nwk
         e = nwk.neighbors.get(address)
         if e is None or not e.is_child or e.device_type != DeviceType.END_DEVICE:
+            return
+        if fresh:
+            drop(address)
             return
         now = nwk.clock.now()
         poll = self._polls.get(address)

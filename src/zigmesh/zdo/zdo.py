@@ -14,8 +14,9 @@ neighbour known by IEEE address under another network address gets the new one, 
     table entry and the frames the MAC holds for it) when the announcement shows that the
     child now has another parent: it announces a network address other than the one our
     table holds, or the announcement did not come straight from the child (its NWK hop
-    count is > 1), and the child has not been heard straight from itself lately (it no
-    longer polls us: a replayed announcement must not drop a child that does;
+    count is > 1), and either the announcement is newer than the child's last one we saw (its
+    APS counter: a replay never is) or the child has not been heard straight from itself
+    lately (it no longer polls us: a replayed announcement must not drop a child that does;
     :meth:`~zigmesh.nwk.end_device.EndDeviceParent.suspect_moved`). An end device's broadcast goes first to its parent as a MAC unicast, so
     the Device_annce of a child that (re)joined through us reaches us in one hop; one that
     joined elsewhere reaches us only relayed by its new parent or others.
@@ -203,7 +204,7 @@ class Zdo(ZdoClient):
             self.stats.device_annce_repeated += 1
             return
         seen = self._annce_seen
-        seen.pop(ieee, None)
+        prev = seen.pop(ieee, None)
         seen[ieee] = key
         if len(seen) > _ANNCE_MEMORY:
             del seen[next(iter(seen))]
@@ -214,9 +215,11 @@ class Zdo(ZdoClient):
             return
         if e.is_child and e.device_type == DeviceType.END_DEVICE:
             if e.network_address != short or ind.hops > 1:
-                # a replayed announcement passes NWK security from a sender never heard:
-                # only a child that no longer polls us is dropped
-                nwk.parent.suspect_moved(e.network_address, self._drop_child)
+                # a replayed announcement passes NWK security from a sender never heard: only
+                # one newer than the child's last (its APS counter) or a child that no longer
+                # polls us drops it
+                fresh = prev is not None and 0 < (ind.aps_counter - prev[1]) & 0xFF < 0x80
+                nwk.parent.suspect_moved(e.network_address, self._drop_child, fresh=fresh)
         elif e.network_address != short:
             nwk.neighbors.change_address(ieee, short)
 
