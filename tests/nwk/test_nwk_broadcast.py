@@ -6,6 +6,7 @@ from __future__ import annotations
 from tests.nwk.fakes import data_frame, make_nwk, rx
 from tests.nwk.nwkutil import Recorder, S, aps_payload, line_world
 from zigmesh.nwk.constants import NWK_PASSIVE_ACK_TIMEOUT_US, NWKC_MAX_BROADCAST_JITTER_US
+from zigmesh.nwk.frames import NwkFrame, NwkFrameType
 from zigmesh.nwk.primitives import NldeDataConfirm, NldeDataIndication, NwkAddrMode, NwkStatus
 from zigmesh.nwk.tables import DeviceType, NeighborEntry, Relationship
 
@@ -95,6 +96,25 @@ def test_originated_broadcast_confirmed_and_copied_to_sleeping_children() -> Non
     c = [e for e in events if isinstance(e, NldeDataConfirm)]
     assert len(c) == 1 and c[0].nsdu_handle == 12 and c[0].status == NwkStatus.SUCCESS
     assert nwk.btt.seen(ME, sent[0].frame.seq, k.now())
+
+
+def test_originated_command_to_all_is_copied_to_sleeping_children() -> None:
+    """A 0xffff NWK command of our own (a Network Update from the network manager) reaches our
+    sleeping children through their queue, as relayed broadcasts do."""
+    nwk, mac, _k, _ = make_nwk(ME)
+    nwk.neighbors.add(
+        NeighborEntry(
+            network_address=0x0ED1,
+            device_type=DeviceType.END_DEVICE,
+            rx_on_when_idle=False,
+            relationship=Relationship.CHILD,
+        ),
+        0,
+    )
+    frame = NwkFrame(NwkFrameType.COMMAND, 0xFFFF, ME, 30, 9, b"\x0a\x01")
+    nwk.broadcaster.originate_command(frame)
+    kinds = sorted((s.dst, s.indirect) for s in mac.take())
+    assert kinds == [(0x0ED1, True), (0xFFFF, False)]
 
 
 def test_btt_full_drops_new_broadcasts() -> None:

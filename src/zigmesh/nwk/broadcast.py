@@ -140,6 +140,8 @@ class Broadcaster:
         if not nwk.btt.add(frame.src, frame.seq, nwk.clock.now()).admitted:
             nwk.stats.drop_btt_full += 1
             return
+        # a command to 0xffff (a Network Update) reaches our own sleeping children as well
+        self._indirect_copies(frame)
         o = _Out(frame, nwk.encode_for_later(frame), -1)
         self._out[o.key] = o
         self._send(o)
