@@ -1,0 +1,113 @@
+"""The decode / open memos of the receive path (issue 11): the receivers of one frame share the
+result, and the result is the one a fresh decode would give (same input, same output)."""
+
+from __future__ import annotations
+
+import pytest
+
+from zigmesh.codec import memo_decoder
+from zigmesh.errors import DecodeError, SecurityError
+from zigmesh.mac.frames import AddrMode, FrameType, MacFrame
+from zigmesh.nwk.frames import NwkFrame, NwkFrameType, with_payload
+from zigmesh.security import AuxHeader, KeyId, secure_frame, unsecure_frame
+
+KEY = bytes(range(16))
+OTHER_KEY = bytes(range(1, 17))
+SRC = 0x00124B0001020304
+NWK_HDR = bytes.fromhex("0802000034121e07")  # NWK data frame header, security bit set
+
+
+def _psdu(seq: int = 7) -> bytes:
+    return MacFrame(
+        FrameType.DATA,
+        seq=seq,
+        dst_pan=0x1A62,
+        dst_addr=0xFFFF,
+        dst_mode=AddrMode.SHORT,
+        src_addr=0x0001,
+        src_mode=AddrMode.SHORT,
+        payload=b"\x08\x00\xfd\xff\x00\x00\x1e\x05hello",
+    ).encode()
+
+
+def test_memo_decoder_shares_the_frame_and_equals_a_fresh_decode() -> None:
+    calls: list[bytes] = []
+
+    def decode(data: bytes) -> MacFrame:
+        calls.append(data)
+        return MacFrame.decode(data)
+
+    memo = memo_decoder(decode)
+    psdu = _psdu()
+    first = memo(psdu)
+    assert memo(psdu) is first
+    assert memo(bytes(bytearray(psdu))) is first  # equal content, another object
+    assert first == MacFrame.decode(psdu)
+    assert len(calls) == 1
+    assert memo(_psdu(8)).seq == 8
+    assert len(calls) == 2
+
+
+def test_memo_decoder_does_not_keep_failures_and_takes_bytearrays() -> None:
+    calls = 0
+
+    def decode(data: bytes) -> NwkFrame:
+        nonlocal calls
+        calls += 1
+        return NwkFrame.decode(data)
+
+    memo = memo_decoder(decode)
+    for _ in range(2):
+        with pytest.raises(DecodeError):
+            memo(b"\x08\x00")
+    assert calls == 2
+    data = NwkFrame(NwkFrameType.DATA, 0x1234, 0x0000, 30, 7, b"x").encode()
+    assert memo(bytearray(data)) == NwkFrame.decode(data)  # unhashable: decoded every time
+    assert memo(bytearray(data)) == NwkFrame.decode(data)
+    assert calls == 4
+
+
+def test_memo_decoder_is_bounded() -> None:
+    memo = memo_decoder(NwkFrame.decode, size=4)
+    frames = [NwkFrame(NwkFrameType.DATA, 0x1234, 0, 30, i, b"x").encode() for i in range(10)]
+    for data in frames:
+        assert memo(data).seq == data[7]
+    assert all(memo(d) == NwkFrame.decode(d) for d in frames)
+
+
+def _secured(payload: bytes = b"\x01\x02\x03", fc: int = 5) -> bytes:
+    aux = AuxHeader(KeyId.NETWORK_KEY, fc, SRC, 0)
+    return secure_frame(NWK_HDR, aux, payload, KEY)
+
+
+def test_unsecure_frame_memo_gives_the_same_plaintext_and_still_checks_the_key() -> None:
+    frame = _secured()
+    aux1, plain1 = unsecure_frame(frame, len(NWK_HDR), KEY)
+    aux2, plain2 = unsecure_frame(frame, len(NWK_HDR), KEY)
+    assert plain1 == plain2 == b"\x01\x02\x03"
+    assert aux1 == aux2 and aux1.frame_counter == 5
+    # the memo is keyed by the key too: another key still fails the MIC
+    with pytest.raises(SecurityError):
+        unsecure_frame(frame, len(NWK_HDR), OTHER_KEY)
+    # and a tampered copy of a frame opened before fails as well
+    bad = bytearray(frame)
+    bad[-1] ^= 1
+    with pytest.raises(SecurityError):
+        unsecure_frame(bytes(bad), len(NWK_HDR), KEY)
+    with pytest.raises(SecurityError):
+        unsecure_frame(bad, len(NWK_HDR), KEY)  # bytearray: not memoised
+    # the caller's aux header comes back as given, memo hit or not
+    mine = AuxHeader(KeyId.NETWORK_KEY, 5, SRC, 0)
+    assert unsecure_frame(frame, len(NWK_HDR), KEY, aux=mine)[0] is mine
+
+
+def test_with_payload_repeats_only_for_the_same_objects() -> None:
+    frame = NwkFrame(NwkFrameType.DATA, 0x1234, 0x0000, 30, 7, b"cipher")
+    plain = b"plain"
+    a = with_payload(frame, plain)
+    assert with_payload(frame, plain) is a
+    assert a.payload == plain and a.seq == 7
+    other = NwkFrame(NwkFrameType.DATA, 0x1234, 0x0000, 30, 8, b"cipher")
+    b = with_payload(other, plain)
+    assert b.seq == 8 and b is not a
+    assert with_payload(frame, b"plain2").payload == b"plain2"
