@@ -267,6 +267,8 @@ class PanConflict:
     def follow(self, pan: int, update_id: int) -> None:
         """Our network was found on ``pan`` under a newer nwkUpdateId while we heard nobody on
         ours (we missed its Network Update): switch to it now."""
+        if not _usable_pan(pan):
+            return
         self._switch(pan, update_id)
 
     def reannounce(self, old_pan: int) -> None:
@@ -275,7 +277,7 @@ class PanConflict:
         (:meth:`_announce`), then switch back with them."""
         nwk = self._nwk
         nib = nwk.nib
-        if self.updating or old_pan == nib.nwk_pan_id:
+        if self.updating or old_pan == nib.nwk_pan_id or not _usable_pan(old_pan):
             return
         target, update_id = nib.nwk_pan_id, nib.nwk_update_id
         nib.nwk_pan_id = old_pan
@@ -286,8 +288,10 @@ class PanConflict:
         """A Network Update (PAN identifier update) of our network: switch after
         nwkNetworkBroadcastDeliveryTime."""
         nib = self._nwk.nib
-        if cmd.epid != nib.nwk_extended_pan_id or not newer_update_id(
-            cmd.update_id, nib.nwk_update_id
+        if (
+            cmd.epid != nib.nwk_extended_pan_id
+            or not newer_update_id(cmd.update_id, nib.nwk_update_id)
+            or not _usable_pan(cmd.new_pan_id)
         ):
             return
         pending = self._pending
@@ -338,7 +342,7 @@ class PanConflict:
         if not nwk.joined:
             return
         pib = nwk.mac.pib
-        if pib.mac_pan_id == _BROADCAST_PAN:
+        if pib.mac_pan_id == _BROADCAST_PAN and nwk.scan_owner is not None:
             nwk.clock.call_later(_RETRY_US, self._apply_mac)
             return
         pib.mac_pan_id = nwk.nib.nwk_pan_id
@@ -385,3 +389,9 @@ class PanConflict:
             return
         if not self._verify_heard and self._verify_left > 0:
             self._verify_timer = self._nwk.clock.call_later(VERIFY_RETRY_US, self.verify)
+
+
+def _usable_pan(pan: int) -> bool:
+    """A PAN ID a network can use: 0x0000-0xFFFE (0xFFFF is the broadcast PAN; a forged or
+    mutated beacon or update naming it once left the coordinator's MAC on it for good)."""
+    return 0 <= pan < _BROADCAST_PAN
