@@ -414,11 +414,11 @@ HEADER = (
 
 def line(r: Result) -> str:
     form = f"{r.formation_s:.1f} s" if r.formation_s is not None else "-"
-    d = list(r.delivery.values()) + [0.0, 0.0]
+    d = [f"{x:.2%}" for x in r.delivery.values()] + ["-", "-"]  # none in a --smoke run
     return (
         f"{r.nodes:>6} {'yes' if r.secured else 'no':>4} {f'{r.spacing_m:g} m':>8}"
         f" {f'{r.period_s:g} s':>7} {r.depth_bound:>7} {form:>10}"
-        f" {f'{r.joined}/{r.nodes}':>12} {d[0]:>14.2%} {d[1]:>10.2%} {r.rreq_per_data:>10.4f}"
+        f" {f'{r.joined}/{r.nodes}':>12} {d[0]:>14} {d[1]:>10} {r.rreq_per_data:>10.4f}"
         f" {r.wall_per_sim:>9.4f} {r.events_per_sim:>11.0f} {r.formation_wall_s:>12.1f}"
         f" {r.peak_rss_mb:>12.1f} {r.rss_per_node_kb:>8.1f}"
     )
