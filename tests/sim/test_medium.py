@@ -107,8 +107,8 @@ def test_strong_link_lqi_saturates() -> None:
 def _link(src: Radio, dst: Radio) -> tuple[float, bool] | None:
     """(mW, audible) the medium uses for src -> dst; None when dst is out of reach."""
     src.neighbours()  # builds the link lists
-    for links, audible in ((src._aud or [], True), (src._far, False)):
-        for r, p in links:
+    for links, audible in ((src._aud or ([], []), True), (src._far, False)):
+        for r, p in zip(*links, strict=True):
             if r.radio is dst:
                 return p, audible
     return None

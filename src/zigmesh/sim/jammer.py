@@ -112,11 +112,12 @@ class Jammer:
         aud = radio._aud
         if aud is None:
             aud = medium._build_neighbours(radio)
-        links = aud + radio._far
+        far = radio._far
+        links = (aud[0] + far[0], aud[1] + far[1])
         ch = self.channel
-        tx = Transmission(radio, ch, b"", now, end, (), (), [], links)
+        tx = Transmission(radio, ch, b"", now, end, (), (), ([], []), links)
         medium._active[tx] = None
-        for r, p in links:
+        for r, p in zip(*links, strict=True):
             if r.ch == ch:
                 s = r.tot + p
                 r.tot = s
@@ -140,7 +141,7 @@ class Jammer:
         self.on_air_us += end - tx.start
         cut = medium._cca_cut
         ch = tx.channel
-        for r, p in tx.far:
+        for r, p in zip(*tx.far, strict=True):
             if r.ch == ch:
                 s = r.tot
                 if s >= cut:
