@@ -6,7 +6,7 @@ a distant device (1,000-node grid, 80 s: 79 route requests -> 12)."""
 from __future__ import annotations
 
 from tests.nwk.fakes import command_frame, make_nwk, rx
-from zigmesh.node import COORDINATOR_MAX_SOURCE_ROUTE, NodeConfig, Role, _nwk_config
+from zigmesh.node_config import COORDINATOR_MAX_SOURCE_ROUTE, NodeConfig, Role, _nwk_config
 from zigmesh.nwk.commands import RouteRecord
 from zigmesh.nwk.config import NwkConfig
 from zigmesh.nwk.constants import NWK_MAX_SOURCE_ROUTE
