@@ -225,6 +225,7 @@ class Node:
             )
             sm.on_authenticated = self._authenticated
             sm.on_failed = self._authentication_failed
+            self.aps.on_tunnel_forwarded = sm.tunnel_forwarded
             self.security_manager = sm
             self.aps.set_apsme_user(self._apsme(sm.on_command))
 

@@ -114,6 +114,9 @@ class Aps:
         self.handlers: dict[int, EndpointHandler] = {}
         self.app_endpoints: tuple[int, ...] = ()
         self.apsme_user: ApsmeUser | None = None
+        #: told the IEEE address of the child each Tunnel we relay is for (the security
+        #: manager stops repeating that child's Update-Device)
+        self.on_tunnel_forwarded: Callable[[int], None] | None = None
         self.resolver: AddressResolver | None = None
         self._sleepy: set[int] = set()
         self._counter = rng.randrange(256)  # apsCounter: one per device, random start

@@ -397,8 +397,10 @@ class Receiver:
         # a command nobody here can act on is dropped unacknowledged (its sender learns it)
         user = aps.apsme_user
         child = None
+        tunnel_dest = 0
         if isinstance(command, Tunnel):
-            child = aps.nwk.neighbors.get_by_ieee(command.dest)
+            tunnel_dest = command.dest
+            child = aps.nwk.neighbors.get_by_ieee(tunnel_dest)
             if child is None or not child.is_child:
                 stats.drop("tunnel_not_child")
                 return
@@ -423,6 +425,8 @@ class Receiver:
         bump(stats.commands_received, command_name(command.command_id))
         if child is not None:
             stats.tunnels_forwarded += 1
+            if aps.on_tunnel_forwarded is not None:
+                aps.on_tunnel_forwarded(tunnel_dest)
             # relay the tunnelled bytes verbatim (a re-encode could change reserved bits)
             aps.send_raw(child.network_address, payload[9:], nwk_security=False)
             return

@@ -10,6 +10,11 @@ the key store's keys and frame counters.
   MIC verified, so a forged or replayed frame never moves it. APS frames secured with the
   network key share the NWK layer's counter space (the NWK frame around them was checked and
   committed with a later counter), so their freshness is left to the NWK layer.
+* Unverified link keys (4.6.3.6): a trust center that sent a device a new unique link key
+  holds it in :attr:`ApsSecurity.unverified` until the device's Verify-Key. The device uses the
+  key from the moment it arrives (its Update-Devices for its own joining children, the APS ACK
+  of the Transport-Key itself): frames under it are accepted, with their own counters, and
+  :meth:`ApsSecurity.verified` installs it keeping the highest counter seen.
 
 Derived keys (HMAC over the link key) are cached per key material: the key store derives them
 on every call, too slow for the receive path.
@@ -50,12 +55,15 @@ class RxDrop(Exception):
 class ApsSecurity:
     """Seals and opens APS frames for one device (``ieee`` is its own address)."""
 
-    __slots__ = ("keys", "ieee", "_derived", "_pre_counters")
+    __slots__ = ("keys", "ieee", "_derived", "_pre_counters", "unverified", "_unverified_counters")
 
     def __init__(self, keys: KeyStore, ieee: int) -> None:
         self.keys = keys
         self.ieee = ieee
         self._derived: dict[tuple[bytes, int], bytes] = {}
+        #: partner IEEE -> a link key we sent it and it has not verified yet (trust center)
+        self.unverified: dict[int, bytes] = {}
+        self._unverified_counters: dict[int, int] = {}
         #: last frame counter accepted from each partner under the preconfigured (trust
         #: center) link key while the partner has a unique one; least recently updated first
         self._pre_counters: dict[int, int] = {}
@@ -106,6 +114,21 @@ class ApsSecurity:
             key = self.aps_key(link, key_id)
         return secure_frame(header, aux, payload, key, self.ieee)
 
+    def verified(self, partner: int) -> bytes | None:
+        """``partner`` verified the unique link key we sent it: install it (frames already
+        accepted under it keep their counters) and return it (None: no key was pending)."""
+        key = self.unverified.pop(partner, None)
+        last = self._unverified_counters.pop(partner, None)
+        if key is not None:
+            self.keys.set_link_key(partner, key)
+            if last is not None:
+                self.keys.commit_incoming(partner, None, last)
+        return key
+
+    def forget_unverified(self, partner: int) -> None:
+        self.unverified.pop(partner, None)
+        self._unverified_counters.pop(partner, None)
+
     def open(self, data: bytes, aux: AuxHeader, aux_offset: int, src_ieee: int | None) -> bytes:
         """Verify and decrypt a received APS frame; return the plaintext payload.
 
@@ -115,6 +138,24 @@ class ApsSecurity:
         src = aux.source if aux.source is not None else src_ieee
         if src is None:
             raise RxDrop("security_unknown_source")
+        try:
+            return self._open(data, aux, aux_offset, src)
+        except RxDrop as e:
+            new = self.unverified.get(src) if self.unverified else None
+            if new is None or e.reason == "decode_error" or aux.key_id == _NETWORK_KEY:
+                raise
+            try:
+                plain = unsecure_frame(data, aux_offset, self.aps_key(new, aux.key_id), src, aux=aux)[1]
+            except (SecurityError, DecodeError):
+                raise e from None
+            fc = aux.frame_counter
+            last = self._unverified_counters.get(src)
+            if last is not None and fc <= last:
+                raise RxDrop("security_counter") from None
+            self._unverified_counters[src] = fc
+            return plain
+
+    def _open(self, data: bytes, aux: AuxHeader, aux_offset: int, src: int) -> bytes:
         keys = self.keys
         key_id = aux.key_id
         if key_id == _NETWORK_KEY:

@@ -60,6 +60,7 @@ from zigmesh.mac.defs import (
     _IDLE,
     _K_ASSOC_POLL,
     _K_ASSOC_REQ,
+    _K_ASSOC_RESP,
     _K_BEACON,
     _K_DATA,
     _K_DISASSOC,
@@ -608,6 +609,14 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
             elif t.expired:
                 self.stats.indirect_expired += 1
                 self._report_transaction(t, MacStatus.TRANSACTION_EXPIRED)
+            elif t.kind == _K_ASSOC_RESP and status == MacStatus.NO_ACK:
+                # the device polls once for its Association Response (7.5.3.1): kept, it would
+                # only expire; the outcome is NO_ACK now (7.1.12.1: it may have got the
+                # response, its ACK lost: the next higher layer decides)
+                if t.timer is not None:
+                    t.timer.cancel()
+                    t.timer = None
+                self._report_transaction(t, status)
             else:
                 self._indirect.put_back(t)
         elif kind == _K_POLL:

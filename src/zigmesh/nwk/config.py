@@ -204,6 +204,8 @@ class NwkStats:
     rx_duplicate_unicast: int = 0
     tx_security_failures: int = 0
     unauthenticated_children_removed: int = 0
+    #: association responses whose ACK was lost, the device kept as a child (join_parent)
+    association_ack_lost: int = 0
     #: Leave (rejoin) requests sent to end devices that polled us but are not our children
     orphan_leaves_sent: int = 0
     rx_bad_version: int = 0

@@ -199,17 +199,19 @@ class ManyToOne:
         if old is None or cost < old:
             alt[1][neighbor] = cost
 
-    def alternate(self, concentrator: int, avoid: int, own_cost: int) -> int | None:
-        """A next hop toward ``concentrator`` other than ``avoid`` that cannot loop back: a
-        neighbour that advertised a smaller cost than ours in the last request (every hop
-        of its path is nearer still), the cheapest through its link first."""
+    def alternate(
+        self, concentrator: int, avoid: int, own_cost: int, avoid2: int = _NO_ADDRESS
+    ) -> int | None:
+        """A next hop toward ``concentrator`` other than ``avoid`` (and ``avoid2``) that
+        cannot loop back: a neighbour that advertised a smaller cost than ours in the last
+        request (every hop of its path is nearer still), the cheapest through its link first."""
         alt = self._alternates.get(concentrator)
         if alt is None:
             return None
         nwk = self._nwk
         best: tuple[int, int] | None = None
         for n, c in alt[1].items():
-            if n == avoid or c >= own_cost or nwk.neighbors.get(n) is None:
+            if n in (avoid, avoid2) or c >= own_cost or nwk.neighbors.get(n) is None:
                 continue
             key = (c + nwk.link_cost(n), n)
             if best is None or key < best:

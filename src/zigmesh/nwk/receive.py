@@ -151,15 +151,31 @@ def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
         return
     # a unicast seen already (a previous hop's NWK retry after a lost MAC ACK): relaying or
     # delivering it again would multiply the copies at every hop
+    # (each entry: time << 16 | the neighbour it came from)
     key = frame.src << 8 | frame.seq
     seen = nwk._unicast_seen
-    t = seen.get(key)
-    if t is not None and now - t < _UNICAST_DUP_WINDOW_US:
+    v = seen.get(key)
+    me = nwk.nib.nwk_network_address
+    if v is not None and now - (v >> 16) < _UNICAST_DUP_WINDOW_US:
         stats.rx_duplicate_unicast += 1
+        # from another neighbour than the first time: it went round a loop back to us
+        if (
+            prev_hop != v & 0xFFFF
+            and dst != me
+            and frame.source_route is None
+            and nwk.routing.on_loop(frame, prev_hop)
+        ):
+            seen[key] = now << 16 | prev_hop
         return
-    seen[key] = now
+    if frame.src == me and dst != me and frame.source_route is None:
+        # our own frame came back: the route loops
+        stats.rx_duplicate_unicast += 1
+        if nwk.routing.on_loop(frame, prev_hop):
+            seen[key] = now << 16 | prev_hop
+        return
+    seen[key] = now << 16 | prev_hop
     if len(seen) > 512:
-        for k in [k for k, v in seen.items() if now - v >= _UNICAST_DUP_WINDOW_US]:
+        for k in [k for k, v in seen.items() if now - (v >> 16) >= _UNICAST_DUP_WINDOW_US]:
             del seen[k]
     if prev_hop != frame.src:
         if nbr is not None:

@@ -303,6 +303,26 @@ class Routing(RouteDiscovery):
         nwk.mto.on_many_to_one_request(entry.destination_address, entry.route_record_required)
         return (up, False, None, entry)
 
+    def on_loop(self, frame: NwkFrame, prev_hop: int) -> bool:
+        """A unicast we relayed came back from another neighbour, ``prev_hop``: the route to
+        its destination loops (a many-to-one route taken up the join tree after a link failure
+        met one from the concentrator's request). Our many-to-one route moves to a neighbour
+        that advertised a smaller cost than ours in the concentrator's last request (that way
+        cannot lead back) and the frame goes on that way; without one the frame is dropped.
+        True if the frame was sent on."""
+        nwk = self._nwk
+        nwk.stats.route_loops += 1
+        r = nwk.routes.get(frame.dst)
+        if r is None or not r.many_to_one or not nwk.is_router or frame.radius <= 1:
+            return False
+        up = nwk.mto.alternate(frame.dst, r.next_hop_address, r.path_cost, prev_hop)
+        if up is None:
+            return False
+        r.next_hop_address = up
+        nwk.mto.on_many_to_one_request(frame.dst, r.route_record_required)
+        self.relay(frame, prev_hop)
+        return True
+
     def on_source_routed(self, frame: NwkFrame, prev_hop: int, lqi: int, now: int) -> None:
         """A source-routed frame for which we may be the next relay (3.6.3.3.2)."""
         nwk = self._nwk
@@ -506,7 +526,12 @@ class Routing(RouteDiscovery):
             up = None
             if e.many_to_one:
                 up = nwk.mto.alternate(e.destination_address, next_hop, e.path_cost)
-                if up is None:
+                if up is None and next_hop == e.destination_address:
+                    # the concentrator itself did not answer (a busy receiver: it hears the
+                    # whole network): stay its neighbour. Up the join tree would be a longer
+                    # way whose routers may well lead back through us (a loop)
+                    up = next_hop
+                elif up is None:
                     up = self.uplink(next_hop)
             if up is not None:
                 # a many-to-one route falls back to the join tree (our parent, or another
@@ -521,7 +546,8 @@ class Routing(RouteDiscovery):
                     route_record_required=e.route_record_required,
                     no_route_cache=e.no_route_cache,
                 )
-                nwk.mto.on_many_to_one_request(e.destination_address, e.route_record_required)
+                if up != next_hop:
+                    nwk.mto.on_many_to_one_request(e.destination_address, e.route_record_required)
         if source_routed:
             nwk.route_records.record_failure(dst, SOURCE_ROUTE_FAILURE_LIMIT)
         n = nwk.neighbors.get(next_hop)

@@ -56,6 +56,7 @@ from zigmesh.aps.commands import (
     VerifyKey,
 )
 from zigmesh.aps.primitives import ApsConfirmStatus, ApsmeCommandIndication
+from zigmesh.aps.secure import ApsSecurity
 from zigmesh.clock import Clock, TimerHandle
 from zigmesh.errors import SecurityError
 from zigmesh.nwk.primitives import JoinMethod, NlmeJoinIndication, NlmeLeaveIndication, NwkEvent
@@ -99,6 +100,9 @@ class ApsCommandSender(Protocol):
     def build_secured_command(
         self, command: ApsCommand, *, key_id: KeyId, partner_ieee: int
     ) -> bytes: ...
+
+    @property
+    def security(self) -> ApsSecurity: ...
 
     def send_tunnel(self, dst_address: int, dst_ieee: int, tunneled_frame: bytes) -> None: ...
 
@@ -146,6 +150,11 @@ class SecurityManagerConfig:
     link_key_retry_us: int = 30_000_000
     #: pause after authentication before Request-Key (lets Device_annce go first)
     link_key_delay_us: int = 500_000
+    #: a router parent repeats the Update-Device of a child that joined through it while no
+    #: Tunnel with the child's key came back: after this long, this many sends in all (all
+    #: within ``network_key_timeout_us``, the child's wait)
+    update_device_retry_us: int = 2_500_000
+    update_device_attempts: int = 3
 
 
 @dataclass(slots=True)
@@ -161,6 +170,7 @@ class SecurityStats:
     auth_timeouts: int = 0
     link_key_failures: int = 0
     update_devices_sent: int = 0
+    update_devices_repeated: int = 0
     remove_devices_received: int = 0
     #: trust center
     network_keys_sent: int = 0
@@ -221,6 +231,9 @@ class SecurityManager:
         self._timer: TimerHandle | None = None
         self._pending_key: bytes | None = None
         self._attempts = 0
+        #: children reported joining, waiting for the trust center's Tunnel: IEEE -> (short
+        #: address, sends so far, retry timer)
+        self._reported: dict[int, tuple[int, int, TimerHandle]] = {}
 
     # -- node side -------------------------------------------------------------------------
 
@@ -264,9 +277,16 @@ class SecurityManager:
         self.link_key_state = LinkKeyState.GLOBAL
         self._pending_key = None
         self.keys.clear()
+        self._forget_reported()
 
     def stop(self) -> None:
         self._cancel()
+        self._forget_reported()
+
+    def _forget_reported(self) -> None:
+        for _, _, timer in self._reported.values():
+            timer.cancel()
+        self._reported.clear()
 
     def _cancel(self) -> None:
         if self._timer is not None:
@@ -365,6 +385,43 @@ class SecurityManager:
     def _update_device(self, ieee: int, short: int, status: UpdateDeviceStatus) -> None:
         tc = self.trust_center
         if tc is None or not self._is_router():
+            return
+        old = self._reported.pop(ieee, None)
+        if old is not None:
+            old[2].cancel()
+        if status == UpdateDeviceStatus.STANDARD_DEVICE_UNSECURED_JOIN:
+            self._expect_tunnel(ieee, short, 1)
+        self._send_update_device(ieee, short, status)
+
+    def _expect_tunnel(self, ieee: int, short: int, sent: int) -> None:
+        """The Update-Device of a joining child asks for no APS ACK; the trust center's
+        Tunnel is its answer. Under load one lost Update-Device cost the child its join (and
+        a back-off), so it is repeated until the Tunnel comes."""
+        if sent >= self.config.update_device_attempts:
+            return
+        timer = self.clock.call_later(
+            self.config.update_device_retry_us, self._repeat_update_device, ieee
+        )
+        self._reported[ieee] = (short, sent, timer)
+
+    def _repeat_update_device(self, ieee: int) -> None:
+        entry = self._reported.pop(ieee, None)
+        if entry is None or self.auth != AuthState.AUTHENTICATED:
+            return
+        short, sent, _ = entry
+        self.stats.update_devices_repeated += 1
+        self._expect_tunnel(ieee, short, sent + 1)
+        self._send_update_device(ieee, short, UpdateDeviceStatus.STANDARD_DEVICE_UNSECURED_JOIN)
+
+    def tunnel_forwarded(self, ieee: int) -> None:
+        """We relayed the trust center's Tunnel to our child ``ieee``: its report arrived."""
+        entry = self._reported.pop(ieee, None)
+        if entry is not None:
+            entry[2].cancel()
+
+    def _send_update_device(self, ieee: int, short: int, status: UpdateDeviceStatus) -> None:
+        tc = self.trust_center
+        if tc is None:
             return
         self.stats.update_devices_sent += 1
         self.aps.send_command(

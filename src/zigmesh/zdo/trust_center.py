@@ -118,7 +118,6 @@ class TrustCenter:
         self.devices: dict[int, TcDevice] = {}
         self._leave_child = leave_child
         self._is_own_child = is_own_child
-        self._pending_keys: dict[int, bytes] = {}
         #: called when a device is given the network key (the node refreshes its many-to-one
         #: routes so that the newcomer's traffic needs no route discovery)
         self.on_device_joined: Callable[[], None] | None = None
@@ -174,6 +173,7 @@ class TrustCenter:
             self.keys.set_link_key(ieee, self.install_codes[ieee])
         else:
             self.keys.remove_link_key(ieee)
+        self.aps.security.forget_unverified(ieee)
         dev.unique_link_key = False
         dev.authorized = True
         self.aps.note_device(short, ieee, rx_on)
@@ -246,14 +246,19 @@ class TrustCenter:
             self.stats.drop("request_key_unsupported")
             return
         dev = self.devices.get(src)
+        if dev is not None and not dev.authorized and ind.nwk_secured:
+            # reported gone (its parent missed its first secured frames and dropped it as an
+            # unauthenticated child) but it talks under the network key: it holds it
+            dev.authorized = True
         if dev is None or not dev.authorized:
             self.stats.drop("request_key_unknown_device")
             return
         dev.short = ind.src_address
         # a repeated Request-Key (our Transport-Key was lost, or its answer) gets the same key
-        key = self._pending_keys.get(src)
+        pending = self.aps.security.unverified
+        key = pending.get(src)
         if key is None:
-            key = self._pending_keys[src] = self._random_key()
+            key = pending[src] = self._random_key()
         self.stats.link_keys_sent += 1
         self.aps.send_command(
             TransportTrustCenterLinkKey(key, src, self.ieee),
@@ -273,10 +278,9 @@ class TrustCenter:
             self.stats.drop("verify_key_unsupported")
             return
         dev = self.devices.get(src)
-        pending = self._pending_keys.get(src)
+        pending = self.aps.security.unverified.get(src)
         if pending is not None and verify_key_hash(pending) == cmd.key_hash:
-            del self._pending_keys[src]
-            self.keys.set_link_key(src, pending)
+            self.aps.security.verified(src)
             status = ApsStatus.SUCCESS
             if dev is not None:
                 dev.unique_link_key = True
@@ -346,7 +350,7 @@ class TrustCenter:
         dev = self.devices.pop(ieee, None)
         if dev is None:
             return False
-        self._pending_keys.pop(ieee, None)
+        self.aps.security.forget_unverified(ieee)
         if self._is_own_child(ieee):
             self._leave_child(ieee)
         elif dev.parent != 0x0000:
