@@ -130,6 +130,12 @@ class NetworkWatch:
         )
         if not (check or search):
             return
+        if check and (nib.nwk_logical_channel, nib.nwk_pan_id) != self._place:
+            # we moved since the last tick (a check held back while our next PAN ID update
+            # was pending runs right after it): the devices switching with us would look left
+            # behind and we went back for a whole delivery time; the tick schedules the check
+            # of this move
+            return
         if self._busy():
             if self._retry is None:
                 self._retry = self._clock.call_later(_BUSY_RETRY_US, self._act)

@@ -144,3 +144,33 @@ def test_a_router_that_missed_the_update_and_hears_nobody_follows() -> None:
     )
     r3 = w["r3"].nwk
     assert r3.stats.network_followed + r3.stats.pan_id_changes >= 1
+
+
+def test_check_held_back_by_the_next_update_does_not_run_right_after_it() -> None:
+    """Issue 9's hostile campaign (seed 6): a second PAN ID change came while the check of
+    the first was due (the check waits while an update is pending). It then ran a moment
+    after the manager's second switch, heard routers that had not switched yet (they heard
+    the update later) and took them for left behind: the hub went back to the old PAN ID
+    for a whole delivery time while everyone else moved on. The check of a move comes a
+    delivery time after it."""
+    w, _flows = _house()
+    hub = w["hub"]
+    pc = hub.nwk.pan_conflict
+    bdt = hub.nwk.nib.nwk_network_broadcast_delivery_time_us
+    first = hub.nwk.nib.nwk_pan_id
+    pc.resolve(())
+    assert w.run_until(lambda: hub.nwk.nib.nwk_pan_id != first, 2 * bdt)
+    w.run_for(bdt // 2)  # the check of this move is due in the next update's delivery time
+    second = hub.nwk.nib.nwk_pan_id
+    t2 = w.now_us
+    # r1 hears no broadcast for a second: it gets the next update from a later copy
+    _deaf_to(w, set(), {"r1"}, lambda: w.now_us > t2 + S, broadcasts_only=True)
+    pc.resolve(())
+    assert w.run_until(lambda: hub.nwk.nib.nwk_pan_id != second, 2 * bdt)
+    third = hub.nwk.nib.nwk_pan_id
+    pans = set()
+    for _ in range(4 * bdt // S):
+        w.run_for(S // 4)
+        pans.add(hub.nwk.nib.nwk_pan_id)
+    assert pans == {third} and hub.nwk.stats.network_reannounced == 0
+    assert {n.nwk.nib.nwk_pan_id for n in w} == {third}

@@ -240,12 +240,16 @@ class EndDeviceChild:
 
     def _failure(self) -> None:
         nwk = self._nwk
+        if nwk.pan_conflict.updating:
+            return  # our parent may have switched PAN ID before us (see pan_switched)
         self.failures += 1
         if self.failures >= nwk.config.parent_loss_threshold:
             self.parent_lost()
 
     def _busy(self) -> None:
         nwk = self._nwk
+        if nwk.pan_conflict.updating:
+            return
         self.busy += 1
         if self.busy >= BUSY_LOSS_FACTOR * nwk.config.parent_loss_threshold:
             self.parent_lost()
@@ -267,6 +271,17 @@ class EndDeviceChild:
         )
         if nwk.config.rejoin_on_parent_loss:
             nwk.join.rejoin()
+
+    def pan_switched(self) -> None:
+        """We moved to the new PAN ID of a Network Update (3.6.1.13.2). Our parent switched
+        before us: it heard the update first and kept our copy until we polled, so its answers
+        stopped for up to a poll period, and those failures did not count (:meth:`_failure`);
+        poll now for what waited meanwhile."""
+        if self.state != ChildState.ATTACHED:
+            return
+        self.failures = self.busy = 0
+        if not self._nwk.rx_on_when_idle:
+            self.poll()
 
     def disassociated(self) -> None:
         """The MAC accepted a Disassociation Notification from our parent and forgot the PAN

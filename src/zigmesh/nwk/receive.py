@@ -130,6 +130,7 @@ def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
             # its first NWK-secured frame: the child holds the network key
             nbr.relationship = Relationship.CHILD
             nwk.update_beacon()  # a pending join is through: capacity again
+            nwk.pan_conflict.child_ready(prev_hop)
         # exponentially smoothed LQI (weight 1/4 to the new frame)
         nbr.lqi = (3 * nbr.lqi + lqi + 2) >> 2 if nbr.lqi else lqi
         nbr.last_heard_us = now
