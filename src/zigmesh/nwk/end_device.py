@@ -302,7 +302,14 @@ class EndDeviceChild:
             return
         if self._rejoin_timer is not None:
             self._rejoin_timer.cancel()
-        self._rejoin_timer = nwk.clock.call_later(nwk.config.rejoin_retry_us, self._retry_rejoin)
+        # +/- a fifth at random: a fixed period keeps every retry's beacon request in the same
+        # phase of a periodic interferer (an attacker sending every 20 ms hid every beacon
+        # request of a sleepy device for 25 s, issue 9's hostile campaign, seed 9)
+        retry = nwk.config.rejoin_retry_us
+        spread = retry // 5
+        if spread > 0:
+            retry += nwk.rng.randint(-spread, spread)
+        self._rejoin_timer = nwk.clock.call_later(retry, self._retry_rejoin)
 
     def _retry_rejoin(self) -> None:
         """Every other retry also scans the other channels of the channel mask (the network
