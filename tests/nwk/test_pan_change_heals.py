@@ -18,8 +18,11 @@ from pytest import MonkeyPatch
 from tests.nwk.flows import Flows
 from tests.nwk.nwkutil import SMALL_MEDIUM, S
 from tests.nwk.test_pan_conflict import _foreign_beacon
+from zigmesh.mac.frames import Beacon, MacFrame, SuperframeSpec
 from zigmesh.mac.header import peek_dst
+from zigmesh.nwk.beacon import ZigbeeBeaconPayload
 from zigmesh.nwk.pan_conflict import UPDATE_SENDS, PanConflict
+from zigmesh.sim.attacker import Attacker
 from zigmesh.sim.medium import Radio
 from zigmesh.sim.world import World
 
@@ -174,3 +177,33 @@ def test_check_held_back_by_the_next_update_does_not_run_right_after_it() -> Non
         pans.add(hub.nwk.nib.nwk_pan_id)
     assert pans == {third} and hub.nwk.stats.network_reannounced == 0
     assert {n.nwk.nib.nwk_pan_id for n in w} == {third}
+
+
+def test_forged_beacon_of_our_network_on_another_pan_id_is_no_part_left_behind() -> None:
+    """Issue 9's hostile campaign (seed 11): after a PAN ID change, the check of the old PAN ID
+    heard one mutated beacon of our extended PAN ID under an older update id on a PAN ID the
+    network never used, and took it for a part left behind: the hub and every router went
+    there for a delivery time, their sleepy children cut off. Only the place we left is
+    checked."""
+    w, _flows = _house()
+    hub = w["hub"]
+    old = hub.nwk.nib.nwk_pan_id
+    epid = hub.nwk.nib.nwk_extended_pan_id
+    hub.nwk.pan_conflict.resolve(())
+    assert w.run_until(lambda: all(n.nwk.nib.nwk_pan_id != old for n in w), 30 * S)
+    new = hub.nwk.nib.nwk_pan_id
+    # beacons of our network (update id 0) under a PAN ID never used, through every check
+    atk = Attacker(w, (10.0, 5.0))
+    payload = ZigbeeBeaconPayload(nwk_extended_pan_id=epid, nwk_update_id=0).encode()
+    beacon = MacFrame.beacon(
+        0x80FF, 0x1539, Beacon(SuperframeSpec(association_permit=True), payload=payload)
+    ).encode()
+    t = w.now_us
+    for k in range(1_000):
+        atk.inject_at(t + k * 20_000, beacon)
+    pans = set()
+    for _ in range(80):
+        w.run_for(S // 4)
+        pans |= {n.nwk.nib.nwk_pan_id for n in w}
+    assert pans == {new}
+    assert sum(n.nwk.stats.network_reannounced for n in w) == 0
