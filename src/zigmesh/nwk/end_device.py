@@ -556,10 +556,11 @@ class EndDeviceParent:
         us is ours whatever a frame claims: a replay passes NWK security from a sender never
         heard, and a holder of the network key forges any sequence number (issue 9's hostile
         campaign dropped every sleepy sensor that way, each then associating afresh).
-        ``drop(address)`` at once if the child has missed a poll: not heard straight from
-        itself for 1.5 regular poll gaps (``fresh`` evidence: newer than anything it sent
-        through us) or for :data:`MOVED_QUIET_US` / twice its poll gap (other evidence); else
-        once it should have polled again, and only if it has not."""
+        ``drop(address)`` at once if the child has missed its polls: not heard straight from
+        itself for 2.5 regular poll gaps (``fresh`` evidence: newer than anything it sent
+        through us; two polls, one may be lost to a collision) or for :data:`MOVED_QUIET_US` /
+        twice its poll gap (other evidence); else once it should have polled again, and only
+        if it has not."""
         nwk = self._nwk
         e = nwk.neighbors.get(address)
         if e is None or not e.is_child or e.device_type != DeviceType.END_DEVICE:
@@ -568,7 +569,7 @@ class EndDeviceParent:
         poll = self._polls.get(address)
         gap = poll[1] if poll is not None else 0
         if fresh and gap > 0:
-            quiet = gap + (gap >> 1)
+            quiet = 2 * gap + (gap >> 1)  # two polls missed (one may collide)
         else:
             quiet = max(MOVED_QUIET_US, 2 * gap)
         if e.device_timeout is not None:
