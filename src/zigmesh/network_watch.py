@@ -130,6 +130,12 @@ class NetworkWatch:
         )
         if not (check or search):
             return
+        if check and (nib.nwk_logical_channel, nib.nwk_pan_id) != self._place:
+            # we moved since the last tick (a check held back while our next PAN ID update
+            # was pending runs right after it): the devices switching with us would look left
+            # behind and we went back for a whole delivery time; the tick schedules the check
+            # of this move
+            return
         if self._busy():
             if self._retry is None:
                 self._retry = self._clock.call_later(_BUSY_RETRY_US, self._act)
@@ -190,7 +196,7 @@ class NetworkWatch:
             if checking:
                 self._check = None
                 self._check_tries += 1
-            heard = self._scanned(c, lost)  # may schedule a check again (sent again there)
+            heard = self._scanned(c, lost, old)  # may schedule a check again (sent again there)
             if checking and not heard and self._check is None and self._check_tries < _CHECK_SCANS:
                 # beacons collide: a check that heard none of ours is tried again soon
                 self._check = old
@@ -203,8 +209,14 @@ class NetworkWatch:
             nwk.scan_owner = None
             self._scanning = False
 
-    def _scanned(self, c: MlmeScanConfirm, lost: bool) -> bool:
-        """Act on a scan's beacons; True when any of our network's was heard."""
+    def _scanned(
+        self, c: MlmeScanConfirm, lost: bool, old: tuple[int, int] | None = None
+    ) -> bool:
+        """Act on a scan's beacons; True when any of our network's was heard. A check of the
+        place we left (``old``) finds the part of the network left behind there only: one
+        beacon of our extended PAN ID under an older update id anywhere else (a forged or
+        mutated one: issue 9's hostile campaign, seed 11) sent the hub and the routers to a PAN
+        ID the network never used, for a delivery time, their sleepy children cut off."""
         nwk = self._nwk
         if not nwk.joined:
             return True
@@ -238,7 +250,9 @@ class NetworkWatch:
                     or (their == newer[0] and pd.link_quality > newer[1])
                 ):
                     newer = best
-            elif newer_update_id(uid, their) and behind is None:
+            elif (
+                newer_update_id(uid, their) and behind is None and (old is None or place == old)
+            ):
                 behind = place
         if lost and newer is not None and not heard_here:
             self._follow(newer[2], newer[3], newer[0])

@@ -311,3 +311,18 @@ def test_any_bytes_never_raise(nsdu: bytes, src: int, secured: bool) -> None:
     nwk.indicate(nsdu, src, dst=0xFFFD)
     nwk.clock.run(nwk.clock.now() + 30_000_000)  # timers the frames started must not raise
     nwk.sent.clear()
+
+
+def test_frame_under_a_remembered_counter_with_other_content_is_new() -> None:
+    """Issue 9's hostile campaign: a frame forged by a network key holder under a device's
+    address and APS counter made that device's own frame with the counter a duplicate for
+    21 s (acknowledged, never delivered: a command to a light was lost after the attack).
+    A duplicate is the same frame again (2.2.8.4.3): same addressing, same payload."""
+    aps, nwk, eps = setup()
+    nwk.indicate(data(9, payload=b"\x01\xff\xfe\x00"), PEER)  # the forgery
+    nwk.clock.run(2_000_000)
+    nwk.indicate(data(9), PEER)  # the device's own frame with that counter
+    nwk.indicate(data(9), PEER)  # its retransmission: a duplicate
+    assert [i.asdu for i in eps[1].indications] == [b"\x01\xff\xfe\x00", b"\x01\x05\x01"]
+    assert aps.stats.duplicates_rejected == 1
+    assert [c.frame.counter for c in nwk.take()] == [9, 9, 9]  # each acknowledged

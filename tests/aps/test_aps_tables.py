@@ -96,6 +96,17 @@ def test_duplicate_table_ageing_and_capacity() -> None:
     assert len(d) == 0
 
 
+def test_duplicate_table_fingerprints() -> None:
+    d = DuplicateTable()
+    assert not d.check_and_add(1, 5, 0, b"forged")
+    assert not d.check_and_add(1, 5, 1, b"real")  # same counter, other frame: new
+    assert d.check_and_add(1, 5, 2, b"real")  # the same frame again
+    assert not d.contains(1, 5, 3, b"other") and d.contains(1, 5, 3, b"real")
+    assert d.contains(1, 5, 3)  # no fingerprint given: the counter alone decides
+    d.add(2, 7, 4)  # remembered without one: any frame with the counter matches
+    assert d.contains(2, 7, 5, b"anything")
+
+
 def test_duplicate_table_counter_wrap() -> None:
     d = DuplicateTable()
     assert not d.check_and_add(1, 5, 0)

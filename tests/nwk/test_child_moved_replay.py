@@ -73,7 +73,7 @@ def test_replayed_relayed_frame_does_not_drop_a_child_that_polls() -> None:
     assert nwk.stats.children_moved == 0 and nwk.stats.children_moved_refused >= 1
 
 
-def test_relayed_frame_newer_than_the_childs_own_drops_it_at_once() -> None:
+def test_relayed_frame_newer_than_the_childs_own_drops_it_once_it_misses_a_poll() -> None:
     nwk, k = _rig()
     _polls_until(nwk, k, 5 * S)
     rx(nwk, data_frame(CHILD, HUB, b"\x00\x01", seq=40), CHILD)  # straight from the child
@@ -82,10 +82,42 @@ def test_relayed_frame_newer_than_the_childs_own_drops_it_at_once() -> None:
     _polls_until(nwk, k, 30 * S)
     assert nwk.neighbors.get(CHILD) is not None
     assert nwk.stats.children_moved == 0 and nwk.stats.children_moved_refused == 1
-    # a newer frame relayed (an attached child sends everything through us): it has moved,
-    # though it polled a moment ago
+    # a newer frame relayed (an attached child sends everything through us) a moment after
+    # its last poll: it has moved if it misses its next polls (1 s apart: 2.5 s after the last,
+    # one poll may be lost to a collision)
+    k.run(until=k.now() + S // 4)
     rx(nwk, data_frame(CHILD, HUB, b"\x00\x01", seq=41, radius=29), ROUTER)
+    assert nwk.neighbors.get(CHILD) is not None
+    k.run(until=30 * S + 2 * S)
+    assert nwk.neighbors.get(CHILD) is not None
+    k.run(until=30 * S + 5 * S // 2 + 1)
     assert nwk.neighbors.get(CHILD) is None and nwk.stats.children_moved == 1
+
+
+def test_relayed_frame_newer_than_the_childs_own_has_missed_a_poll_drops_at_once() -> None:
+    nwk, k = _rig()
+    _polls_until(nwk, k, 5 * S)
+    rx(nwk, data_frame(CHILD, HUB, b"\x00\x01", seq=40), CHILD)
+    k.run(until=k.now() + 3 * S)  # its polls stopped (it lost us and rejoined elsewhere)
+    rx(nwk, data_frame(CHILD, HUB, b"\x00\x01", seq=43, radius=29), ROUTER)
+    assert nwk.neighbors.get(CHILD) is None and nwk.stats.children_moved == 1
+
+
+def test_forged_newer_frame_does_not_drop_a_child_that_polls() -> None:
+    """Issue 9's hostile campaign: an insider (network key holder) seals a child's frame with
+    any NWK sequence number and sends it through a router; the parent dropped the child (its
+    queued frames failed, it was sent a Leave and associated afresh). A child that keeps polling
+    is ours."""
+    nwk, k = _rig()
+    _polls_until(nwk, k, 5 * S)
+    rx(nwk, data_frame(CHILD, HUB, b"\x00\x01", seq=40), CHILD)
+    for n, seq in enumerate((41, 100, 127)):  # between its polls (every second)
+        frame = data_frame(CHILD, HUB, b"\x00\x01", seq=seq, radius=29)
+        k.call_at(6 * S + n * 5 * S + S // 2, rx, nwk, frame, ROUTER)
+    _polls_until(nwk, k, 30 * S)
+    e = nwk.neighbors.get(CHILD)
+    assert e is not None and e.is_child
+    assert nwk.stats.children_moved == 0 and nwk.stats.children_moved_refused == 3
 
 
 def test_child_that_just_polled_and_then_moved_is_dropped_once_it_stops_polling() -> None:
@@ -137,7 +169,7 @@ def _annce_ind(src: int, annce: DeviceAnnce, hops: int, aps_counter: int) -> Aps
     )
 
 
-def test_newer_device_annce_relayed_drops_a_child_that_just_polled() -> None:
+def test_newer_device_annce_relayed_drops_a_child_that_just_polled_once_it_stops() -> None:
     r = make_zdo(HUB, ieee=0x00AA000000000001)
     k = r.aps.clock
     add_child(r.nwk, CHILD, CHILD_IEEE)
@@ -145,7 +177,28 @@ def test_newer_device_annce_relayed_drops_a_child_that_just_polled() -> None:
     r.zdo._on_device_annce(_annce_ind(CHILD, joined, 1, 0x20), joined)  # through us
     _polls_until(r.nwk, k, 5 * S)
     # it rejoined elsewhere a moment after its last poll: its new announcement comes relayed,
-    # with a newer APS counter (a replay never has one)
+    # with a newer APS counter (a replay never has one; a forgery by a network key holder
+    # may: so it goes once it misses its next polls, 2.5 s after its last)
     moved = DeviceAnnce(2, CHILD, CHILD_IEEE)
     r.zdo._on_device_annce(_annce_ind(CHILD, moved, 2, 0x21), moved)
+    assert r.nwk.neighbors.get(CHILD) is not None
+    k.run(until=5 * S + 5 * S // 2)
     assert r.nwk.neighbors.get(CHILD) is None and r.zdo.stats.children_removed == 1
+
+
+def test_silence_while_the_child_follows_our_pan_id_change_is_no_move() -> None:
+    """After our PAN ID change a sleepy child cannot reach us until it switches too (up to a
+    poll period later, 3.6.1.13.2): a forged newer frame meanwhile dropped it at once in the
+    hostile campaign (seed 6), as if it had missed its polls."""
+    nwk, k = _rig()
+    _polls_until(nwk, k, 10 * S)
+    rx(nwk, data_frame(CHILD, HUB, b"\x00\x01", seq=40), CHILD)
+    k.run(until=11 * S)
+    nwk.parent.pan_switched()  # we move; the child follows at 12.6 s
+    k.run(until=12 * S + 550_000)  # 2.55 s after its last poll: it looks gone
+    rx(nwk, data_frame(CHILD, HUB, b"\x00\x01", seq=90, radius=29), ROUTER)
+    assert nwk.neighbors.get(CHILD) is not None
+    k.run(until=12 * S + 600_000)
+    _poll(nwk, k)
+    _polls_until(nwk, k, 20 * S)
+    assert nwk.neighbors.get(CHILD) is not None and nwk.stats.children_moved == 0

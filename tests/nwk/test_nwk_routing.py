@@ -3,6 +3,8 @@ and in small simulated networks."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tests.nwk.fakes import command_frame, data_frame, make_nwk, rx
 from tests.nwk.nwkutil import Recorder, S, aps_payload, line_world, send
 from zigmesh.mac.primitives import MacStatus
@@ -13,6 +15,7 @@ from zigmesh.nwk.commands import (
     RouteReply,
     RouteRequest,
 )
+from zigmesh.nwk.config import NwkConfig
 from zigmesh.nwk.constants import (
     NWKC_INITIAL_RREQ_RETRIES,
     NWKC_MAX_RREQ_JITTER_US,
@@ -286,3 +289,15 @@ def test_discovery_to_unknown_address_fails() -> None:
     w.run(w.now_us + NWKC_ROUTE_DISCOVERY_TIME_US + S)
     confirms = [e for _, e in rec.confirms("r2")]
     assert [c.status for c in confirms] == [NwkStatus.ROUTE_DISCOVERY_FAILED]
+
+
+def test_frame_refused_by_a_full_discovery_buffer_counts_once() -> None:
+    """One frame, one drop counter: a frame the route discovery buffer had no room for was
+    counted under ``drop_buffer_full`` and ``drop_no_route`` (issue 9's campaign accounting)."""
+    nwk, mac, k, events = make_nwk(ME, config=replace(NwkConfig(), route_discovery_buffer=1))
+    nwk.nlde_data_request(NwkAddrMode.NWK, DST, aps_payload(1), 1)
+    nwk.nlde_data_request(NwkAddrMode.NWK, DST, aps_payload(2), 2)
+    k.run(1)
+    confirms = [e for e in events if isinstance(e, NldeDataConfirm)]
+    assert [(c.nsdu_handle, c.status) for c in confirms] == [(2, NwkStatus.FRAME_NOT_BUFFERED)]
+    assert (nwk.stats.drop_buffer_full, nwk.stats.drop_no_route) == (1, 0)

@@ -18,8 +18,11 @@ from pytest import MonkeyPatch
 from tests.nwk.flows import Flows
 from tests.nwk.nwkutil import SMALL_MEDIUM, S
 from tests.nwk.test_pan_conflict import _foreign_beacon
+from zigmesh.mac.frames import Beacon, MacFrame, SuperframeSpec
 from zigmesh.mac.header import peek_dst
+from zigmesh.nwk.beacon import ZigbeeBeaconPayload
 from zigmesh.nwk.pan_conflict import UPDATE_SENDS, PanConflict
+from zigmesh.sim.attacker import Attacker
 from zigmesh.sim.medium import Radio
 from zigmesh.sim.world import World
 
@@ -144,3 +147,63 @@ def test_a_router_that_missed_the_update_and_hears_nobody_follows() -> None:
     )
     r3 = w["r3"].nwk
     assert r3.stats.network_followed + r3.stats.pan_id_changes >= 1
+
+
+def test_check_held_back_by_the_next_update_does_not_run_right_after_it() -> None:
+    """Issue 9's hostile campaign (seed 6): a second PAN ID change came while the check of
+    the first was due (the check waits while an update is pending). It then ran a moment
+    after the manager's second switch, heard routers that had not switched yet (they heard
+    the update later) and took them for left behind: the hub went back to the old PAN ID
+    for a whole delivery time while everyone else moved on. The check of a move comes a
+    delivery time after it."""
+    w, _flows = _house()
+    hub = w["hub"]
+    pc = hub.nwk.pan_conflict
+    bdt = hub.nwk.nib.nwk_network_broadcast_delivery_time_us
+    first = hub.nwk.nib.nwk_pan_id
+    pc.resolve(())
+    assert w.run_until(lambda: hub.nwk.nib.nwk_pan_id != first, 2 * bdt)
+    w.run_for(bdt // 2)  # the check of this move is due in the next update's delivery time
+    second = hub.nwk.nib.nwk_pan_id
+    t2 = w.now_us
+    # r1 hears no broadcast for a second: it gets the next update from a later copy
+    _deaf_to(w, set(), {"r1"}, lambda: w.now_us > t2 + S, broadcasts_only=True)
+    pc.resolve(())
+    assert w.run_until(lambda: hub.nwk.nib.nwk_pan_id != second, 2 * bdt)
+    third = hub.nwk.nib.nwk_pan_id
+    pans = set()
+    for _ in range(4 * bdt // S):
+        w.run_for(S // 4)
+        pans.add(hub.nwk.nib.nwk_pan_id)
+    assert pans == {third} and hub.nwk.stats.network_reannounced == 0
+    assert {n.nwk.nib.nwk_pan_id for n in w} == {third}
+
+
+def test_forged_beacon_of_our_network_on_another_pan_id_is_no_part_left_behind() -> None:
+    """Issue 9's hostile campaign (seed 11): after a PAN ID change, the check of the old PAN ID
+    heard one mutated beacon of our extended PAN ID under an older update id on a PAN ID the
+    network never used, and took it for a part left behind: the hub and every router went
+    there for a delivery time, their sleepy children cut off. Only the place we left is
+    checked."""
+    w, _flows = _house()
+    hub = w["hub"]
+    old = hub.nwk.nib.nwk_pan_id
+    epid = hub.nwk.nib.nwk_extended_pan_id
+    hub.nwk.pan_conflict.resolve(())
+    assert w.run_until(lambda: all(n.nwk.nib.nwk_pan_id != old for n in w), 30 * S)
+    new = hub.nwk.nib.nwk_pan_id
+    # beacons of our network (update id 0) under a PAN ID never used, through every check
+    atk = Attacker(w, (10.0, 5.0))
+    payload = ZigbeeBeaconPayload(nwk_extended_pan_id=epid, nwk_update_id=0).encode()
+    beacon = MacFrame.beacon(
+        0x80FF, 0x1539, Beacon(SuperframeSpec(association_permit=True), payload=payload)
+    ).encode()
+    t = w.now_us
+    for k in range(1_000):
+        atk.inject_at(t + k * 20_000, beacon)
+    pans = set()
+    for _ in range(80):
+        w.run_for(S // 4)
+        pans |= {n.nwk.nib.nwk_pan_id for n in w}
+    assert pans == {new}
+    assert sum(n.nwk.stats.network_reannounced for n in w) == 0

@@ -7,6 +7,13 @@ time (as ZBOSS does), so a sender that keeps retransmitting keeps being recognis
 when full, the oldest entry goes. Sizes from ZBOSS (32 entries, 21 s ageing); the sender keeps
 its retransmissions within ``ApsConfig.max_retry_span_us`` (13 s) of the first attempt.
 
+A duplicate is the same frame again: each entry keeps the frame's content (its APS payload
+and addressing, ``fingerprint``), and a frame with a remembered (source, counter) but other
+content is a new frame. A retransmission is the same frame (re-sealed under APS security, same
+plaintext); a frame forged by a network key holder under a device's address and counter is
+not, and before it made that device's own frame with the counter a "duplicate" for 21 s
+(acknowledged, never delivered: issue 9's hostile campaign lost commands to a light that way).
+
 The 8-bit APS counter wraps: a busy sender (a coordinator talking to many devices) can reuse a
 counter towards us within 21 s. A retransmission never carries a counter *ahead* of the latest
 one accepted from its source, so a remembered counter that is ahead of that latest one (modulo
@@ -32,7 +39,7 @@ def _ahead(counter: int, last: int) -> bool:
 class DuplicateTable:
     """(source, APS counter) pairs seen recently, with ageing."""
 
-    __slots__ = ("_seen", "_last", "_capacity", "timeout_us")
+    __slots__ = ("_seen", "_fp", "_last", "_capacity", "timeout_us")
 
     def __init__(self, capacity: int = 32, timeout_us: int = 21_000_000) -> None:
         if capacity < 1 or timeout_us <= 0:
@@ -41,6 +48,8 @@ class DuplicateTable:
         self.timeout_us = timeout_us
         #: (source << 8 | counter) -> time accepted or last seen again, oldest first
         self._seen: dict[int, int] = {}
+        #: (source << 8 | counter) -> the frame's fingerprint (absent: any frame matches)
+        self._fp: dict[int, bytes] = {}
         #: latest counter accepted per source (a hint; forgotten in bulk when it grows)
         self._last: dict[int, int] = {}
 
@@ -55,12 +64,21 @@ class DuplicateTable:
             if t > limit:
                 break
             del seen[k]
+            self._fp.pop(k, None)
 
-    def contains(self, src: int, counter: int, now_us: int) -> bool:
-        """True if (src, counter) is a duplicate now (changes nothing but ageing)."""
+    def contains(
+        self, src: int, counter: int, now_us: int, fingerprint: bytes | None = None
+    ) -> bool:
+        """True if (src, counter) is a duplicate now, with the same ``fingerprint`` as the
+        frame remembered when both have one (changes nothing but ageing)."""
         self._age(now_us)
-        if (src << 8 | counter) not in self._seen:
+        key = src << 8 | counter
+        if key not in self._seen:
             return False
+        if fingerprint is not None:
+            fp = self._fp.get(key)
+            if fp is not None and fp != fingerprint:
+                return False
         last = self._last.get(src)
         return last is None or not _ahead(counter, last)
 
@@ -69,26 +87,37 @@ class DuplicateTable:
         last = self._last.get(src)
         return last is None or _ahead(counter, last)
 
-    def check_and_add(self, src: int, counter: int, now_us: int) -> bool:
+    def check_and_add(
+        self, src: int, counter: int, now_us: int, fingerprint: bytes | None = None
+    ) -> bool:
         """True for a duplicate (its entry's time refreshed); otherwise record the frame and
         return False."""
-        if self._seen and self.contains(src, counter, now_us):
+        if self._seen and self.contains(src, counter, now_us, fingerprint):
             seen = self._seen
             key = src << 8 | counter
             del seen[key]  # to the end: seen most recently
             seen[key] = now_us
             return True
-        self.add(src, counter, now_us)
+        self.add(src, counter, now_us, fingerprint)
         return False
 
-    def add(self, src: int, counter: int, now_us: int) -> None:
-        """Record (src, counter) as accepted now."""
+    def add(
+        self, src: int, counter: int, now_us: int, fingerprint: bytes | None = None
+    ) -> None:
+        """Record (src, counter) as accepted now (with the frame's ``fingerprint``)."""
         seen = self._seen
+        fps = self._fp
         key = src << 8 | counter
         seen.pop(key, None)
         seen[key] = now_us
+        if fingerprint is None:
+            fps.pop(key, None)
+        else:
+            fps[key] = fingerprint
         if len(seen) > self._capacity:
-            del seen[next(iter(seen))]
+            old = next(iter(seen))
+            del seen[old]
+            fps.pop(old, None)
         lasts = self._last
         last = lasts.get(src)
         if last is None or _ahead(counter, last):
@@ -98,4 +127,5 @@ class DuplicateTable:
 
     def clear(self) -> None:
         self._seen.clear()
+        self._fp.clear()
         self._last.clear()

@@ -68,6 +68,27 @@ def command_name(cid: int) -> str:
         return f"0x{cid:02x}"
 
 
+def _fingerprint(frame: ApsFrame, payload: bytes) -> bytes:
+    """What makes a frame the same frame again (duplicate rejection): its addressing and
+    plaintext payload. A retransmission has them all; another frame under the same source and
+    counter (a recycled counter, a forgery) does not."""
+    return (
+        bytes(
+            (
+                frame.dst_endpoint or 0,
+                frame.src_endpoint or 0,
+                (frame.cluster_id or 0) & 0xFF,
+                (frame.cluster_id or 0) >> 8,
+                (frame.profile_id or 0) & 0xFF,
+                (frame.profile_id or 0) >> 8,
+                (frame.group_address or 0) & 0xFF,
+                (frame.group_address or 0) >> 8,
+            )
+        )
+        + payload
+    )
+
+
 class Receiver:
     """The receive path of one :class:`~zigmesh.aps.aps.Aps` (module docstring)."""
 
@@ -324,7 +345,9 @@ class Receiver:
                 src_ieee,
             )
             return
-        if aps.duplicates.check_and_add(src, counter, aps.clock.now()):
+        if aps.duplicates.check_and_add(
+            src, counter, aps.clock.now(), _fingerprint(frame, payload)
+        ):
             stats.duplicates_rejected += 1
             if ack:
                 self.send_ack(self._ack_to(ind, frame, counter, key_id, src_ieee))
@@ -415,7 +438,9 @@ class Receiver:
         # parent's, so remembering it under the parent's address would reject the parent's own
         # frame with that counter later as a duplicate (acknowledged, never delivered). A
         # repeated Transport-Key is harmless; it is not remembered.
-        if ind.security_use and aps.duplicates.check_and_add(src, counter, aps.clock.now()):
+        if ind.security_use and aps.duplicates.check_and_add(
+            src, counter, aps.clock.now(), _fingerprint(frame, payload)
+        ):
             stats.duplicates_rejected += 1
             if ack:
                 self.send_ack(self._ack_to(ind, frame, counter, key_id, src_ieee))

@@ -267,6 +267,18 @@ def _with_pending(psdu: bytes) -> bytes:
     return append_fcs(bytes((psdu[0] | _FCF_FRAME_PENDING,)) + psdu[1:-2])
 
 
+def _with_dst_pan(psdu: bytes, pan: int) -> bytes:
+    """The same frame with Destination PAN Identifier ``pan`` (802.15.4-2006 7.2.1.3, the
+    field right after the sequence number when a destination address is present; FCS
+    recomputed); unchanged without one, with the broadcast PAN ID, or with ``pan`` already."""
+    if len(psdu) < 7 or not psdu[1] & 0x0C:
+        return psdu
+    cur = psdu[3] | psdu[4] << 8
+    if cur == pan or cur == 0xFFFF:
+        return psdu
+    return append_fcs(psdu[:3] + bytes((pan & 0xFF, pan >> 8)) + psdu[5:-2])
+
+
 def _channel_list(channels: Iterable[int] | int) -> list[int]:
     if isinstance(channels, int):
         if not 0 <= channels < 1 << 27:

@@ -31,6 +31,7 @@ from zigmesh.mac.defs import (
     _check_addr,
     _Scan,
     _TxJob,
+    _with_dst_pan,
     _with_pending,
 )
 from zigmesh.mac.frames import AddrMode, MacFrame
@@ -203,6 +204,13 @@ class PollingMixin:
         t.in_flight = True
         self._in_flight[key] = self._in_flight.get(key, 0) + 1
         psdu = t.psdu
+        pan = self.pib.mac_pan_id
+        if pan != 0xFFFF:
+            # queued before our PAN ID changed (a PAN ID update, Zigbee 3.6.1.13): the device
+            # that just polled us on the new PAN ID drops a frame for the old one, and the frame
+            # came back to the head of the queue at every poll until it expired, holding up
+            # everything behind it
+            psdu = _with_dst_pan(psdu, pan)
         if self._indirect.has(key):
             psdu = _with_pending(psdu)
         job = _TxJob(psdu, t.seq, True, _K_INDIRECT)

@@ -109,11 +109,15 @@ class AddressManager:
                 self.conflict(src)
             elif src <= MAX_UNICAST_ADDRESS:
                 e = nwk.neighbors.get(src)
-                if (
-                    e is not None
-                    and e.extended_address is not None
-                    and e.extended_address != src_ieee
-                ) or nwk.address_map.update(src, src_ieee) == AddressMapStatus.CONFLICT:
+                if e is not None and e.extended_address is not None:
+                    # a neighbour: its own frames told us its IEEE address first-hand
+                    if e.extended_address != src_ieee:
+                        self.conflict(src)
+                    else:
+                        # the pair confirmed: another address map entry is hearsay (a
+                        # forged announcement), no conflict of this neighbour's
+                        nwk.address_map.update(src, src_ieee, overwrite=True)
+                elif nwk.address_map.update(src, src_ieee) == AddressMapStatus.CONFLICT:
                     self.conflict(src)
         dst_ieee = frame.dst_ieee
         if dst_ieee is not None and frame.dst == me and dst_ieee != my_ieee:

@@ -199,6 +199,9 @@ class NwkStats:
     rx_sec_duplicate: int = 0
     rx_sec_mic: int = 0
     rx_sec_header: int = 0
+    #: the auxiliary header's source is not the MAC sender we know (NWK security is hop by
+    #: hop: the hop that sent the frame secured it, 4.3.1.1)
+    rx_sec_source: int = 0
     rx_unsecured: int = 0
     rx_broadcast_ignored: int = 0
     rx_duplicate_unicast: int = 0

@@ -240,12 +240,16 @@ class EndDeviceChild:
 
     def _failure(self) -> None:
         nwk = self._nwk
+        if nwk.pan_conflict.updating:
+            return  # our parent may have switched PAN ID before us (see pan_switched)
         self.failures += 1
         if self.failures >= nwk.config.parent_loss_threshold:
             self.parent_lost()
 
     def _busy(self) -> None:
         nwk = self._nwk
+        if nwk.pan_conflict.updating:
+            return
         self.busy += 1
         if self.busy >= BUSY_LOSS_FACTOR * nwk.config.parent_loss_threshold:
             self.parent_lost()
@@ -268,6 +272,17 @@ class EndDeviceChild:
         if nwk.config.rejoin_on_parent_loss:
             nwk.join.rejoin()
 
+    def pan_switched(self) -> None:
+        """We moved to the new PAN ID of a Network Update (3.6.1.13.2). Our parent switched
+        before us: it heard the update first and kept our copy until we polled, so its answers
+        stopped for up to a poll period, and those failures did not count (:meth:`_failure`);
+        poll now for what waited meanwhile."""
+        if self.state != ChildState.ATTACHED:
+            return
+        self.failures = self.busy = 0
+        if not self._nwk.rx_on_when_idle:
+            self.poll()
+
     def disassociated(self) -> None:
         """The MAC accepted a Disassociation Notification from our parent and forgot the PAN
         (its PAN ID and short address): a parent loss, and a rejoin even when rejoining on
@@ -287,7 +302,14 @@ class EndDeviceChild:
             return
         if self._rejoin_timer is not None:
             self._rejoin_timer.cancel()
-        self._rejoin_timer = nwk.clock.call_later(nwk.config.rejoin_retry_us, self._retry_rejoin)
+        # +/- a fifth at random: a fixed period keeps every retry's beacon request in the same
+        # phase of a periodic interferer (an attacker sending every 20 ms hid every beacon
+        # request of a sleepy device for 25 s, issue 9's hostile campaign, seed 9)
+        retry = nwk.config.rejoin_retry_us
+        spread = retry // 5
+        if spread > 0:
+            retry += nwk.rng.randint(-spread, spread)
+        self._rejoin_timer = nwk.clock.call_later(retry, self._retry_rejoin)
 
     def _retry_rejoin(self) -> None:
         """Every other retry also scans the other channels of the channel mask (the network
@@ -363,7 +385,7 @@ class EndDeviceChild:
 class EndDeviceParent:
     """A router's end device children: timeouts and ageing."""
 
-    __slots__ = ("_nwk", "_timer", "_at", "_orphans", "_seqs", "_polls", "_suspects")
+    __slots__ = ("_nwk", "_timer", "_at", "_orphans", "_seqs", "_polls", "_suspects", "_switched")
 
     def __init__(self, nwk: Nwk) -> None:
         self._nwk = nwk
@@ -373,20 +395,30 @@ class EndDeviceParent:
         self._orphans: set[int] = set()
         #: child -> NWK sequence number of its last unicast frame heard straight from it
         self._seqs: dict[int, int] = {}
-        #: child -> (time of its last MAC data poll, gap to the one before)
+        #: child -> (time of its last MAC data poll, its regular poll gap: the largest gap
+        #: between two polls, decaying by 1/32 a poll, so bursts of quick polls while it awaits
+        #: an APS ACK do not shrink it)
         self._polls: dict[int, tuple[int, int]] = {}
-        #: children suspected to have moved, awaiting the check whether they still poll us
-        self._suspects: dict[int, TimerHandle] = {}
+        #: children suspected to have moved, awaiting the check whether they still poll us:
+        #: the check's timer and time
+        self._suspects: dict[int, tuple[TimerHandle, int]] = {}
+        #: when we last changed PAN ID: our children follow up to a poll period later and
+        #: cannot reach us meanwhile (their silence before it says nothing)
+        self._switched = -1
 
     def stop(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        for h in self._suspects.values():
+        for h, _ in self._suspects.values():
             h.cancel()
         self._suspects.clear()
         self._seqs.clear()
         self._polls.clear()
+
+    def pan_switched(self) -> None:
+        """We moved to a new PAN ID (3.6.1.13.2)."""
+        self._switched = self._nwk.clock.now()
 
     def on_timeout_request(
         self, frame: NwkFrame, cmd: EndDeviceTimeoutRequest, prev_hop: int, now: int
@@ -437,7 +469,10 @@ class EndDeviceParent:
             return
         addr, now = child.network_address, ind.timestamp
         last = self._polls.get(addr)
-        self._polls[addr] = (now, 0 if last is None else now - last[0])
+        if last is None:
+            self._polls[addr] = (now, 0)
+        else:
+            self._polls[addr] = (now, max(now - last[0], last[1] - (last[1] >> 5)))
         if nwk.config.mac_data_poll_keepalive:
             nbrs.keepalive(addr, now)
         else:
@@ -508,7 +543,7 @@ class EndDeviceParent:
         its queued frames fail now instead of waiting for a poll that never comes. A frame
         newer than the child's last one heard straight from it (NWK sequence number ``seq``,
         3.6.2; an attached child sends everything through us, and a replay is never newer) is
-        proof; any other goes to :meth:`suspect_moved`."""
+        ``fresh`` evidence; any other is weaker (:meth:`suspect_moved`)."""
         last = self._seqs.get(address)
         fresh = seq is not None and last is not None and 0 < (seq - last) & 0xFF < 0x80
         self.suspect_moved(address, self._drop_moved, fresh=fresh)
@@ -517,31 +552,42 @@ class EndDeviceParent:
         self, address: int, drop: Callable[[int], None], *, fresh: bool = False
     ) -> None:
         """Evidence that our end-device child ``address`` has another parent now (a relayed
-        frame of its, or a Device_annce relayed to us, 2.4.3.1.11.2): ``drop(address)`` at once
-        if it is ``fresh`` (newer than anything the child sent through us) or the child has not
-        been heard straight from itself lately (:data:`MOVED_QUIET_US`, or twice the gap
-        between its polls); else once it should have polled again, and only if it has not (a
-        replayed frame must not drop a child that still polls us)."""
+        frame of its, or a Device_annce relayed to us, 2.4.3.1.11.2). A child that still polls
+        us is ours whatever a frame claims: a replay passes NWK security from a sender never
+        heard, and a holder of the network key forges any sequence number (issue 9's hostile
+        campaign dropped every sleepy sensor that way, each then associating afresh).
+        ``drop(address)`` at once if the child has missed its polls: not heard straight from
+        itself for 2.5 regular poll gaps (``fresh`` evidence: newer than anything it sent
+        through us; two polls, one may be lost to a collision) or for :data:`MOVED_QUIET_US` /
+        twice its poll gap (other evidence); else once it should have polled again, and only
+        if it has not."""
         nwk = self._nwk
         e = nwk.neighbors.get(address)
         if e is None or not e.is_child or e.device_type != DeviceType.END_DEVICE:
             return
-        if fresh:
-            drop(address)
-            return
         now = nwk.clock.now()
         poll = self._polls.get(address)
-        quiet = max(MOVED_QUIET_US, 2 * poll[1]) if poll is not None else MOVED_QUIET_US
+        gap = poll[1] if poll is not None else 0
+        if fresh and gap > 0:
+            quiet = 2 * gap + (gap >> 1)  # two polls missed (one may collide)
+        else:
+            quiet = max(MOVED_QUIET_US, 2 * gap)
         if e.device_timeout is not None:
             quiet = min(quiet, e.device_timeout * S)
-        if now - e.last_heard_us >= quiet:
+        heard = max(e.last_heard_us, self._switched)
+        if now - heard >= quiet:
             drop(address)
             return
         nwk.stats.children_moved_refused += 1
-        if address in self._suspects:
-            return
-        self._suspects[address] = nwk.clock.call_at(
-            e.last_heard_us + quiet, self._recheck, address, e.last_heard_us, drop
+        at = heard + quiet
+        old = self._suspects.get(address)
+        if old is not None:
+            if old[1] <= at:
+                return
+            old[0].cancel()
+        self._suspects[address] = (
+            nwk.clock.call_at(at, self._recheck, address, heard, drop),
+            at,
         )
 
     def _recheck(self, address: int, heard_us: int, drop: Callable[[int], None]) -> None:

@@ -82,6 +82,8 @@ GOOD_LINK_COST = 3
 _FFD = int(CapabilityInformation.DEVICE_TYPE_FFD)
 _RX_ON = int(CapabilityInformation.RX_ON_WHEN_IDLE)
 _COORDINATOR = 0x0000
+#: a repeated rejoin scan starts up to this long after the first (random)
+_RESCAN_PAUSE_US = 50_000
 
 
 class JoinState(Enum):
@@ -514,7 +516,11 @@ class Join:
             if again is not None and again[2] > 0:
                 self._rejoin_scan = (again[0], again[1], again[2] - 1)
                 self.state = JoinState.REJOIN_SCANNING
-                self._scan(again[0], again[1])
+                # after a random pause: back to back, the second beacon request went out one
+                # scan duration after the first, in the same phase of a periodic interferer
+                self._timer = nwk.clock.call_later(
+                    nwk.rng.randrange(_RESCAN_PAUSE_US), self._scan, again[0], again[1]
+                )
                 return
             if self._wide and again is not None:
                 self._wide = False
@@ -578,10 +584,16 @@ class Join:
     def on_poll_confirm(self, c: MlmePollConfirm) -> None:
         self.polling = False
         if self.state == JoinState.REJOIN_WAITING and c.status != MacStatus.SUCCESS:
-            self._rejoin_timeout()
+            # the wait timer is still armed: _rejoin_next cancels it (cleared here, it fired
+            # later in the next candidate's wait and gave that one up before its poll)
+            self._candidate_failed()
 
     def _rejoin_timeout(self) -> None:
         self._timer = None
+        self._candidate_failed()
+
+    def _candidate_failed(self) -> None:
+        """No rejoin response from the candidate: try the next one."""
         if self.state != JoinState.REJOIN_WAITING:
             return
         if self._parent is not None:

@@ -219,6 +219,8 @@ class JoinParent:
         nwk.routes.remove(addr)
         nwk.parent.schedule_ageing()
         nwk.child_joined(addr, dev)
+        if nwk.security is None or not nwk.security.active:
+            nwk.pan_conflict.child_ready(addr)  # secured: once it holds the key (receive)
         nwk.update_beacon()
         nwk.emit(NlmeJoinIndication(addr, dev, cap, JoinMethod.ASSOCIATION))
 
@@ -272,6 +274,7 @@ class JoinParent:
             nwk.routes.remove(addr)
             nwk.route_records.remove(addr)
             nwk.parent.schedule_ageing()
+            nwk.pan_conflict.child_ready(addr)
             nwk.emit(NlmeJoinIndication(addr, dev, cap, JoinMethod.REJOIN))
 
         nwk.send_command(

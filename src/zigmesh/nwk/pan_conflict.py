@@ -249,13 +249,16 @@ class PanConflict:
             t.cancel()
         self._sends.clear()
         nwk.stats.pan_id_updates_sent += 1
+        # pending first: the first copy goes now (it went nowhere while _send_update found no
+        # pending update, and every device switched a third of the delivery time after the
+        # manager, its children cut off meanwhile)
+        self._schedule(new_pan, update_id)
         self._send_update(new_pan, update_id)
         step = nwk.nib.nwk_network_broadcast_delivery_time_us // UPDATE_SENDS
         for k in range(1, UPDATE_SENDS):
             self._sends.append(
                 nwk.clock.call_later(k * step, self._send_update, new_pan, update_id)
             )
-        self._schedule(new_pan, update_id)
 
     def _send_update(self, new_pan: int, update_id: int) -> None:
         nwk = self._nwk
@@ -263,6 +266,20 @@ class PanConflict:
             return
         epid = nwk.nib.nwk_extended_pan_id
         nwk.send_command(NetworkUpdate(epid, update_id, new_pan), 0xFFFF)
+
+    def child_ready(self, address: int) -> None:
+        """A child joined or rejoined us (and holds the network key) while a PAN ID update is
+        pending: it got none of the Network Update copies, and would lose us when we switch.
+        Send it one (3.4.10; indirect to a sleeping child)."""
+        nwk = self._nwk
+        pending = self._pending
+        if pending is None or not nwk.is_router:
+            return
+        e = nwk.neighbors.get(address)
+        if e is None or not e.is_child:
+            return
+        update = NetworkUpdate(nwk.nib.nwk_extended_pan_id, pending[1], pending[0])
+        nwk.send_command(update, address, address, radius=1, indirect=not e.rx_on_when_idle)
 
     def follow(self, pan: int, update_id: int) -> None:
         """Our network was found on ``pan`` under a newer nwkUpdateId while we heard nobody on
@@ -331,6 +348,10 @@ class PanConflict:
         self._apply_mac()
         nwk.stats.pan_id_changes += 1
         nwk.update_beacon()
+        if nwk.is_end_device:
+            nwk.child.pan_switched()
+        else:
+            nwk.parent.pan_switched()
         nwk.emit(
             NlmeNwkStatusIndication(NwkStatusCode.PAN_IDENTIFIER_UPDATE, nib.nwk_network_address)
         )

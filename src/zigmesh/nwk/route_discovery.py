@@ -200,6 +200,8 @@ class RouteDiscovery:
             nsdu_handle: int,
             status: NwkStatus,
             code: NwkStatusCode,
+            *,
+            buffer_full: bool = False,
         ) -> None: ...
 
         def resolve(self, dst: int, records: bool = True) -> Hop | None: ...
@@ -295,7 +297,6 @@ class RouteDiscovery:
                 )
                 return
         if self._buffered >= nwk.config.route_discovery_buffer:
-            nwk.stats.drop_buffer_full += 1
             self._fail(
                 p.frame,
                 p.user,
@@ -303,6 +304,7 @@ class RouteDiscovery:
                 p.nsdu_handle,
                 NwkStatus.FRAME_NOT_BUFFERED,
                 NwkStatusCode.NO_ROUTE_AVAILABLE,
+                buffer_full=True,
             )
             return
         d.pending.append(p)

@@ -445,10 +445,17 @@ class Routing(RouteDiscovery):
         nsdu_handle: int,
         status: NwkStatus,
         code: NwkStatusCode,
+        *,
+        buffer_full: bool = False,
     ) -> None:
-        """No route: the originator is told, a relay reports to the source."""
+        """No route: the originator is told, a relay reports to the source. The frame is
+        counted once: ``drop_buffer_full`` when the route discovery buffer had no room for it
+        (it was counted under both), else ``drop_no_route``."""
         nwk = self._nwk
-        nwk.stats.drop_no_route += 1
+        if buffer_full:
+            nwk.stats.drop_buffer_full += 1
+        else:
+            nwk.stats.drop_no_route += 1
         if originated:
             if nsdu_handle >= 0:
                 nwk.clock.call_later(0, nwk.data_confirm, nsdu_handle, status, frame.dst)

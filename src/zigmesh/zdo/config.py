@@ -144,6 +144,10 @@ class ZdoStats:
     device_annce_received: int = 0
     #: Device_annce heard again after it was acted on (same TSN, APS counter, address)
     device_annce_repeated: int = 0
+    #: Device_annce giving a network address we know to another IEEE address: the pair we
+    #: hold stands and the announcement is not acted on (a forged one made the device look
+    #: in conflict with itself)
+    device_annce_refused: int = 0
     children_removed: int = 0
     #: bad input from the air (dropped)
     decode_errors: int = 0

@@ -203,6 +203,23 @@ class Zdo(ZdoClient):
             # replay): no news, and no reason to drop a child that still polls us
             self.stats.device_annce_repeated += 1
             return
+        owner = nwk.neighbors.get(short)
+        first_hand = owner.extended_address if owner is not None else None
+        known = nwk.address_map.ieee_of(short)
+        if (first_hand is not None and first_hand != ieee) or (
+            known is not None and known != ieee
+        ):
+            # the announcement gives another device's network address to this IEEE address.
+            # Before, it replaced the pair; that device's next frame (its IEEE address in the
+            # NWK header) then looked like an address conflict (3.6.1.9.3) and it had to take a
+            # new address, cutting off its sleepy children or losing what was queued for it
+            # (issue 9's hostile campaign: announcements forged by a network key holder). The
+            # pair we hold stands (first-hand from our neighbour table, or the first heard);
+            # a device really using the address shows it with its own frames (its IEEE
+            # address in their NWK header: AddressManager.check_frame), and a stale pair of a
+            # device that left silently ends in a conflict resolution like any other.
+            self.stats.device_annce_refused += 1
+            return
         seen = self._annce_seen
         prev = seen.pop(ieee, None)
         seen[ieee] = key
