@@ -19,6 +19,7 @@ __all__ = [
     "CCA_US",
     "CHANNELS",
     "ED_RANGE_DB",
+    "FrameFilter",
     "MAX_PSDU",
     "PhyUser",
     "Phy",
@@ -70,6 +71,38 @@ class RadioState(IntEnum):
     IDLE = 1
     RX = 2
     TX = 3
+
+
+class FilterAddresses(Protocol):
+    """The MAC PIB attributes a frame filter compares (macPANId, macShortAddress)."""
+
+    mac_pan_id: int
+    mac_short_address: int
+
+
+class FilterCounters(Protocol):
+    """The MAC counter a frame filter bumps for each frame it rejects."""
+
+    rx_not_for_us: int
+
+
+class FrameFilter(Protocol):
+    """The MAC's first-level address filter, evaluated by a PHY that can (radios filter
+    addresses in hardware: CC2420 ``MDMCTRL0.ADR_DECODE``, AT86RF2xx frame filtering).
+
+    Optional: a PHY offering ``set_frame_filter(mac)`` gets the MAC (which is also its user)
+    and, while that MAC is its user, drops a 2003/2006 frame with a short destination whose
+    destination address (at byte 5) is neither ``pib.mac_short_address`` nor 0xffff, or whose
+    destination PAN ID (at byte 3) is neither ``pib.mac_pan_id`` nor 0xffff, counting it in
+    ``stats.rx_not_for_us``, exactly as ``pd_data_indication`` of the MAC would: the same
+    rule on the same values at the same moment, without the indication.
+    """
+
+    @property
+    def pib(self) -> FilterAddresses: ...
+
+    @property
+    def stats(self) -> FilterCounters: ...
 
 
 class PhyUser(Protocol):

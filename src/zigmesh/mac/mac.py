@@ -183,6 +183,10 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
         #: bumped by MLME-RESET so confirms scheduled before it are dropped
         self._gen = 0
         phy.set_user(self)
+        # a radio that filters addresses before indicating frames (zigmesh.phy.FrameFilter)
+        set_filter = getattr(phy, "set_frame_filter", None)
+        if set_filter is not None:
+            set_filter(self)
         self._go_idle()
 
     def _default_pib(self) -> MacPib:

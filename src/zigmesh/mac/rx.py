@@ -123,7 +123,8 @@ class RxMixin:
                 self.stats.rx_not_for_us += 1
             return
         if n >= 9 and psdu[1] & 0x2C == 0x08:
-            # 2003/2006 frame with a short destination: PAN ID at 3, address at 5
+            # 2003/2006 frame with a short destination: PAN ID at 3, address at 5 (the rule
+            # of zigmesh.phy.FrameFilter: a radio may have applied it already)
             pib = self.pib
             dst = psdu[5] | psdu[6] << 8
             if dst != pib.mac_short_address and dst != _BROADCAST:
