@@ -87,15 +87,16 @@ class FilterCounters(Protocol):
 
 
 class FrameFilter(Protocol):
-    """The MAC's first-level address filter, evaluated by a PHY that can (radios filter
-    addresses in hardware: CC2420 ``MDMCTRL0.ADR_DECODE``, AT86RF2xx frame filtering).
+    """The MAC's first-level filter, evaluated by a PHY that can (radios filter addresses and
+    match ACKs in hardware: CC2420 ``MDMCTRL0.ADR_DECODE``, AT86RF2xx frame filtering).
 
     Optional: a PHY offering ``set_frame_filter(mac)`` gets the MAC (which is also its user)
-    and, while that MAC is its user, drops a 2003/2006 frame with a short destination whose
-    destination address (at byte 5) is neither ``pib.mac_short_address`` nor 0xffff, or whose
-    destination PAN ID (at byte 3) is neither ``pib.mac_pan_id`` nor 0xffff, counting it in
-    ``stats.rx_not_for_us``, exactly as ``pd_data_indication`` of the MAC would: the same
-    rule on the same values at the same moment, without the indication.
+    and, while that MAC is its user, drops what ``pd_data_indication`` of the MAC would reject
+    at once, counting it in ``stats.rx_not_for_us`` as the MAC would: a 5-byte immediate ACK
+    whose DSN (byte 2) is not ``ack_dsn``; a 2003/2006 frame with a short destination whose
+    destination address (byte 5) is neither ``pib.mac_short_address`` nor 0xffff, or whose
+    destination PAN ID (byte 3) is neither ``pib.mac_pan_id`` nor 0xffff. The same rule on
+    the same values at the same moment, without the indication.
     """
 
     @property
@@ -103,6 +104,11 @@ class FrameFilter(Protocol):
 
     @property
     def stats(self) -> FilterCounters: ...
+
+    @property
+    def ack_dsn(self) -> int:
+        """DSN of the ACK the MAC waits for (-1: none)."""
+        ...
 
 
 class PhyUser(Protocol):

@@ -208,6 +208,11 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
         return self._phy
 
     @property
+    def ack_dsn(self) -> int:
+        """DSN of the ACK this MAC waits for (-1: none; read by a filtering PHY)."""
+        return self._ack_seq
+
+    @property
     def extended_address(self) -> EUI64:
         return self._ext
 

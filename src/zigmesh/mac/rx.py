@@ -113,6 +113,7 @@ class RxMixin:
     def pd_data_indication(self, psdu: bytes, rssi_dbm: int, lqi: int) -> None:
         """PD-DATA.indication: a PSDU (FCS included, unchecked) arrived from the PHY."""
         n = len(psdu)
+        # the rules of zigmesh.phy.FrameFilter (a radio may have applied them already)
         if n == 5 and psdu[0] & 7 == 2:  # immediate ACK (fcf, seq, FCS)
             if psdu[2] == self._ack_seq:
                 if fcs_ok(psdu):
@@ -123,8 +124,7 @@ class RxMixin:
                 self.stats.rx_not_for_us += 1
             return
         if n >= 9 and psdu[1] & 0x2C == 0x08:
-            # 2003/2006 frame with a short destination: PAN ID at 3, address at 5 (the rule
-            # of zigmesh.phy.FrameFilter: a radio may have applied it already)
+            # 2003/2006 frame with a short destination: PAN ID at 3, address at 5
             pib = self.pib
             dst = psdu[5] | psdu[6] << 8
             if dst != pib.mac_short_address and dst != _BROADCAST:

@@ -51,7 +51,8 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from itertools import repeat
 from typing import cast
 
 import numpy as np
@@ -90,6 +91,9 @@ _NO_LINKS: Links = (np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float64), 0
 
 #: number of True entries (much cheaper than ``ndarray.any()`` on small arrays)
 _count = np.count_nonzero
+
+#: "no receiver lost the frame", for any number of receivers
+_NONE_LOST = repeat(False)
 
 _Ints = npt.NDArray[np.intp]
 _Floats = npt.NDArray[np.float64]
@@ -224,6 +228,7 @@ class Radio:
             counts[value] += 1
             m._ch[i] = value
             m._lock[i] = -1
+            m._free[i] = m._state[i] == _RX
             m._hold[i] = _LONG_AGO
             m._retune(self)
 
@@ -266,6 +271,8 @@ class Radio:
         self._times[old] += now - self._since
         self._since = now
         m._state[i] = new
+        # entering RX: no lock (dropped when the radio left RX); leaving it drops the lock
+        m._free[i] = new == _RX
         if new != _RX:
             m._lock[i] = -1
 
@@ -288,6 +295,7 @@ class Radio:
         self._since = now
         medium._state[i] = _TX
         medium._lock[i] = -1
+        medium._free[i] = False
         serial = medium._serial
         medium._serial = serial + 1
         tx = Transmission(self, int(medium._ch[i]), psdu, now, end, (), (), links, serial)
@@ -416,6 +424,8 @@ class Medium:
         self._state: npt.NDArray[np.int8] = np.zeros(0, dtype=np.int8)
         self._ch: npt.NDArray[np.int8] = np.zeros(0, dtype=np.int8)
         self._hold: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+        #: listening and not receiving (state RX, no lock): may synchronise on a new frame
+        self._free: npt.NDArray[np.bool_] = np.zeros(0, dtype=np.bool_)
         self._serial = 0
         #: by radio index: the frame filter in force (``Radio.set_frame_filter``) or None
         self._flt: list[FrameFilter | None] = []
@@ -448,6 +458,7 @@ class Medium:
         self._state[index] = int(state)
         self._ch[index] = channel
         self._hold[index] = _LONG_AGO
+        self._free[index] = int(state) == _RX
         self.radios.append(radio)
         self._flt.append(None)
         self._by_eui[eui64] = radio
@@ -480,6 +491,7 @@ class Medium:
         self._state = grown(self._state)  # type: ignore[assignment]
         self._ch = grown(self._ch)  # type: ignore[assignment]
         self._hold = grown(self._hold)  # type: ignore[assignment]
+        self._free = grown(self._free)  # type: ignore[assignment]
 
     def radio(self, eui64: int) -> Radio:
         """The radio with this EUI-64."""
@@ -565,28 +577,23 @@ class Medium:
         s = tot[idx]
         s += pw
         tot[idx] = s
-        lk = self._lock[idx]
-        busy = lk >= 0
-        if _count(busy):
-            # receivers already locked (always in RX) track their peak power on air
-            b = idx[busy]
-            sb = s[busy]
-            peak = self._peak
-            up = sb > peak[b]
-            if _count(up):
-                peak[b[up]] = sb[up]
+        # receivers locked on a frame track the peak power on air since the lock began; the
+        # peak of the others is never read before a lock sets it, so all can take the max
+        peak = self._peak
+        peak[idx] = np.maximum(peak[idx], s)
         if na:
+            # free listening receivers of the audible links synchronise if the SINR allows
             ia = idx[:na]
             sa = s[:na]
             pa = pw[:na]
-            ok = lk[:na] < 0
-            ok &= self._state[ia] == _RX
+            ok = self._free[ia]
             ok &= pa >= self._sinr_thr * ((self._noise_mw + sa) - pa)
             if _count(ok):
                 sel = ia[ok]
                 self._lock[sel] = tx.serial
+                self._free[sel] = False
                 self._lockp[sel] = pa[ok]
-                self._peak[sel] = sa[ok]
+                peak[sel] = sa[ok]
                 tx.locked = sel
 
     def _off(self, tx: Transmission, end: int) -> None:
@@ -608,7 +615,7 @@ class Medium:
         del self._active[tx]
         end = tx.end
         self._off(tx, end)
-        got: tuple[list[int], list[float], list[bool]] | None = None
+        got: tuple[list[int], list[float], Iterable[bool]] | None = None
         sel = tx.locked
         if sel is not None:
             # snapshot (power, interference) before any callback can lock these radios again
@@ -618,18 +625,22 @@ class Medium:
                 sel = sel[still]
             if len(sel):
                 lock[sel] = -1
+                self._free[sel] = True  # locked, so in RX
                 p = self._lockp[sel]
                 i = self._peak[sel] - p
                 # interference (or a clean SINR on the threshold's edge): the exact SINR decides
                 clean = self._clean_mw
                 lost = (p / (self._noise_mw + i)) < self._sinr_thr
+                lost_l: Iterable[bool] = _NONE_LOST
                 if _count(lost):
                     lost &= ((p / self._noise_mw) < self._edge_thr) | (i >= clean) | (i <= -clean)
-                got = (sel.tolist(), p.tolist(), lost.tolist())
+                    lost_l = lost.tolist()
+                got = (sel.tolist(), p.tolist(), lost_l)
         sender = tx.sender
         sender._times[_TX] += end - sender._since
         sender._since = end
         self._state[sender.index] = _RX
+        self._free[sender.index] = True
         sender.tx_frames += 1
         user = sender._user
         if user is not None:
@@ -640,25 +651,35 @@ class Medium:
         rx_filter = self.rx_filter
         radios = self.radios
         psdu = tx.psdu
-        # the receivers' address filters (zigmesh.phy.FrameFilter) read a 2003/2006 frame
-        # with a short destination; not with a fault-injection filter (it may alter the frame)
+        # the receivers' MAC filters (zigmesh.phy.FrameFilter), not with a fault-injection
+        # filter (it may alter the frame): ACK DSN, or short destination and PAN ID
+        ack = -1
         dst = -1
         dpan = 0
-        if rx_filter is None and len(psdu) >= 9 and psdu[1] & 0x2C == 0x08:
-            dst = psdu[5] | psdu[6] << 8
-            dpan = psdu[3] | psdu[4] << 8
-            if dst == 0xFFFF and dpan == 0xFFFF:
-                dst = -1  # broadcast: passes every filter
+        if rx_filter is None:
+            n = len(psdu)
+            if n == 5 and psdu[0] & 7 == 2:
+                ack = psdu[2]
+            elif n >= 9 and psdu[1] & 0x2C == 0x08:
+                dst = psdu[5] | psdu[6] << 8
+                dpan = psdu[3] | psdu[4] << 8
+                if dst == 0xFFFF and dpan == 0xFFFF:
+                    dst = -1  # broadcast: passes every filter
         flts = self._flt
-        for k, p_k, lost_k in zip(*got, strict=True):
+        for k, p_k, lost_k in zip(*got, strict=False):  # lost: a list, or endless False
             if lost_k:
                 radios[k].rx_lost += 1
                 continue
             if self._state[k] != _RX:
                 continue
-            if dst >= 0:
-                f = flts[k]
-                if f is not None:
+            f = flts[k]
+            if f is not None:
+                if ack >= 0:
+                    if ack != f.ack_dsn:
+                        radios[k].rx_frames += 1
+                        f.stats.rx_not_for_us += 1
+                        continue
+                elif dst >= 0:
                     pib = f.pib
                     if (dst != pib.mac_short_address and dst != 0xFFFF) or (
                         dpan != pib.mac_pan_id and dpan != 0xFFFF
