@@ -6,7 +6,10 @@ sensitivity) first, then the interference-only ones (down to sensitivity - margi
 in radio index order. They are built lazily from the medium's uniform grid (cell = the largest
 reach) with the scalar formulas of ``math`` (the same doubles as the medium's link budget;
 numpy's transcendental functions are not guaranteed to round the same), then frozen into
-arrays: 16 bytes a link, walked by the medium with vectorised gathers and scatters.
+arrays: 16 bytes a link, walked by the medium with vectorised gathers and scatters. numpy only
+pre-selects the candidates: it drops those out of reach even with the most favourable
+shadowing by a margin (1e-9 relative on the squared distance, 1e-6 dB on the power) far wider
+than its rounding differences, so every radio it drops the scalar test would drop too.
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ Links = tuple[npt.NDArray[np.intp], npt.NDArray[np.float64], int]
 Grid = dict[tuple[int, int, int], list["Radio"]]
 
 _U64 = struct.Struct("<Q")
+_PAIR = struct.Struct("<QQ")
+#: keyed BLAKE2b states by seed key: a copy per link draw skips the key block
+_KEYED: dict[bytes, hashlib.blake2b] = {}
 
 
 def cell_offsets() -> tuple[tuple[int, int, int], ...]:
@@ -48,17 +54,24 @@ def shadowing_db(cfg: MediumConfig, seed_bytes: bytes, eui_a: int, eui_b: int) -
     sigma = cfg.shadowing_sigma_db
     if sigma == 0.0:
         return 0.0
-    lo, hi = (eui_a, eui_b) if eui_a < eui_b else (eui_b, eui_a)
-    h = hashlib.blake2b(
-        lo.to_bytes(8, "little") + hi.to_bytes(8, "little"), digest_size=16, key=seed_bytes
-    ).digest()
+    h = _keyed(seed_bytes)
+    h.update(_PAIR.pack(eui_a, eui_b) if eui_a < eui_b else _PAIR.pack(eui_b, eui_a))
+    a, b = _PAIR.unpack(h.digest())
     # u1 in (0, 1], u2 in [0, 1)
-    u1 = ((_U64.unpack_from(h, 0)[0] >> 11) + 1) / 9007199254740992.0
-    u2 = (_U64.unpack_from(h, 8)[0] >> 11) / 9007199254740992.0
+    u1 = ((a >> 11) + 1) / 9007199254740992.0
+    u2 = (b >> 11) / 9007199254740992.0
     z = math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
     clip = cfg.shadowing_clip_sigmas
     z = -clip if z < -clip else clip if z > clip else z
     return z * sigma
+
+
+def _keyed(seed_bytes: bytes) -> hashlib.blake2b:
+    """A fresh BLAKE2b-128 keyed with ``seed_bytes`` (a copy of a memoised keyed state)."""
+    base = _KEYED.get(seed_bytes)
+    if base is None:
+        base = _KEYED[seed_bytes] = hashlib.blake2b(digest_size=16, key=seed_bytes)
+    return base.copy()
 
 
 def key_of(cell: float, radio: Radio) -> tuple[int, int, int]:
@@ -81,6 +94,7 @@ def build_grid(medium: Medium) -> Grid:
     medium._cell = max(reach, d0) * (1.0 + 1e-9)
     medium._reach2 = medium._cell * medium._cell
     medium._grid_tx_dbm = max_tx
+    medium._cell_idx.clear()
     grid: Grid = {}
     for r in medium.radios:
         key = key_of(medium._cell, r)
@@ -109,12 +123,23 @@ def build_links(medium: Medium, a: Radio) -> Links:
     atten = medium._atten
     ax, ay, az = a._x, a._y, a._z
     kx, ky, kz = key
-    cand: list[Radio] = []
+    parts = []
     for dx, dy, dz in _OFFSETS:
-        bucket = grid.get((kx + dx, ky + dy, kz + dz))
-        if bucket:
-            cand.extend(bucket)
-    cand.sort(key=_index)
+        c = (kx + dx, ky + dy, kz + dz)
+        if c in grid:
+            parts.append(_cell_indices(medium, grid, c))
+    ci = np.concatenate(parts) if parts else np.zeros(0, dtype=np.intp)
+    ci.sort()
+    # pre-selection (see the module docstring): within reach, and not below the floor even
+    # with the most favourable shadowing
+    ddx = medium._px[ci] - ax
+    ddy = medium._py[ci] - ay
+    ddz = medium._pz[ci] - az
+    d2v = ddx * ddx + ddy * ddy + ddz * ddz
+    best = tx_dbm - (pl0 + n10 * np.log10(np.maximum(np.sqrt(d2v), d0) / d0)) + best_shadow
+    keep = (d2v <= medium._reach2 * (1.0 + 1e-9)) & (best >= floor - 1e-6)
+    radios = medium.radios
+    cand = [radios[i] for i in ci[keep].tolist()]
     sens = cfg.sensitivity_dbm
     aud_i: list[int] = []
     aud_p: list[float] = []
@@ -152,5 +177,9 @@ def build_links(medium: Medium, a: Radio) -> Links:
     return links
 
 
-def _index(r: Radio) -> int:
-    return r.index
+def _cell_indices(medium: Medium, grid: Grid, cell: tuple[int, int, int]) -> npt.NDArray[np.intp]:
+    """The indices of the radios in ``cell`` (memoised until the cell changes)."""
+    got = medium._cell_idx.get(cell)
+    if got is None:
+        got = medium._cell_idx[cell] = np.array([r.index for r in grid[cell]], dtype=np.intp)
+    return got

@@ -426,6 +426,12 @@ class Medium:
         self._hold: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
         #: listening and not receiving (state RX, no lock): may synchronise on a new frame
         self._free: npt.NDArray[np.bool_] = np.zeros(0, dtype=np.bool_)
+        #: positions (m) by radio index: the vectorised pre-selection of link candidates
+        self._px: _Floats = np.zeros(0, dtype=np.float64)
+        self._py: _Floats = np.zeros(0, dtype=np.float64)
+        self._pz: _Floats = np.zeros(0, dtype=np.float64)
+        #: grid cell -> its radios' indices (sorted), built on demand, dropped when it changes
+        self._cell_idx: dict[tuple[int, int, int], _Ints] = {}
         self._serial = 0
         #: by radio index: the frame filter in force (``Radio.set_frame_filter``) or None
         self._flt: list[FrameFilter | None] = []
@@ -459,6 +465,7 @@ class Medium:
         self._ch[index] = channel
         self._hold[index] = _LONG_AGO
         self._free[index] = int(state) == _RX
+        self._px[index], self._py[index], self._pz[index] = radio._x, radio._y, radio._z
         self.radios.append(radio)
         self._flt.append(None)
         self._by_eui[eui64] = radio
@@ -471,6 +478,7 @@ class Medium:
                 key = self._key_of(radio)
                 radio._key = key
                 grid.setdefault(key, []).append(radio)
+                self._cell_idx.pop(key, None)
                 self._invalidate_around(key)
         self._retune(radio)
         return radio
@@ -492,6 +500,9 @@ class Medium:
         self._ch = grown(self._ch)  # type: ignore[assignment]
         self._hold = grown(self._hold)  # type: ignore[assignment]
         self._free = grown(self._free)  # type: ignore[assignment]
+        self._px = grown(self._px)  # type: ignore[assignment]
+        self._py = grown(self._py)  # type: ignore[assignment]
+        self._pz = grown(self._pz)  # type: ignore[assignment]
 
     def radio(self, eui64: int) -> Radio:
         """The radio with this EUI-64."""
@@ -502,14 +513,18 @@ class Medium:
         grid = self._grid
         old = radio._key
         radio._x, radio._y, radio._z = _pos3(position)
+        i = radio.index
+        self._px[i], self._py[i], self._pz[i] = radio._x, radio._y, radio._z
         radio._links = None
         if grid is None or old is None:
             return
         grid[old].remove(radio)
+        self._cell_idx.pop(old, None)
         self._invalidate_around(old)
         key = self._key_of(radio)
         radio._key = key
         grid.setdefault(key, []).append(radio)
+        self._cell_idx.pop(key, None)
         self._invalidate_around(key)
 
     def set_link_attenuation(self, a: Radio, b: Radio, db: float) -> None:
