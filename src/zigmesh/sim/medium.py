@@ -243,7 +243,7 @@ class Radio:
 
     @property
     def state(self) -> RadioState:
-        return _STATES[int(self.medium._state[self.index])]
+        return _STATES[self.medium._state[self.index]]
 
     def set_user(self, user: PhyUser | None) -> None:
         self._user = user
@@ -260,7 +260,7 @@ class Radio:
         new = int(state)
         m = self.medium
         i = self.index
-        old = int(m._state[i])
+        old = m._state[i]
         if old == _TX:
             raise LocalProtocolError("cannot change state while transmitting")
         if new == _TX:
@@ -279,7 +279,7 @@ class Radio:
     def transmit(self, psdu: bytes) -> int:
         medium = self.medium
         i = self.index
-        st = int(medium._state[i])
+        st = medium._state[i]
         if st != _RX and st != _IDLE:
             raise LocalProtocolError(f"transmit() in state {RadioState(st).name}")
         n = len(psdu)
@@ -421,7 +421,8 @@ class Medium:
         self._peak: _Floats = np.zeros(0, dtype=np.float64)
         self._lockp: _Floats = np.zeros(0, dtype=np.float64)
         self._lock: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
-        self._state: npt.NDArray[np.int8] = np.zeros(0, dtype=np.int8)
+        #: RadioState by radio index (a list: only ever read one at a time)
+        self._state: list[int] = []
         self._ch: npt.NDArray[np.int8] = np.zeros(0, dtype=np.int8)
         self._hold: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
         #: listening and not receiving (state RX, no lock): may synchronise on a new frame
@@ -461,7 +462,7 @@ class Medium:
         self._peak[index] = 0.0
         self._lockp[index] = 0.0
         self._lock[index] = -1
-        self._state[index] = int(state)
+        self._state.append(int(state))
         self._ch[index] = channel
         self._hold[index] = _LONG_AGO
         self._free[index] = int(state) == _RX
@@ -496,7 +497,6 @@ class Medium:
         self._peak = grown(self._peak)  # type: ignore[assignment]
         self._lockp = grown(self._lockp)  # type: ignore[assignment]
         self._lock = grown(self._lock)  # type: ignore[assignment]
-        self._state = grown(self._state)  # type: ignore[assignment]
         self._ch = grown(self._ch)  # type: ignore[assignment]
         self._hold = grown(self._hold)  # type: ignore[assignment]
         self._free = grown(self._free)  # type: ignore[assignment]
@@ -681,11 +681,12 @@ class Medium:
                 if dst == 0xFFFF and dpan == 0xFFFF:
                     dst = -1  # broadcast: passes every filter
         flts = self._flt
+        state = self._state
         for k, p_k, lost_k in zip(*got, strict=False):  # lost: a list, or endless False
             if lost_k:
                 radios[k].rx_lost += 1
                 continue
-            if self._state[k] != _RX:
+            if state[k] != _RX:
                 continue
             f = flts[k]
             if f is not None:
