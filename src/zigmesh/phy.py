@@ -19,6 +19,7 @@ __all__ = [
     "CCA_US",
     "CHANNELS",
     "ED_RANGE_DB",
+    "FrameFilter",
     "MAX_PSDU",
     "PhyUser",
     "Phy",
@@ -70,6 +71,44 @@ class RadioState(IntEnum):
     IDLE = 1
     RX = 2
     TX = 3
+
+
+class FilterAddresses(Protocol):
+    """The MAC PIB attributes a frame filter compares (macPANId, macShortAddress)."""
+
+    mac_pan_id: int
+    mac_short_address: int
+
+
+class FilterCounters(Protocol):
+    """The MAC counter a frame filter bumps for each frame it rejects."""
+
+    rx_not_for_us: int
+
+
+class FrameFilter(Protocol):
+    """The MAC's first-level filter, evaluated by a PHY that can (radios filter addresses and
+    match ACKs in hardware: CC2420 ``MDMCTRL0.ADR_DECODE``, AT86RF2xx frame filtering).
+
+    Optional: a PHY offering ``set_frame_filter(mac)`` gets the MAC (which is also its user)
+    and, while that MAC is its user, drops what ``pd_data_indication`` of the MAC would reject
+    at once, counting it in ``stats.rx_not_for_us`` as the MAC would: a 5-byte immediate ACK
+    whose DSN (byte 2) is not ``ack_dsn``; a 2003/2006 frame with a short destination whose
+    destination address (byte 5) is neither ``pib.mac_short_address`` nor 0xffff, or whose
+    destination PAN ID (byte 3) is neither ``pib.mac_pan_id`` nor 0xffff. The same rule on
+    the same values at the same moment, without the indication.
+    """
+
+    @property
+    def pib(self) -> FilterAddresses: ...
+
+    @property
+    def stats(self) -> FilterCounters: ...
+
+    @property
+    def ack_dsn(self) -> int:
+        """DSN of the ACK the MAC waits for (-1: none)."""
+        ...
 
 
 class PhyUser(Protocol):

@@ -106,11 +106,10 @@ def test_strong_link_lqi_saturates() -> None:
 
 def _link(src: Radio, dst: Radio) -> tuple[float, bool] | None:
     """(mW, audible) the medium uses for src -> dst; None when dst is out of reach."""
-    src.neighbours()  # builds the link lists
-    for links, audible in ((src._aud or ([], []), True), (src._far, False)):
-        for r, p in zip(*links, strict=True):
-            if r.radio is dst:
-                return p, audible
+    idx, pw, na = src.links()
+    for k, (i, p) in enumerate(zip(idx.tolist(), pw.tolist(), strict=True)):
+        if i == dst.index:
+            return p, k < na
     return None
 
 
@@ -588,8 +587,8 @@ def test_random_schedules_keep_the_medium_consistent(
     k.run(until=30_000)
     assert m.on_air == 0
     for r, u in zip(radios, users, strict=True):
-        assert abs(r._rx.tot) < 1e-15  # every start matched by an end
-        assert r._rx.lock is None
+        assert abs(m._tot[r.index]) < 1e-15  # every start matched by an end
+        assert not r.receiving
         assert sum(r.state_times().values()) == 30_000
         assert len(u.tx_done) == r.tx_frames
         assert len(u.rx) == r.rx_frames

@@ -156,8 +156,9 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
         self._job: _TxJob | None = None
         self._tx_kind = _TXK_NONE
         self._tx_timer: TimerHandle | None = None
-        #: DSN of the ACK we wait for (-1: none) and the ACK-wait timer
-        self._ack_seq = -1
+        #: DSN of the ACK we wait for (-1: none; read-only outside, a filtering PHY reads it)
+        #: and the ACK-wait timer
+        self.ack_dsn = -1
         self._ack_timer: TimerHandle | None = None
         #: an ACK of ours is scheduled or on air; when our last ACK ended
         self._acking = False
@@ -184,6 +185,10 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
         #: bumped by MLME-RESET so confirms scheduled before it are dropped
         self._gen = 0
         phy.set_user(self)
+        # a radio that filters addresses before indicating frames (zigmesh.phy.FrameFilter)
+        set_filter = getattr(phy, "set_frame_filter", None)
+        if set_filter is not None:
+            set_filter(self)
         self._go_idle()
 
     def _default_pib(self) -> MacPib:
@@ -296,7 +301,7 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
         self._queue.clear()
         self._job = None
         self._tx_kind = _TXK_NONE
-        self._ack_seq = -1
+        self.ack_dsn = -1
         self._acking = False
         self._dsn_seen.clear()
         self._in_flight.clear()
@@ -530,7 +535,7 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
             job = self._job
             if job is not None:
                 if job.ack:
-                    self._ack_seq = job.seq
+                    self.ack_dsn = job.seq
                     self._ack_timer = self._clock.call_later(
                         MAC_ACK_WAIT_DURATION_US, self._ack_timeout
                     )
@@ -546,7 +551,7 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
 
     def _ack_timeout(self) -> None:
         self._ack_timer = None
-        self._ack_seq = -1
+        self.ack_dsn = -1
         job = self._job
         if job is None:
             return
@@ -560,7 +565,7 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
         self._csma.start()
 
     def _on_ack(self, pending: bool) -> None:
-        self._ack_seq = -1
+        self.ack_dsn = -1
         timer = self._ack_timer
         if timer is not None:
             timer.cancel()

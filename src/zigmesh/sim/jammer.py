@@ -108,21 +108,11 @@ class Jammer:
     def _emit(self, now: int, end: int) -> None:
         """One noise burst from ``now`` to ``end`` on the jammer's channel."""
         medium = self.medium
-        radio = self.radio
-        aud = radio._aud
-        if aud is None:
-            aud = medium._build_neighbours(radio)
-        far = radio._far
-        links = (aud[0] + far[0], aud[1] + far[1])
-        ch = self.channel
-        tx = Transmission(radio, ch, b"", now, end, (), (), ([], []), links)
+        idx, pw, _ = self.radio.links()
+        # every link interference only (no audible part: nobody locks on noise)
+        tx = Transmission(self.radio, self.channel, b"", now, end, (), (), (idx, pw, 0))
         medium._active[tx] = None
-        for r, p in zip(*links, strict=True):
-            if r.ch == ch:
-                s = r.tot + p
-                r.tot = s
-                if r.lock is not None and s > r.peak:
-                    r.peak = s
+        medium._on(tx)
         self._burst = tx
         self.bursts += 1
         medium.kernel.call_at_early(end, self._finish, tx)
@@ -139,11 +129,4 @@ class Jammer:
         medium._active.pop(tx, None)
         self._burst = None
         self.on_air_us += end - tx.start
-        cut = medium._cca_cut
-        ch = tx.channel
-        for r, p in zip(*tx.far, strict=True):
-            if r.ch == ch:
-                s = r.tot
-                if s >= cut:
-                    r.cca_hold = end
-                r.tot = s - p
+        medium._off(tx, end)

@@ -31,25 +31,32 @@ Model
 
 Cost
 ----
-Each radio keeps, lazily, the radios its transmissions reach above ``sensitivity - margin``
-as links in two pairs of parallel lists (receiver records, mW), audible and interference-only
-(parallel lists, not a list of tuples: 16 bytes a link instead of about 70; built from a
-uniform grid whose cell is the largest such distance; invalidated around a radio that is added
-or moved, or whose tx power or link attenuation changes; without shadowing, links of equal
-power share one float). A transmission walks those lists twice (start and end) and schedules
-one kernel event (its end), so its cost grows with neighbours, not network size. While every
-radio is on the frame's channel the walks skip the per-receiver channel test. A delivery's
-RSSI and LQI are memoised per received power; the SINR is computed only for frames that met
-interference (or whose clean SINR sits within rounding distance of the threshold), so the
-delivery decisions are exactly those of the formulas above.
+The per-radio receiver state the per-frame work touches (power on air, lock, its power and the
+peak power since it began, state, channel, CCA hold) lives in numpy arrays indexed by radio,
+and each radio keeps, lazily, the radios its transmissions reach above ``sensitivity -
+margin`` as :data:`~zigmesh.sim.links.Links` (index and mW arrays, audible links first; built
+from a uniform grid whose cell is the largest such distance; invalidated around a radio that
+is added or moved, or whose tx power or link attenuation changes). A transmission updates its
+receivers with vectorised gathers and scatters twice (start and end) and schedules one kernel
+event (its end), so its cost grows with neighbours, not network size, and its Python cost with
+the receivers that synchronised, not the links. Every receiver still gets the same double
+operations in the same order as a scalar walk (each array operation touches a receiver once),
+so the sums, and every decision taken from them, are bit-identical to the formulas. A
+delivery's RSSI and LQI are memoised per received power; the exact SINR decides only for
+frames that met interference (or whose clean SINR sits within rounding distance of the
+threshold).
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-import struct
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from itertools import repeat
+from typing import cast
+
+import numpy as np
+import numpy.typing as npt
 
 from zigmesh.errors import LocalProtocolError
 from zigmesh.phy import (
@@ -58,11 +65,14 @@ from zigmesh.phy import (
     CHANNELS,
     MAX_PSDU,
     SHR_PHR_BYTES,
+    FrameFilter,
     PhyUser,
     RadioState,
     ed_level,
 )
 from zigmesh.sim.kernel import Kernel
+from zigmesh.sim.links import Grid, Links, build_grid, build_links, cell_offsets, key_of
+from zigmesh.sim.links import shadowing_db as _shadowing_db
 from zigmesh.sim.propagation import CaptureSink, MediumConfig, Position, RxFilter
 from zigmesh.sim.propagation import dbm_to_mw as _mw
 
@@ -71,42 +81,34 @@ __all__ = ["CaptureSink", "Medium", "MediumConfig", "Position", "Radio", "RxFilt
 _IDLE = int(RadioState.IDLE)
 _RX = int(RadioState.RX)
 _TX = int(RadioState.TX)
+_STATES = tuple(RadioState)
 _LONG_AGO = -(1 << 62)
-_U64 = struct.Struct("<Q")
 #: interference below noise x this over a frame counts as none (see ``Medium._quality``)
 _CLEAN_REL = 1e-7
 #: bound on the per-medium memos keyed by link power (cleared when they reach it)
 _MEMO_MAX = 1 << 18
+_NO_LINKS: Links = (np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float64), 0)
 
-class _Rx:
-    """The receiver state the per-frame loops touch, kept apart from the rest of ``Radio`` so
-    that the records of all radios are small and packed together (cache-friendly)."""
+#: number of True entries (much cheaper than ``ndarray.any()`` on small arrays)
+_count = np.count_nonzero
 
-    __slots__ = ("ch", "tot", "peak", "lock", "state", "lock_p", "cca_hold", "radio")
+#: "no receiver lost the frame", for any number of receivers
+_NONE_LOST = repeat(False)
 
-    def __init__(self, radio: Radio, channel: int, state: int) -> None:
-        self.ch = channel
-        #: received power (mW) of the transmissions on air on this channel
-        self.tot = 0.0
-        #: highest ``tot`` since the current lock began (interference = peak - lock_p)
-        self.peak = 0.0
-        #: the frame being received, and its power (mW)
-        self.lock: Transmission | None = None
-        self.lock_p = 0.0
-        self.state = state
-        #: end time of the last moment ``tot`` reached the CCA threshold
-        self.cca_hold = _LONG_AGO
-        self.radio = radio
+_Ints = npt.NDArray[np.intp]
+_Floats = npt.NDArray[np.float64]
 
 
 class Transmission:
-    """One PPDU on air, with the neighbour lists captured when it started.
+    """One PPDU on air, with its sender's links captured when it started.
 
-    The medium builds it with ``aud`` and ``far``, the sender's links (parallel lists of
-    receiver records and mW) at or above the sensitivity and below it; ``rxs``/``powers`` alone make every link audible.
+    ``links``: the receivers (:data:`~zigmesh.sim.links.Links`, the first ``na`` audible, the
+    rest interference only); ``rxs``/``powers`` alone make every link audible. ``serial`` tells
+    it apart in the receivers' lock array; ``locked``: the receivers that synchronised on it
+    (they may lose it before the end).
     """
 
-    __slots__ = ("sender", "channel", "psdu", "start", "end", "aud", "far", "locked")
+    __slots__ = ("sender", "channel", "psdu", "start", "end", "idx", "pw", "na", "serial", "locked")
 
     def __init__(
         self,
@@ -115,39 +117,47 @@ class Transmission:
         psdu: bytes,
         start: int,
         end: int,
-        rxs: Sequence[_Rx] = (),
+        rxs: Sequence[Radio] = (),
         powers: Sequence[float] = (),
-        aud: tuple[list[_Rx], list[float]] | None = None,
-        far: tuple[list[_Rx], list[float]] | None = None,
+        links: Links | None = None,
+        serial: int = -1,
     ) -> None:
         self.sender = sender
         self.channel = channel
         self.psdu = psdu
         self.start = start
         self.end = end
-        self.aud: tuple[list[_Rx], list[float]] = (
-            (list(rxs), list(powers)) if aud is None else aud
-        )
-        self.far: tuple[list[_Rx], list[float]] = ([], []) if far is None else far
-        #: receivers that synchronised on this frame (they may lose it before the end)
-        self.locked: list[_Rx] = []
+        if links is None:
+            links = (
+                np.array([r.index for r in rxs], dtype=np.intp),
+                np.array(powers, dtype=np.float64),
+                len(rxs),
+            )
+        self.idx: _Ints = links[0]
+        self.pw: _Floats = links[1]
+        self.na = links[2]
+        self.serial = serial
+        self.locked: _Ints | None = None
 
     @property
-    def rxs(self) -> list[_Rx]:
-        """Receiver records this frame reaches, by radio index."""
-        return [r for r, _ in sorted([*zip(*self.aud, strict=True), *zip(*self.far, strict=True)], key=_link_index)]
+    def rxs(self) -> list[Radio]:
+        """Radios this frame reaches, by index."""
+        radios = self.sender.medium.radios
+        return [radios[i] for i in sorted(self.idx.tolist())]
 
     @property
     def powers(self) -> list[float]:
         """Received power (mW) at each of ``rxs``."""
-        return [p for _, p in sorted([*zip(*self.aud, strict=True), *zip(*self.far, strict=True)], key=_link_index)]
+        order = np.argsort(self.idx, kind="stable")
+        return [float(p) for p in self.pw[order]]
 
 
 class Radio:
-    """One node's transceiver on the medium; implements :class:`zigmesh.phy.Phy`."""
+    """One node's transceiver on the medium; implements :class:`zigmesh.phy.Phy`.
+
+    Its receiver state is a row of the medium's arrays (``index``)."""
 
     __slots__ = (
-        "_rx",
         "_user",
         "medium",
         "index",
@@ -160,8 +170,8 @@ class Radio:
         "_tx_dbm",
         "_since",
         "_times",
-        "_aud",
-        "_far",
+        "_links",
+        "_filter",
         "tx_frames",
         "rx_frames",
         "rx_lost",
@@ -174,10 +184,7 @@ class Radio:
         eui64: int,
         position: tuple[float, float, float],
         tx_power_dbm: float,
-        channel: int,
-        state: RadioState,
     ) -> None:
-        self._rx = _Rx(self, channel, int(state))
         self.medium = medium
         self.index = index
         self.eui64 = eui64
@@ -188,10 +195,10 @@ class Radio:
         self._tx_dbm = float(tx_power_dbm)
         self._since = self._kernel.now()
         self._times = [0, 0, 0, 0]
-        # links (receiver record, mW), by index: audible (>= sensitivity; None until built or
-        # after an invalidation) and the rest (interference only)
-        self._aud: tuple[list[_Rx], list[float]] | None = None
-        self._far: tuple[list[_Rx], list[float]] = ([], [])
+        #: links of this radio's transmissions (None until built or after an invalidation)
+        self._links: Links | None = None
+        #: the MAC whose address filter this radio applies while it is the user
+        self._filter: FrameFilter | None = None
         #: frames this radio sent / received / lost to interference after locking on them
         self.tx_frames = 0
         self.rx_frames = 0
@@ -204,23 +211,26 @@ class Radio:
 
     @property
     def channel(self) -> int:
-        return self._rx.ch
+        return int(self.medium._ch[self.index])
 
     @channel.setter
     def channel(self, value: int) -> None:
         if value not in CHANNELS:
             raise LocalProtocolError(f"channel {value} not in 11-26")
-        rx = self._rx
-        if rx.state == _TX:
+        m = self.medium
+        i = self.index
+        if m._state[i] == _TX:
             raise LocalProtocolError("cannot change channel while transmitting")
-        if value != rx.ch:
-            counts = self.medium._ch_count
-            counts[rx.ch] -= 1
+        old = int(m._ch[i])
+        if value != old:
+            counts = m._ch_count
+            counts[old] -= 1
             counts[value] += 1
-            rx.ch = value
-            rx.lock = None
-            rx.cca_hold = _LONG_AGO
-            self.medium._retune(self)
+            m._ch[i] = value
+            m._lock[i] = -1
+            m._free[i] = m._state[i] == _RX
+            m._hold[i] = _LONG_AGO
+            m._retune(self)
 
     @property
     def tx_power_dbm(self) -> float:
@@ -233,15 +243,24 @@ class Radio:
 
     @property
     def state(self) -> RadioState:
-        return RadioState(self._rx.state)
+        return _STATES[self.medium._state[self.index]]
 
     def set_user(self, user: PhyUser | None) -> None:
         self._user = user
+        f = self._filter
+        self.medium._flt[self.index] = f if f is not None and f is cast(object, user) else None
+
+    def set_frame_filter(self, mac: FrameFilter | None) -> None:
+        """Filter addresses for ``mac`` (:class:`zigmesh.phy.FrameFilter`) while it is the
+        user: frames it would reject at once are counted, not indicated (None: off)."""
+        self._filter = mac
+        self.set_user(self._user)
 
     def set_state(self, state: RadioState) -> None:
         new = int(state)
-        rx = self._rx
-        old = rx.state
+        m = self.medium
+        i = self.index
+        old = m._state[i]
         if old == _TX:
             raise LocalProtocolError("cannot change state while transmitting")
         if new == _TX:
@@ -251,99 +270,57 @@ class Radio:
         now = self._kernel._now
         self._times[old] += now - self._since
         self._since = now
-        rx.state = new
+        m._state[i] = new
+        # entering RX: no lock (dropped when the radio left RX); leaving it drops the lock
+        m._free[i] = new == _RX
         if new != _RX:
-            rx.lock = None
+            m._lock[i] = -1
 
     def transmit(self, psdu: bytes) -> int:
-        me = self._rx
-        st = me.state
+        medium = self.medium
+        i = self.index
+        st = medium._state[i]
         if st != _RX and st != _IDLE:
             raise LocalProtocolError(f"transmit() in state {RadioState(st).name}")
         n = len(psdu)
         if n == 0 or n > MAX_PSDU:
             raise LocalProtocolError(f"PSDU of {n} bytes (1-{MAX_PSDU})")
-        medium = self.medium
         kernel = self._kernel
         now = kernel._now
         end = now + (SHR_PHR_BYTES + n) * BYTE_US
-        aud = self._aud
-        if aud is None:
-            aud = medium._build_neighbours(self)
-        far = self._far
+        links = self._links
+        if links is None:
+            links = build_links(medium, self)
         self._times[st] += now - self._since
         self._since = now
-        me.state = _TX
-        me.lock = None
-        ch = me.ch
-        tx = Transmission(self, ch, psdu, now, end, (), (), aud, far)
+        medium._state[i] = _TX
+        medium._lock[i] = -1
+        medium._free[i] = False
+        serial = medium._serial
+        medium._serial = serial + 1
+        tx = Transmission(self, int(medium._ch[i]), psdu, now, end, (), (), links, serial)
         medium._active[tx] = None
         if medium.capture is not None:
             medium.capture.write(now, psdu)
-        noise = medium._noise_mw
-        thr = medium._sinr_thr
-        locked = tx.locked
-        rx_on = _RX
-        if medium._ch_count[ch] == len(medium.radios):
-            # every radio is on this channel: no per-receiver channel test
-            # radios below sensitivity: interference only
-            for r, p in zip(*far, strict=True):
-                s = r.tot + p
-                r.tot = s
-                if r.lock is not None and s > r.peak:
-                    r.peak = s
-            # audible radios: those listening and free synchronise if the SINR allows it (a
-            # locked radio is always in RX: leaving RX or transmitting drops the lock)
-            for r, p in zip(*aud, strict=True):
-                s = r.tot + p
-                r.tot = s
-                if r.state == rx_on:
-                    if r.lock is None:
-                        if p >= thr * (noise + s - p):
-                            r.lock = tx
-                            r.lock_p = p
-                            r.peak = s
-                            locked.append(r)
-                    elif s > r.peak:
-                        r.peak = s
-        else:
-            for r, p in zip(*far, strict=True):
-                if r.ch == ch:
-                    s = r.tot + p
-                    r.tot = s
-                    if r.lock is not None and s > r.peak:
-                        r.peak = s
-            for r, p in zip(*aud, strict=True):
-                if r.ch == ch:
-                    s = r.tot + p
-                    r.tot = s
-                    if r.state == rx_on:
-                        if r.lock is None:
-                            if p >= thr * (noise + s - p):
-                                r.lock = tx
-                                r.lock_p = p
-                                r.peak = s
-                                locked.append(r)
-                        elif s > r.peak:
-                            r.peak = s
+        medium._on(tx)
         kernel.call_at_early(end, medium._end, tx)
         return end
 
     def cca(self) -> bool:
-        rx = self._rx
-        if rx.state != _RX:
+        m = self.medium
+        i = self.index
+        if m._state[i] != _RX:
             raise LocalProtocolError(f"cca() needs RX, radio is {self.state.name}")
-        if rx.tot >= self.medium._cca_cut:
+        if m._tot[i] >= m._cca_cut:
             return False
-        return self._kernel._now - rx.cca_hold >= CCA_US
+        return self._kernel._now - int(m._hold[i]) >= CCA_US
 
     def energy_detect(self) -> int:
-        rx = self._rx
-        if rx.state != _RX:
+        m = self.medium
+        if m._state[self.index] != _RX:
             raise LocalProtocolError(f"energy_detect() needs RX, radio is {self.state.name}")
-        medium = self.medium
-        total = max(rx.tot, 0.0) + medium._noise_mw
-        return ed_level(10.0 * math.log10(total), medium.config.sensitivity_dbm)
+        total = max(float(m._tot[self.index]), 0.0) + m._noise_mw
+        return ed_level(10.0 * math.log10(total), m.config.sensitivity_dbm)
 
     # --- simulator-side API ---------------------------------------------------------------
 
@@ -358,16 +335,17 @@ class Radio:
     @property
     def receiving(self) -> bool:
         """True while locked on a frame."""
-        return self._rx.lock is not None
+        return bool(self.medium._lock[self.index] >= 0)
 
     def power_on_air_dbm(self) -> float:
         """Total received power now on this radio's channel, noise floor included."""
-        return 10.0 * math.log10(max(self._rx.tot, 0.0) + self.medium._noise_mw)
+        m = self.medium
+        return 10.0 * math.log10(max(float(m._tot[self.index]), 0.0) + m._noise_mw)
 
     def state_time_us(self, state: RadioState) -> int:
         """Time spent in ``state`` since the radio was added, up to now."""
         t = self._times[int(state)]
-        if self._rx.state == int(state):
+        if self.medium._state[self.index] == int(state):
             t += self._kernel._now - self._since
         return t
 
@@ -375,20 +353,22 @@ class Radio:
         """Time spent in each state up to now (feeds ``zigmesh.sim.energy``)."""
         return {s: self.state_time_us(s) for s in RadioState}
 
+    def links(self) -> Links:
+        """This radio's links (built if needed): receiver indices, mW, audible count."""
+        links = self._links
+        return links if links is not None else build_links(self.medium, self)
+
     def neighbours(self) -> list[tuple[Radio, float]]:
         """Radios this one's transmissions reach above sensitivity - margin, with dBm."""
-        aud = self._aud
-        if aud is None:
-            aud = self.medium._build_neighbours(self)
-        links = sorted([*zip(*aud, strict=True), *zip(*self._far, strict=True)], key=_link_index)
-        return [(r.radio, 10.0 * math.log10(p)) for r, p in links]
+        idx, pw, _ = self.links()
+        radios = self.medium.radios
+        order = np.argsort(idx, kind="stable").tolist()
+        ii = idx.tolist()
+        pp = pw.tolist()
+        return [(radios[ii[k]], 10.0 * math.log10(pp[k])) for k in order]
 
 
-def _cell_offsets() -> tuple[tuple[int, int, int], ...]:
-    return tuple((dx, dy, dz) for dx in (-1, 0, 1) for dy in (-1, 0, 1) for dz in (-1, 0, 1))
-
-
-_OFFSETS = _cell_offsets()
+_OFFSETS = cell_offsets()
 
 
 class Medium:
@@ -412,28 +392,50 @@ class Medium:
         self._by_eui: dict[int, Radio] = {}
         self._active: dict[Transmission, None] = {}
         self._atten: dict[tuple[int, int], float] = {}
-        self._grid: dict[tuple[int, int, int], list[Radio]] | None = None
+        self._grid: Grid | None = None
         self._cell = 1.0
         self._reach2 = 1.0
         self._grid_tx_dbm = -math.inf
         self._seed_bytes = hashlib.sha256(b"zigmesh.shadowing" + str(seed).encode()).digest()
         self._noise_mw = _mw(cfg.noise_floor_dbm)
         self._sinr_thr = _mw(cfg.sinr_threshold_db)
+        #: a clean SNR below this is within rounding distance of the threshold
+        self._edge_thr = self._sinr_thr * (1.0 + 1e-6)
         self._cca_cut = _mw(cfg.cca_threshold_dbm) - self._noise_mw
         self._floor_dbm = cfg.sensitivity_dbm - cfg.interference_margin_db
         self._lqi_lo = cfg.lqi_sinr_min_db
         self._lqi_scale = 255.0 / (cfg.lqi_sinr_max_db - cfg.lqi_sinr_min_db)
         #: radios per channel (index 11-26): when one channel holds them all, the per-frame
-        #: loops skip the per-receiver channel test
+        #: work skips the per-receiver channel test
         self._ch_count = [0] * CHANNELS.stop
         #: received power (mW) -> (RSSI, LQI without interference or -1), see ``_quality``
         self._quality_of: dict[float, tuple[int, int, bool]] = {}
-        #: without shadowing, one float object per distinct link power: links of equal length
-        #: (regular layouts) share it, so the link lists take less memory and cache
-        self._powers: dict[float, float] | None = {} if cfg.shadowing_sigma_db == 0.0 else None
         #: |interference| below this (mW) cannot change a delivery's outcome or LQI when the
         #: link's no-interference LQI is not -1 (it absorbs the rounding residue of ``tot``)
         self._clean_mw = self._noise_mw * _CLEAN_REL
+        # receiver state by radio index (capacity grows by doubling): power on air on the
+        # radio's channel (mW), peak of it since the current lock began (interference = peak -
+        # lock power), the serial of the frame being received (-1: none) and its power,
+        # RadioState, channel, end time of the last moment the power reached the CCA threshold
+        self._tot: _Floats = np.zeros(0, dtype=np.float64)
+        self._peak: _Floats = np.zeros(0, dtype=np.float64)
+        self._lockp: _Floats = np.zeros(0, dtype=np.float64)
+        self._lock: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+        #: RadioState by radio index (a list: only ever read one at a time)
+        self._state: list[int] = []
+        self._ch: npt.NDArray[np.int8] = np.zeros(0, dtype=np.int8)
+        self._hold: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+        #: listening and not receiving (state RX, no lock): may synchronise on a new frame
+        self._free: npt.NDArray[np.bool_] = np.zeros(0, dtype=np.bool_)
+        #: positions (m) by radio index: the vectorised pre-selection of link candidates
+        self._px: _Floats = np.zeros(0, dtype=np.float64)
+        self._py: _Floats = np.zeros(0, dtype=np.float64)
+        self._pz: _Floats = np.zeros(0, dtype=np.float64)
+        #: grid cell -> its radios' indices (sorted), built on demand, dropped when it changes
+        self._cell_idx: dict[tuple[int, int, int], _Ints] = {}
+        self._serial = 0
+        #: by radio index: the frame filter in force (``Radio.set_frame_filter``) or None
+        self._flt: list[FrameFilter | None] = []
 
     # --- building the network ---------------------------------------------------------
 
@@ -452,8 +454,21 @@ class Medium:
             raise LocalProtocolError(f"EUI-64 {eui64:#018x} already on the medium")
         if channel not in CHANNELS:
             raise LocalProtocolError(f"channel {channel} not in 11-26")
-        radio = Radio(self, len(self.radios), eui64, _pos3(position), tx_power_dbm, channel, state)
+        index = len(self.radios)
+        if index >= len(self._tot):
+            self._grow(max(16, 2 * index))
+        radio = Radio(self, index, eui64, _pos3(position), tx_power_dbm)
+        self._tot[index] = 0.0
+        self._peak[index] = 0.0
+        self._lockp[index] = 0.0
+        self._lock[index] = -1
+        self._state.append(int(state))
+        self._ch[index] = channel
+        self._hold[index] = _LONG_AGO
+        self._free[index] = int(state) == _RX
+        self._px[index], self._py[index], self._pz[index] = radio._x, radio._y, radio._z
         self.radios.append(radio)
+        self._flt.append(None)
         self._by_eui[eui64] = radio
         self._ch_count[channel] += 1
         grid = self._grid
@@ -464,9 +479,30 @@ class Medium:
                 key = self._key_of(radio)
                 radio._key = key
                 grid.setdefault(key, []).append(radio)
+                self._cell_idx.pop(key, None)
                 self._invalidate_around(key)
         self._retune(radio)
         return radio
+
+    def _grow(self, cap: int) -> None:
+        """Room for ``cap`` radios in the receiver-state arrays (contents kept)."""
+        n = len(self._tot)
+
+        def grown(a: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
+            b = np.zeros(cap, dtype=a.dtype)
+            b[:n] = a
+            return b
+
+        self._tot = grown(self._tot)  # type: ignore[assignment]
+        self._peak = grown(self._peak)  # type: ignore[assignment]
+        self._lockp = grown(self._lockp)  # type: ignore[assignment]
+        self._lock = grown(self._lock)  # type: ignore[assignment]
+        self._ch = grown(self._ch)  # type: ignore[assignment]
+        self._hold = grown(self._hold)  # type: ignore[assignment]
+        self._free = grown(self._free)  # type: ignore[assignment]
+        self._px = grown(self._px)  # type: ignore[assignment]
+        self._py = grown(self._py)  # type: ignore[assignment]
+        self._pz = grown(self._pz)  # type: ignore[assignment]
 
     def radio(self, eui64: int) -> Radio:
         """The radio with this EUI-64."""
@@ -477,14 +513,18 @@ class Medium:
         grid = self._grid
         old = radio._key
         radio._x, radio._y, radio._z = _pos3(position)
-        radio._aud = None
+        i = radio.index
+        self._px[i], self._py[i], self._pz[i] = radio._x, radio._y, radio._z
+        radio._links = None
         if grid is None or old is None:
             return
         grid[old].remove(radio)
+        self._cell_idx.pop(old, None)
         self._invalidate_around(old)
         key = self._key_of(radio)
         radio._key = key
         grid.setdefault(key, []).append(radio)
+        self._cell_idx.pop(key, None)
         self._invalidate_around(key)
 
     def set_link_attenuation(self, a: Radio, b: Radio, db: float) -> None:
@@ -496,8 +536,8 @@ class Medium:
             self._atten.pop(key, None)
         else:
             self._atten[key] = db
-        a._aud = None
-        b._aud = None
+        a._links = None
+        b._links = None
 
     def link_attenuation(self, a: Radio, b: Radio) -> float:
         key = (a.index, b.index) if a.index < b.index else (b.index, a.index)
@@ -510,22 +550,7 @@ class Medium:
 
     def shadowing_db(self, a: Radio, b: Radio) -> float:
         """The link's shadowing draw in dB (same both ways, fixed by the seed)."""
-        sigma = self.config.shadowing_sigma_db
-        if sigma == 0.0:
-            return 0.0
-        lo, hi = (a.eui64, b.eui64) if a.eui64 < b.eui64 else (b.eui64, a.eui64)
-        h = hashlib.blake2b(
-            lo.to_bytes(8, "little") + hi.to_bytes(8, "little"),
-            digest_size=16,
-            key=self._seed_bytes,
-        ).digest()
-        # Box-Muller on two 53-bit uniforms: u1 in (0, 1], u2 in [0, 1)
-        u1 = ((_U64.unpack_from(h, 0)[0] >> 11) + 1) / 9007199254740992.0
-        u2 = (_U64.unpack_from(h, 8)[0] >> 11) / 9007199254740992.0
-        z = math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
-        clip = self.config.shadowing_clip_sigmas
-        z = -clip if z < -clip else clip if z > clip else z
-        return z * sigma
+        return _shadowing_db(self.config, self._seed_bytes, a.eui64, b.eui64)
 
     def link_loss_db(self, a: Radio, b: Radio) -> float:
         """Path loss + shadowing + extra attenuation between a and b (symmetric)."""
@@ -546,73 +571,140 @@ class Medium:
 
     # --- internals ----------------------------------------------------------------------
 
+    def _on_channel(self, tx: Transmission) -> tuple[_Ints, _Floats, int]:
+        """``tx``'s links to radios now on its channel (all of them while every radio is)."""
+        idx, pw, na = tx.idx, tx.pw, tx.na
+        ch = tx.channel
+        if self._ch_count[ch] != len(self.radios):
+            on = self._ch[idx] == ch
+            na = int(np.count_nonzero(on[:na]))
+            idx = idx[on]
+            pw = pw[on]
+        return idx, pw, na
+
+    def _on(self, tx: Transmission) -> None:
+        """Start of ``tx``: its power goes on air at its receivers; free listening receivers
+        of the audible links synchronise if the SINR allows it."""
+        idx, pw, na = self._on_channel(tx)
+        if not len(idx):
+            return
+        tot = self._tot
+        s = tot[idx]
+        s += pw
+        tot[idx] = s
+        # receivers locked on a frame track the peak power on air since the lock began; the
+        # peak of the others is never read before a lock sets it, so all can take the max
+        peak = self._peak
+        peak[idx] = np.maximum(peak[idx], s)
+        if na:
+            # free listening receivers of the audible links synchronise if the SINR allows
+            ia = idx[:na]
+            sa = s[:na]
+            pa = pw[:na]
+            ok = self._free[ia]
+            ok &= pa >= self._sinr_thr * ((self._noise_mw + sa) - pa)
+            if _count(ok):
+                sel = ia[ok]
+                self._lock[sel] = tx.serial
+                self._free[sel] = False
+                self._lockp[sel] = pa[ok]
+                peak[sel] = sa[ok]
+                tx.locked = sel
+
+    def _off(self, tx: Transmission, end: int) -> None:
+        """``tx``'s power leaves the air at ``end`` (the CCA hold of receivers that saw the
+        threshold reached runs to ``end``)."""
+        idx, pw, _ = self._on_channel(tx)
+        if not len(idx):
+            return
+        tot = self._tot
+        s = tot[idx]
+        hold = s >= self._cca_cut
+        if _count(hold):
+            self._hold[idx[hold]] = end
+        s -= pw
+        tot[idx] = s
+
     def _end(self, tx: Transmission) -> None:
         """End of a transmission: the one kernel event per frame."""
         del self._active[tx]
-        ch = tx.channel
         end = tx.end
-        cut = self._cca_cut
-        if self._ch_count[ch] == len(self.radios):
-            for r, p in zip(*tx.aud, strict=True):
-                s = r.tot
-                if s >= cut:
-                    r.cca_hold = end
-                r.tot = s - p
-            for r, p in zip(*tx.far, strict=True):
-                s = r.tot
-                if s >= cut:
-                    r.cca_hold = end
-                r.tot = s - p
-        else:
-            for r, p in zip(*tx.aud, strict=True):
-                if r.ch == ch:
-                    s = r.tot
-                    if s >= cut:
-                        r.cca_hold = end
-                    r.tot = s - p
-            for r, p in zip(*tx.far, strict=True):
-                if r.ch == ch:
-                    s = r.tot
-                    if s >= cut:
-                        r.cca_hold = end
-                    r.tot = s - p
-        got: list[tuple[_Rx, float, float]] | None = None
-        locked = tx.locked
-        if locked:
+        self._off(tx, end)
+        got: tuple[list[int], list[float], Iterable[bool]] | None = None
+        sel = tx.locked
+        if sel is not None:
             # snapshot (power, interference) before any callback can lock these radios again
-            got = []
-            for r in locked:
-                if r.lock is tx:
-                    r.lock = None
-                    p = r.lock_p
-                    got.append((r, p, r.peak - p))
+            lock = self._lock
+            still = lock[sel] == tx.serial
+            if _count(still) != len(still):
+                sel = sel[still]
+            if len(sel):
+                lock[sel] = -1
+                self._free[sel] = True  # locked, so in RX
+                p = self._lockp[sel]
+                i = self._peak[sel] - p
+                # interference (or a clean SINR on the threshold's edge): the exact SINR decides
+                clean = self._clean_mw
+                lost = (p / (self._noise_mw + i)) < self._sinr_thr
+                lost_l: Iterable[bool] = _NONE_LOST
+                if _count(lost):
+                    lost &= ((p / self._noise_mw) < self._edge_thr) | (i >= clean) | (i <= -clean)
+                    lost_l = lost.tolist()
+                got = (sel.tolist(), p.tolist(), lost_l)
         sender = tx.sender
         sender._times[_TX] += end - sender._since
         sender._since = end
-        sender._rx.state = _RX
+        self._state[sender.index] = _RX
+        self._free[sender.index] = True
         sender.tx_frames += 1
         user = sender._user
         if user is not None:
             user.pd_tx_done()
-        if not got:
+        if got is None:
             return
-        noise = self._noise_mw
-        thr = self._sinr_thr
-        clean = self._clean_mw
-        unclean = -clean
         quality_of = self._quality_of
         rx_filter = self.rx_filter
+        radios = self.radios
         psdu = tx.psdu
-        rx_on = _RX
-        for r, p, i in got:
-            q = quality_of.get(p) or self._quality(p)
-            # interference (or a clean SINR on the threshold's edge): the exact SINR decides
-            if (q[2] or i >= clean or i <= unclean) and p / (noise + i) < thr:
-                r.radio.rx_lost += 1
+        # the receivers' MAC filters (zigmesh.phy.FrameFilter), not with a fault-injection
+        # filter (it may alter the frame): ACK DSN, or short destination and PAN ID
+        ack = -1
+        dst = -1
+        dpan = 0
+        if rx_filter is None:
+            n = len(psdu)
+            if n == 5 and psdu[0] & 7 == 2:
+                ack = psdu[2]
+            elif n >= 9 and psdu[1] & 0x2C == 0x08:
+                dst = psdu[5] | psdu[6] << 8
+                dpan = psdu[3] | psdu[4] << 8
+                if dst == 0xFFFF and dpan == 0xFFFF:
+                    dst = -1  # broadcast: passes every filter
+        flts = self._flt
+        state = self._state
+        for k, p_k, lost_k in zip(*got, strict=False):  # lost: a list, or endless False
+            if lost_k:
+                radios[k].rx_lost += 1
                 continue
-            if r.state != rx_on:
+            if state[k] != _RX:
                 continue
-            radio = r.radio
+            f = flts[k]
+            if f is not None:
+                if ack >= 0:
+                    if ack != f.ack_dsn:
+                        radios[k].rx_frames += 1
+                        f.stats.rx_not_for_us += 1
+                        continue
+                elif dst >= 0:
+                    pib = f.pib
+                    if (dst != pib.mac_short_address and dst != 0xFFFF) or (
+                        dpan != pib.mac_pan_id and dpan != 0xFFFF
+                    ):
+                        radios[k].rx_frames += 1
+                        f.stats.rx_not_for_us += 1
+                        continue
+            radio = radios[k]
+            q = quality_of.get(p_k) or self._quality(p_k)
             data = psdu
             if rx_filter is not None:
                 filtered = rx_filter(sender, radio, psdu)
@@ -638,7 +730,7 @@ class Medium:
         q = (
             round(10.0 * math.log10(p)),
             self._lqi(sinr),
-            sinr < self._sinr_thr * (1.0 + 1e-6),
+            sinr < self._edge_thr,
         )
         if len(self._quality_of) >= _MEMO_MAX:
             self._quality_of.clear()
@@ -648,26 +740,26 @@ class Medium:
     def _retune(self, radio: Radio) -> None:
         """Recompute a radio's on-air power after a channel change (or when added)."""
         s = 0.0
-        me = radio._rx
+        i = radio.index
+        ch = int(self._ch[i])
         for tx in self._active:
-            if tx.channel != me.ch:
+            if tx.channel != ch:
                 continue
-            for r, p in [*zip(*tx.aud, strict=True), *zip(*tx.far, strict=True)]:
-                if r is me:
-                    s += p
-                    break
-        me.tot = s
+            at = np.flatnonzero(tx.idx == i)
+            if len(at):
+                s += float(tx.pw[at[0]])
+        self._tot[i] = s
 
     def _tx_power_changed(self, radio: Radio) -> None:
         if self._grid is not None and radio._tx_dbm > self._grid_tx_dbm:
             self._invalidate_all()
         else:
-            radio._aud = None
+            radio._links = None
 
     def _invalidate_all(self) -> None:
         self._grid = None
         for r in self.radios:
-            r._aud = None
+            r._links = None
             r._key = None
 
     def _invalidate_around(self, key: tuple[int, int, int]) -> None:
@@ -679,100 +771,16 @@ class Medium:
             bucket = grid.get((kx + dx, ky + dy, kz + dz))
             if bucket:
                 for r in bucket:
-                    r._aud = None
+                    r._links = None
 
     def _key_of(self, radio: Radio) -> tuple[int, int, int]:
-        c = self._cell
-        return (math.floor(radio._x / c), math.floor(radio._y / c), math.floor(radio._z / c))
+        return key_of(self._cell, radio)
 
-    def _build_grid(self) -> dict[tuple[int, int, int], list[Radio]]:
-        cfg = self.config
-        max_tx = max((r._tx_dbm for r in self.radios), default=0.0)
-        margin = max_tx - self._floor_dbm - cfg.reference_loss_db
-        margin += cfg.shadowing_clip_sigmas * cfg.shadowing_sigma_db
-        d0 = cfg.reference_distance_m
-        reach = d0 * 10.0 ** (margin / (10.0 * cfg.path_loss_exponent))
-        self._cell = max(reach, d0) * (1.0 + 1e-9)
-        self._reach2 = self._cell * self._cell
-        self._grid_tx_dbm = max_tx
-        grid: dict[tuple[int, int, int], list[Radio]] = {}
-        for r in self.radios:
-            key = self._key_of(r)
-            r._key = key
-            grid.setdefault(key, []).append(r)
-        self._grid = grid
-        return grid
+    def _build_grid(self) -> Grid:
+        return build_grid(self)
 
-    def _build_neighbours(self, a: Radio) -> tuple[list[_Rx], list[float]]:
-        grid = self._grid
-        if grid is None:
-            grid = self._build_grid()
-        key = a._key
-        if key is None:
-            key = a._key = self._key_of(a)
-        cfg = self.config
-        floor = self._floor_dbm
-        tx_dbm = a._tx_dbm
-        pl0 = cfg.reference_loss_db
-        n10 = 10.0 * cfg.path_loss_exponent
-        d0 = cfg.reference_distance_m
-        best_shadow = cfg.shadowing_clip_sigmas * cfg.shadowing_sigma_db
-        atten = self._atten
-        ax, ay, az = a._x, a._y, a._z
-        kx, ky, kz = key
-        cand: list[Radio] = []
-        for dx, dy, dz in _OFFSETS:
-            bucket = grid.get((kx + dx, ky + dy, kz + dz))
-            if bucket:
-                cand.extend(bucket)
-        cand.sort(key=_index)
-        sens = cfg.sensitivity_dbm
-        aud_r: list[_Rx] = []
-        aud_p: list[float] = []
-        far_r: list[_Rx] = []
-        far_p: list[float] = []
-        powers = self._powers
-        if powers is not None and len(powers) >= _MEMO_MAX:
-            powers.clear()
-        reach2 = self._reach2
-        sqrt = math.sqrt
-        log10 = math.log10
-        for b in cand:
-            d2 = (b._x - ax) ** 2 + (b._y - ay) ** 2 + (b._z - az) ** 2
-            if d2 > reach2 or b is a:
-                continue
-            d = sqrt(d2)
-            rx = tx_dbm - (pl0 + n10 * log10(d / d0) if d > d0 else pl0)
-            if rx + best_shadow < floor:
-                continue
-            if best_shadow:
-                rx -= self.shadowing_db(a, b)
-            if atten:
-                rx -= atten.get(
-                    (a.index, b.index) if a.index < b.index else (b.index, a.index), 0.0
-                )
-            if rx >= floor:
-                mw = 10.0 ** (rx / 10.0)
-                if powers is not None:
-                    mw = powers.setdefault(mw, mw)
-                if rx >= sens:
-                    aud_r.append(b._rx)
-                    aud_p.append(mw)
-                else:
-                    far_r.append(b._rx)
-                    far_p.append(mw)
-        aud = (aud_r, aud_p)
-        a._aud = aud
-        a._far = (far_r, far_p)
-        return aud
-
-
-def _index(r: Radio) -> int:
-    return r.index
-
-
-def _link_index(link: tuple[_Rx, float]) -> int:
-    return link[0].radio.index
+    def _build_neighbours(self, a: Radio) -> Links:
+        return build_links(self, a)
 
 
 def _pos3(position: Position) -> tuple[float, float, float]:

@@ -95,7 +95,7 @@ class BttRecord:
 class BroadcastTransactionTable:
     """Bounded BTT with expiry at nwkNetworkBroadcastDeliveryTime."""
 
-    __slots__ = ("_records", "_capacity", "delivery_time_us", "evict_live")
+    __slots__ = ("_records", "_capacity", "delivery_time_us", "evict_live", "_min_exp")
 
     def __init__(
         self,
@@ -110,6 +110,9 @@ class BroadcastTransactionTable:
             )
         self._capacity = capacity
         self._records: dict[int, BttRecord] = {}
+        #: no record expires before this (a lower bound: exact after each full expiry scan, so
+        #: a full table that nothing has left since is not scanned at every new broadcast)
+        self._min_exp = 0
         #: nwkNetworkBroadcastDeliveryTime, microseconds (keep in step with the NIB)
         self.delivery_time_us = delivery_time_us
         #: when full of live records, drop the oldest instead of refusing
@@ -142,6 +145,8 @@ class BroadcastTransactionTable:
         """A new broadcast would be admitted without dropping a live record."""
         if len(self._records) < self._capacity:
             return True
+        if now_us < self._min_exp:
+            return False
         return any(r.expiration_time <= now_us for r in self._records.values())
 
     def add(self, source: int, sequence_number: int, now_us: int) -> Insertion[BttRecord]:
@@ -164,11 +169,10 @@ class BroadcastTransactionTable:
                     return Insertion(None)
                 evicted = min(self._records.values(), key=lambda x: x.expiration_time)
                 del self._records[evicted.source_address << 8 | evicted.sequence_number]
-        r = BttRecord(
-            source_address=source,
-            sequence_number=sequence_number,
-            expiration_time=now_us + self.delivery_time_us,
-        )
+        exp = now_us + self.delivery_time_us
+        r = BttRecord(source_address=source, sequence_number=sequence_number, expiration_time=exp)
+        if exp < self._min_exp:
+            self._min_exp = exp
         self._records[key] = r
         return Insertion(r, evicted)
 
@@ -197,9 +201,13 @@ class BroadcastTransactionTable:
 
     def expire(self, now_us: int) -> int:
         """Drop expired records; returns how many."""
-        gone = [k for k, r in self._records.items() if r.expiration_time <= now_us]
+        if now_us < self._min_exp:
+            return 0
+        records = self._records
+        gone = [k for k, r in records.items() if r.expiration_time <= now_us]
         for k in gone:
-            del self._records[k]
+            del records[k]
+        self._min_exp = min((r.expiration_time for r in records.values()), default=1 << 62)
         return len(gone)
 
     def next_expiry(self) -> int | None:
