@@ -34,6 +34,25 @@ if TYPE_CHECKING:
 __all__ = ["LinkState", "LinkStatusSender", "link_state", "link_status_entries"]
 
 _ROUTERS = 0xFFFC
+_END_DEVICE = DeviceType.END_DEVICE
+#: payload of a link status -> {listed address: its incoming cost} (the first entry of an
+#: address wins, as a scan of the entries finds it): every receiver of one link status looks
+#: itself up in the same list (a pure function of the bytes; emptied when it reaches the bound)
+_COSTS: dict[bytes, dict[int, int]] = {}
+_COSTS_MAX = 256
+
+
+def _costs_of(payload: bytes, cmd: LinkStatus) -> dict[int, int]:
+    try:
+        costs = _COSTS.get(payload)
+    except TypeError:  # unhashable: a bytearray
+        return {e.address: e.incoming_cost for e in reversed(cmd.entries)}
+    if costs is None:
+        costs = {e.address: e.incoming_cost for e in reversed(cmd.entries)}
+        if len(_COSTS) >= _COSTS_MAX:
+            _COSTS.clear()
+        _COSTS[payload] = costs
+    return costs
 
 
 class LinkState(Enum):
@@ -131,14 +150,10 @@ class LinkStatusSender:
         """A neighbour's link status (3.6.3.4.2)."""
         nwk = self._nwk
         src = frame.src
-        if src != prev_hop or src == nwk.address or src > 0xFFF7:
+        me = nwk.nib.nwk_network_address
+        if src != prev_hop or src == me or src > 0xFFF7:
             return
-        me = nwk.address
-        outgoing = 0
-        for entry in cmd.entries:
-            if entry.address == me:
-                outgoing = entry.incoming_cost
-                break
+        outgoing = _costs_of(frame.payload, cmd).get(me, 0)
         nbrs = nwk.neighbors
         e = nbrs.get(src)
         if e is None:
@@ -152,7 +167,7 @@ class LinkStatusSender:
             )
             if not nbrs.add(e, now).admitted:
                 return
-        elif e.device_type == DeviceType.END_DEVICE:
+        elif e.device_type == _END_DEVICE:
             return
         if e.extended_address is None and frame.src_ieee is not None:
             nbrs.set_extended_address(src, frame.src_ieee)

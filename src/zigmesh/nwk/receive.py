@@ -51,6 +51,8 @@ _MAC_BROADCAST = 0xFFFF
 _DATA = NwkFrameType.DATA
 _COMMAND = NwkFrameType.COMMAND
 _UNAUTH_CHILD = Relationship.UNAUTHENTICATED_CHILD
+_END_DEVICE = DeviceType.END_DEVICE
+_SHORT = AddrMode.SHORT
 #: a unicast data frame with the same source and sequence number within this long is a copy
 #: (NWK retries are 50 ms apart, at most 3 of them; sequence numbers wrap after 256 frames)
 _UNICAST_DUP_WINDOW_US = 2 * S
@@ -65,6 +67,7 @@ def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
     stats = nwk.stats
     data = ind.msdu
     sec = nwk.security
+    dt = nwk.device_type  # read again below once anything has been called
     if sec is not None and len(data) > 1 and data[1] & 0x02 and not sec.active:
         # a secured frame before we hold the network key (a joining device hears plenty):
         # dropped before it costs a decode
@@ -79,11 +82,7 @@ def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
     if frame.protocol_version != NWKC_PROTOCOL_VERSION:
         stats.rx_bad_version += 1
         return
-    if (
-        ind.dst_addr == _MAC_BROADCAST
-        and nwk.device_type == DeviceType.END_DEVICE
-        and not nwk.mac.pib.mac_rx_on_when_idle
-    ):
+    if ind.dst_addr == _MAC_BROADCAST and dt == _END_DEVICE and not nwk.mac.pib.mac_rx_on_when_idle:
         # an rx-off end device gets broadcasts from its parent's queue (3.6.5), never
         # from the air while it happens to be awake: a frame heard so would move the
         # parent's frame counter past the frames still waiting for it there
@@ -116,18 +115,18 @@ def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
     stats.rx_frames += 1
     now = ind.timestamp
     lqi = ind.mpdu_link_quality
-    if ind.src_addr_mode == AddrMode.SHORT and ind.src_addr is not None:
-        prev_hop = ind.src_addr
-    else:
+    prev_hop = ind.src_addr
+    if prev_hop is None or ind.src_addr_mode != _SHORT:
         prev_hop = UNASSIGNED_ADDRESS
-    if nwk.device_type is None:
+    dt = nwk.device_type  # (security hooks above may have run)
+    if dt is None:
         # only a rejoin response can matter before we are in a network
         if nwk.join.in_rejoin and frame.frame_type == _COMMAND:
             receive_command(nwk, frame, prev_hop, lqi, now, ind)
         else:
             stats.rx_not_joined += 1
         return
-    if ind.frame_pending and nwk.device_type == DeviceType.END_DEVICE:
+    if ind.frame_pending and dt == _END_DEVICE:
         nwk.child.frame_pending()
     nbr = nwk.neighbors.get(prev_hop) if prev_hop != UNASSIGNED_ADDRESS else None
     if nbr is not None:
@@ -139,16 +138,17 @@ def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
         # exponentially smoothed LQI (weight 1/4 to the new frame)
         nbr.lqi = (3 * nbr.lqi + lqi + 2) >> 2 if nbr.lqi else lqi
         nbr.last_heard_us = now
-        if nbr.is_child and nbr.device_type == DeviceType.END_DEVICE:
+        if nbr.device_type == _END_DEVICE and nbr.is_child:
             nwk.neighbors.keepalive(prev_hop, now)
     if (frame.src_ieee is not None or frame.dst_ieee is not None) and nwk.addressing.check_frame(
         frame
     ):
         return
-    if frame.frame_type == _COMMAND:
+    ft = frame.frame_type
+    if ft == _COMMAND:
         receive_command(nwk, frame, prev_hop, lqi, now, ind)
         return
-    if frame.frame_type != _DATA:
+    if ft != _DATA:
         stats.drop_other += 1
         return
     dst = frame.dst
@@ -231,20 +231,22 @@ def receive_command(
     except DecodeError:
         nwk.stats.rx_decode_error += 1
         return
-    dst = frame.dst
-    me = nwk.nib.nwk_network_address
     t = type(cmd)
-    # commands every hop processes
-    if t is RouteRequest:
-        assert isinstance(cmd, RouteRequest)
-        if nwk.is_router and nwk.router_started:
-            nwk.routing.on_route_request(frame, cmd, prev_hop, now)
-        return
+    # commands every hop processes (a router: a device type, not an end device's)
     if t is LinkStatus:
         assert isinstance(cmd, LinkStatus)
-        if nwk.is_router:
+        dt = nwk.device_type
+        if dt is not None and dt != _END_DEVICE:
             nwk.link_status.on_link_status(frame, cmd, prev_hop, lqi, now)
         return
+    if t is RouteRequest:
+        assert isinstance(cmd, RouteRequest)
+        dt = nwk.device_type
+        if dt is not None and dt != _END_DEVICE and nwk.router_started:
+            nwk.routing.on_route_request(frame, cmd, prev_hop, now)
+        return
+    dst = frame.dst
+    me = nwk.nib.nwk_network_address
     if t is RejoinResponse:
         assert isinstance(cmd, RejoinResponse)
         if frame.dst_ieee == nwk.ieee or (frame.dst_ieee is None and dst == me):
