@@ -171,4 +171,7 @@ class LinkStatusSender:
             return
         if e.extended_address is None and frame.src_ieee is not None:
             nbrs.set_extended_address(src, frame.src_ieee)
-        nbrs.link_status_received(src, outgoing, now)
+        # NeighborTable.link_status_received, on the entry in hand (the table's entry of src)
+        e.age = 0
+        e.outgoing_cost = outgoing
+        e.last_heard_us = now

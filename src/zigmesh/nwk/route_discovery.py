@@ -482,7 +482,7 @@ class RouteDiscovery:
     def on_route_request(self, frame: NwkFrame, cmd: RouteRequest, prev_hop: int, now: int) -> None:
         """A route request heard (3.6.3.5.2)."""
         nwk = self._nwk
-        me = nwk.address
+        me = nwk.nib.nwk_network_address
         src = frame.src
         if prev_hop == _NO_ADDRESS:
             return
