@@ -165,6 +165,22 @@ class TestNeighborTable:
         assert child is not None and child.age == 0 and child.outgoing_cost == 3  # not aged
         assert t.get(0x0003).age == 1  # type: ignore[union-attr]
 
+    def test_a_stale_router_still_heard_is_kept(self) -> None:
+        """Its link statuses were lost, its frames keep arriving: alive (its cost is stale,
+        routes and a concentrator's route records through it stay)."""
+        t = NeighborTable(router_age_limit=2)
+        t.add(router(0x0002, relationship=Relationship.SIBLING), 0)
+        t.add(router(0x0003, relationship=Relationship.SIBLING), 0)
+        e2 = t.get(0x0002)
+        assert e2 is not None
+        e2.last_heard_us = 40 * S  # a data frame it relayed to us
+        assert t.age_routers(heard_since_us=20 * S) == []
+        removed = t.age_routers(heard_since_us=30 * S)
+        assert [e.network_address for e in removed] == [0x0003]
+        assert e2.outgoing_cost == 0 and t.get(0x0002) is e2
+        removed = t.age_routers(heard_since_us=45 * S)  # silent since: gone
+        assert [e.network_address for e in removed] == [0x0002]
+
     def test_ageing_without_removal(self) -> None:
         t = NeighborTable(router_age_limit=1, remove_aged_routers=False)
         t.add(router(0x0002, outgoing_cost=2), 0)

@@ -113,7 +113,10 @@ class LinkStatusSender:
         self._timer = None
         if not nwk.is_router or not nwk.router_started:
             return
-        for gone in nwk.neighbors.age_routers():
+        period = nwk.nib.nwk_link_status_period_us
+        # heard (any frame) within the periods before the limit: alive
+        heard_since = nwk.clock.now() - max(nwk.neighbors.router_age_limit - 1, 1) * period
+        for gone in nwk.neighbors.age_routers(heard_since):
             nwk.routing.neighbor_gone(gone.network_address)
         self.send_now()
         period = nwk.nib.nwk_link_status_period_us

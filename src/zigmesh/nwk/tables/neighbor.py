@@ -288,11 +288,15 @@ class NeighborTable:
             e.last_heard_us = now_us
         return e
 
-    def age_routers(self) -> list[NeighborEntry]:
+    def age_routers(self, heard_since_us: int | None = None) -> list[NeighborEntry]:
         """One nwkLinkStatusPeriod has passed: age every router neighbour by one.
 
         At nwkRouterAgeLimit the outgoing cost becomes 0 (stale link); unrelated stale routers
-        are removed (when ``remove_aged_routers``) and returned.
+        are removed (when ``remove_aged_routers``) and returned, except those heard (any
+        frame) at or after ``heard_since_us``: a router whose link statuses were lost to a
+        busy channel while its frames keep arriving is alive (removing a concentrator's
+        relay dropped every route record through it: a 1,000-node grid lost 184 at once and
+        flooded route discoveries).
         """
         removed: list[NeighborEntry] = []
         limit = self.router_age_limit
@@ -303,6 +307,8 @@ class NeighborTable:
                 e.age += 1
             if e.age >= limit:
                 e.outgoing_cost = 0
+                if heard_since_us is not None and e.last_heard_us >= heard_since_us:
+                    continue
                 if self.remove_aged_routers and e.relationship not in _PROTECTED:
                     self._unlink(e.network_address)
                     removed.append(e)
