@@ -162,21 +162,17 @@ def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
     seen = nwk._unicast_seen
     v = seen.get(key)
     me = nwk.nib.nwk_network_address
-    if v is not None and now - (v >> 16) < _UNICAST_DUP_WINDOW_US:
+    dup = v is not None and now - (v >> 16) < _UNICAST_DUP_WINDOW_US
+    if dup or (frame.src == me and dst != me and frame.source_route is None):
+        # a copy, or back round a loop: from another neighbour than the first time, or our
+        # own frame come back (the route loops)
         stats.rx_duplicate_unicast += 1
-        # from another neighbour than the first time: it went round a loop back to us
         if (
-            prev_hop != v & 0xFFFF
-            and dst != me
+            dst != me
             and frame.source_route is None
+            and (not dup or (v is not None and prev_hop != v & 0xFFFF))
             and nwk.routing.on_loop(frame, prev_hop)
         ):
-            seen[key] = now << 16 | prev_hop
-        return
-    if frame.src == me and dst != me and frame.source_route is None:
-        # our own frame came back: the route loops
-        stats.rx_duplicate_unicast += 1
-        if nwk.routing.on_loop(frame, prev_hop):
             seen[key] = now << 16 | prev_hop
         return
     seen[key] = now << 16 | prev_hop
