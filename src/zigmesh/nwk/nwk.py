@@ -165,6 +165,10 @@ class Nwk(TransmitEngine):
         self.route_records = RouteRecordTable(
             cfg.route_record_table_size, max_relays=self.nib.nwk_max_source_route
         )
+        #: a concentrator's source of the parent of a device it holds no route record for
+        #: (the trust center's device table, set by the node): the way to that parent and one
+        #: hop on is a source route, not a network-wide route discovery (routing.resolve)
+        self.parent_of: Callable[[int], int | None] | None = None
         #: None until the device formed or joined a network
         self.device_type: DeviceType | None = None
         #: the router is started (answers beacon requests, sends link status)

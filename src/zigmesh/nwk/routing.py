@@ -151,7 +151,34 @@ class Routing(RouteDiscovery):
         r = nwk.routes.get(dst)
         if r is not None and r.status in _USABLE:
             return (r.next_hop_address, False, None, r)
-        return (dst, False, None, None) if weak else None
+        if weak:
+            return (dst, False, None, None)
+        if records and nwk.nib.nwk_is_concentrator and nwk.parent_of is not None:
+            return self._via_parent(dst, nwk.parent_of(dst))
+        return None
+
+    def _via_parent(self, dst: int, parent: int | None) -> Hop | None:
+        """A concentrator with no record for ``dst`` but one for its parent (a device that
+        just joined, or whose record was lost): a source route to the parent and one hop on.
+        A route discovery instead floods the whole network, and under the load of many
+        joins half of them failed (1,000-node secured grid: 654 discoveries in 600 s, 849,058
+        route request relays). The route is not stored: the device's own record replaces it
+        (and the device confirms its record only when such a frame came in through its own
+        next hop, :meth:`on_source_routed`)."""
+        nwk = self._nwk
+        if parent is None or parent in (dst, nwk.address):
+            return None
+        relays = nwk.route_records.relays(parent, nwk.clock.now())
+        if relays is None:
+            e = nwk.neighbors.get(parent)
+            if e is None or e.device_type == _END_DEVICE:
+                return None
+            relays = ()
+        path = (parent, *relays)
+        if len(path) > nwk.route_records.max_relays:
+            return None
+        nwk.stats.source_routed_via_parent += 1
+        return (path[-1], False, SourceRoute(len(path) - 1, path), None)
 
     # ==========================================================================================
     # sending
@@ -330,7 +357,11 @@ class Routing(RouteDiscovery):
         assert sr is not None
         me = nwk.address
         if frame.dst == me:
-            nwk.mto.source_routed_from(frame.src)
+            # the concentrator holds our record if the frame came in through our own next hop
+            # toward it (a route it made from our parent's record may come another way)
+            r = nwk.routes.get(frame.src)
+            if r is None or r.next_hop_address == (sr.relays[0] if sr.relays else frame.src):
+                nwk.mto.source_routed_from(frame.src)
             if frame.frame_type == _DATA:
                 nwk.deliver(frame, lqi, now, prev_hop, nwk.hops_of(frame))
             return

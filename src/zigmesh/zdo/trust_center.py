@@ -69,6 +69,10 @@ class TrustCenterConfig:
     unique_link_keys: bool = True
     #: network key update: longest wait for the Transport-Key confirms before Switch-Key
     switch_delay_us: int = 30_000_000
+    #: an Update-Device (unsecured join) naming another address than the one a device
+    #: verified its unique link key at less than this long ago is stale (a parent the device
+    #: left still repeating its report): ignored, or it would reset the fresh key
+    stale_join_window_us: int = 10_000_000
 
 
 @dataclass(slots=True)
@@ -82,6 +86,8 @@ class TcDevice:
     authorized: bool = False
     unique_link_key: bool = False
     rx_on_when_idle: bool = True
+    #: when its unique link key was verified (Verify-Key), None before
+    verified_us: int | None = None
 
 
 class TrustCenter:
@@ -175,6 +181,7 @@ class TrustCenter:
             self.keys.remove_link_key(ieee)
         self.aps.security.forget_unverified(ieee)
         dev.unique_link_key = False
+        dev.verified_us = None
         dev.authorized = True
         self.aps.note_device(short, ieee, rx_on)
         if self.on_device_joined is not None:
@@ -195,6 +202,14 @@ class TrustCenter:
                 cmd, key_id=KeyId.KEY_TRANSPORT_KEY, partner_ieee=ieee
             )
             self.aps.send_tunnel(parent, ieee, frame)
+
+    def parent_of(self, ieee: int | None, short: int) -> int | None:
+        """The parent of the authorized device at ``short`` (``ieee``), as its last
+        Update-Device (or our own association) reported it; None if unknown."""
+        dev = self.devices.get(ieee) if ieee is not None else None
+        if dev is None or dev.short != short or not dev.authorized:
+            return None
+        return dev.parent
 
     def _rejoined(self, ieee: int, short: int, parent: int) -> None:
         dev = self.devices.get(ieee)
@@ -228,6 +243,16 @@ class TrustCenter:
         self.stats.update_devices_received += 1
         status = cmd.status
         if status == UpdateDeviceStatus.STANDARD_DEVICE_UNSECURED_JOIN:
+            dev = self.devices.get(cmd.device)
+            if (
+                dev is not None
+                and dev.authorized
+                and dev.verified_us is not None
+                and cmd.short_address != dev.short
+                and self.clock.now() - dev.verified_us < self.config.stale_join_window_us
+            ):
+                self.stats.drop("update_device_stale")
+                return
             self._authorize(cmd.device, cmd.short_address, ind.src_address, True)
         elif status == UpdateDeviceStatus.DEVICE_LEFT:
             dev = self.devices.get(cmd.device)
@@ -284,6 +309,7 @@ class TrustCenter:
             status = ApsStatus.SUCCESS
             if dev is not None:
                 dev.unique_link_key = True
+                dev.verified_us = self.clock.now()
         elif (
             dev is not None
             and dev.unique_link_key
