@@ -9,10 +9,12 @@ from dataclasses import replace
 
 from tests.nwk.fakes import FakeMac, data_frame, make_nwk, rx
 from tests.nwk.nwkutil import aps_payload
+from zigmesh.nwk.commands import NetworkStatus, NwkStatusCode
 from zigmesh.nwk.frames import SourceRoute
 from zigmesh.nwk.many_to_one import RecordState
 from zigmesh.nwk.nwk import Nwk
 from zigmesh.nwk.primitives import NwkAddrMode
+from zigmesh.nwk.routing import VIA_PARENT_HOLDOFF_US
 from zigmesh.nwk.tables import DeviceType, NeighborEntry, Relationship
 from zigmesh.sim.kernel import Kernel
 
@@ -98,3 +100,19 @@ def test_device_confirms_its_record_only_through_its_own_next_hop() -> None:
     assert nwk.mto.record_state(COORD, ME) == RecordState.REQUIRED
     from_concentrator(RELAY, 2)  # through our own next hop: the concentrator has our record
     assert nwk.mto.record_state(COORD, ME) == RecordState.SENT
+
+
+def test_after_a_failed_way_through_the_parent_a_discovery_finds_the_device() -> None:
+    nwk, _, k = _concentrator()
+    nwk.route_records.update(PARENT, (RELAY,), k.now())
+    nwk.parent_of = {DEVICE: PARENT}.get
+    assert nwk.routing.resolve(DEVICE) is not None
+    # the parent (or the device) is gone: its relay reports the source route broken
+    status = NetworkStatus(NwkStatusCode.SOURCE_ROUTE_FAILURE, DEVICE)
+    nwk.routing.on_network_status(data_frame(RELAY, COORD, b""), status, RELAY)
+    assert nwk.routing.resolve(DEVICE) is None  # a route discovery, not the same way again
+    k.run(k.now() + VIA_PARENT_HOLDOFF_US)
+    assert nwk.routing.resolve(DEVICE) is not None
+    # our own first hop failing counts the same
+    nwk.routing.link_failed(RELAY, DEVICE, source_routed=True)
+    assert nwk.routing.resolve(DEVICE) is None

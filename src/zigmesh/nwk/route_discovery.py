@@ -166,6 +166,7 @@ class RouteDiscovery:
         "_tokens",
         "_tokens_at",
         "_awaiting",
+        "_via_failed",
     )
 
     _nwk: Nwk
@@ -178,6 +179,8 @@ class RouteDiscovery:
     _tokens_at: int
     #: concentrator: frames waiting for their destination's route record, by destination
     _awaiting: dict[int, list[_Pending]]
+    #: concentrator: when a source route through a device's parent failed, by device
+    _via_failed: dict[int, int]
 
     if TYPE_CHECKING:
 

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from zigmesh.mac.primitives import MacStatus
 from zigmesh.nwk.commands import NetworkStatus, NwkCommandId, NwkStatusCode
+from zigmesh.nwk.constants import S
 from zigmesh.nwk.frames import DiscoverRoute, NwkFrame, NwkFrameType, SourceRoute, one_hop_on
 from zigmesh.nwk.link_cost import MAX_PATH_COST
 from zigmesh.nwk.primitives import NlmeNwkStatusIndication, NwkStatus, mac_to_nwk_status
@@ -58,6 +59,9 @@ ROUTE_IDLE_US = 60_000_000
 DIRECT_MAX_COST = 3
 #: a route record goes after this many failed source-routed frames along it
 SOURCE_ROUTE_FAILURE_LIMIT = 6
+#: after a source route through a device's parent failed, the concentrator finds the device
+#: by route discovery (its parent may be gone, or the device moved) for this long
+VIA_PARENT_HOLDOFF_US = 60 * S
 #: a router neighbour is dropped after this many frames to it failed in a row
 NEIGHBOR_FAILURE_LIMIT = 3
 
@@ -100,6 +104,7 @@ class Routing(RouteDiscovery):
         self._rebroadcasts: dict[int, _Rebroadcast] = {}
         self._mto_disc: _Discovery | None = None
         self._awaiting: dict[int, list[_Pending]] = {}
+        self._via_failed: dict[int, int] = {}
 
     def stop(self) -> None:
         for d in self._disc.values():
@@ -114,6 +119,7 @@ class Routing(RouteDiscovery):
         self._rebroadcasts.clear()
         self._buffered = 0
         self._awaiting.clear()
+        self._via_failed.clear()
 
     @property
     def discoveries_underway(self) -> int:
@@ -164,11 +170,17 @@ class Routing(RouteDiscovery):
         joins half of them failed (1,000-node secured grid: 654 discoveries in 600 s, 849,058
         route request relays). The route is not stored: the device's own record replaces it
         (and the device confirms its record only when such a frame came in through its own
-        next hop, :meth:`on_source_routed`)."""
+        next hop, :meth:`on_source_routed`). After such a route failed (a source route
+        failure reported, or our first hop), the device is left to a route discovery for
+        :data:`VIA_PARENT_HOLDOFF_US`: its parent may be gone, or the device moved."""
         nwk = self._nwk
         if parent is None or parent in (dst, nwk.address):
             return None
-        relays = nwk.route_records.relays(parent, nwk.clock.now())
+        now = nwk.clock.now()
+        failed = self._via_failed.get(dst)
+        if failed is not None and now - failed < VIA_PARENT_HOLDOFF_US:
+            return None  # that way failed lately: a route discovery finds another
+        relays = nwk.route_records.relays(parent, now)
         if relays is None:
             e = nwk.neighbors.get(parent)
             if e is None or e.device_type == _END_DEVICE:
@@ -588,6 +600,7 @@ class Routing(RouteDiscovery):
                     nwk.mto.on_many_to_one_request(e.destination_address, e.route_record_required)
         if source_routed:
             nwk.route_records.record_failure(dst, SOURCE_ROUTE_FAILURE_LIMIT)
+            self._via_route_failed(dst)
         n = nwk.neighbors.get(next_hop)
         if (
             n is not None
@@ -611,6 +624,19 @@ class Routing(RouteDiscovery):
             routes.remove(e.destination_address)
         nwk.route_records.remove_relay(address)
 
+    def _via_route_failed(self, dst: int) -> None:
+        """A source route to ``dst`` failed: if we held no record for it, the route went
+        through its parent (:meth:`_via_parent`), which is not tried again for a while."""
+        nwk = self._nwk
+        now = nwk.clock.now()
+        if nwk.route_records.relays(dst, now) is not None:
+            return
+        failed = self._via_failed
+        if len(failed) >= 64:
+            for a in [a for a, t in failed.items() if now - t >= VIA_PARENT_HOLDOFF_US]:
+                del failed[a]
+        failed[dst] = now
+
     def on_network_status(self, frame: NwkFrame, cmd: NetworkStatus, prev_hop: int) -> None:
         """A network status for this device (or broadcast) (3.6.3.7.2)."""
         nwk = self._nwk
@@ -630,6 +656,7 @@ class Routing(RouteDiscovery):
             nwk.route_records.remove(about)
         elif code == NwkStatusCode.SOURCE_ROUTE_FAILURE:
             nwk.route_records.record_failure(about, SOURCE_ROUTE_FAILURE_LIMIT)
+            self._via_route_failed(about)
             nwk.mto.on_route_failure(about)
         nwk.emit(NlmeNwkStatusIndication(code, about, cmd.unknown_command_id))
 
