@@ -155,8 +155,9 @@ class NwkStats:
     mtorr_sent: int = 0
     route_records_sent: int = 0
     source_routed: int = 0
-    #: frames a concentrator source-routed through the parent of a device it held no route
-    #: record for (routing._via_parent)
+    #: routes a concentrator found through the parent of a device it held no route record
+    #: for (routing._via_parent; counted per lookup: a frame that waited for the device's
+    #: record is looked up once more when it goes)
     source_routed_via_parent: int = 0
     network_status_sent: int = 0
     route_repairs: int = 0
