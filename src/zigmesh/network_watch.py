@@ -106,11 +106,15 @@ class NetworkWatch:
         prev, self._place = self._place, place
         if prev is not None and prev != place and now >= self._quiet_until:
             self._schedule_check(prev, now, new_change=True)
-        heard = self._heard()
-        if heard is not None and (self._last_seen is None or heard > self._last_seen):
-            self._last_seen = heard
-            self._backoff = 0
-            self._next_search = 0
+        last = self._last_seen
+        if last is None or now - last + TICK_US >= _LOST_PERIODS * nib.nwk_link_status_period_us:
+            # (a router heard less than the lost time before the next tick: no search can be
+            # due before it, whatever was heard since; the neighbour table's walk waits)
+            heard = self._heard()
+            if heard is not None and (last is None or heard > last):
+                self._last_seen = heard
+                self._backoff = 0
+                self._next_search = 0
         self._act()
 
     def _act(self) -> None:

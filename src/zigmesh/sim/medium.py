@@ -89,8 +89,12 @@ _CLEAN_REL = 1e-7
 _MEMO_MAX = 1 << 18
 _NO_LINKS: Links = (np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float64), 0)
 
-#: number of True entries (much cheaper than ``ndarray.any()`` on small arrays)
-_count = np.count_nonzero
+#: number of True entries (much cheaper than ``ndarray.any()`` on small arrays; numpy's C
+#: function, without the Python wrapper of ``np.count_nonzero`` around it)
+try:
+    from numpy._core.multiarray import count_nonzero as _count
+except ImportError:  # numpy < 2
+    _count = np.count_nonzero
 
 #: "no receiver lost the frame", for any number of receivers
 _NONE_LOST = repeat(False)
