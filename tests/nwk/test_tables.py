@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from zigmesh.errors import LocalProtocolError
@@ -131,6 +131,53 @@ class TestNeighborTable:
             order.append(r.evicted.network_address)
         # previous child first, then oldest age (lower LQI first on ties), then the rest
         assert order == [0x0003, 0x0004, 0x0001, 0x0002]
+
+    @settings(max_examples=300, deadline=None)
+    @given(
+        st.lists(
+            st.tuples(
+                st.sampled_from([*Relationship, Relationship.NONE, Relationship.NONE]),
+                st.sampled_from([0, 0, 0, 0, 1, 3]),  # age
+                st.sampled_from([60, 200]),  # lqi (ties are the hard part)
+                st.integers(0, 1),  # last heard
+            ),
+            min_size=1,
+            max_size=12,
+        ),
+        st.sampled_from(list(Relationship)),
+        st.sampled_from([0, 60, 200, 255]),
+    )
+    @example([(Relationship.NONE, 0, 60, 0), (Relationship.NONE, 0, 60, 0)], Relationship.NONE, 200)
+    def test_victim_is_the_policy(
+        self, rows: list[tuple[Relationship, int, int, int]], rel: Relationship, lqi: int
+    ) -> None:
+        """The one-walk victim choice equals the policy written with ``min`` (ties: the
+        first in table order)."""
+        t = NeighborTable(capacity=len(rows))
+        for i, (r, age, q, heard) in enumerate(rows):
+            e = router(i + 1, lqi=q, relationship=r, age=age)
+            t.add(e, heard)
+        new = router(0x7000, lqi=lqi, relationship=rel)
+        protected = (Relationship.PARENT, Relationship.CHILD, Relationship.UNAUTHENTICATED_CHILD)
+        cands = [e for e in t if e.relationship not in protected]
+
+        def rank(e: NeighborEntry) -> tuple[int, int, int, int]:
+            prev = 0 if e.relationship == Relationship.PREVIOUS_CHILD else 1
+            return (prev, -e.age, e.lqi, e.last_heard_us)
+
+        want: NeighborEntry | None = None
+        if cands:
+            stale = [
+                e for e in cands if e.age >= 1 or e.relationship == Relationship.PREVIOUS_CHILD
+            ]
+            if rel in protected:
+                want = min(cands, key=rank)
+            elif stale:
+                want = min(stale, key=rank)
+            else:
+                worst = min(cands, key=lambda e: (e.lqi, e.last_heard_us))
+                want = worst if worst.lqi < lqi else None
+        assert t._victim(new) is want
 
     def test_link_status_ageing(self) -> None:
         t = NeighborTable(router_age_limit=3)

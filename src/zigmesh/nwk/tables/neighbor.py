@@ -245,23 +245,44 @@ class NeighborTable:
         return e
 
     def _victim(self, new: NeighborEntry) -> NeighborEntry | None:
-        candidates = [e for e in self._by_short.values() if e.relationship not in _PROTECTED]
-        if not candidates:
-            return None
-
-        def rank(e: NeighborEntry) -> tuple[int, int, int, int]:
-            prev = 0 if e.relationship == Relationship.PREVIOUS_CHILD else 1
-            return (prev, -e.age, e.lqi, e.last_heard_us)
-
-        if new.relationship in _PROTECTED:
-            return min(candidates, key=rank)
-        stale = [
-            e for e in candidates if e.age >= 1 or e.relationship == Relationship.PREVIOUS_CHILD
-        ]
-        if stale:
-            return min(stale, key=rank)
-        worst = min(candidates, key=lambda e: (e.lqi, e.last_heard_us))
-        return worst if worst.lqi < new.lqi else None
+        """The entry ``new`` displaces in a full table, or None (module docstring): one walk
+        of the table (a dense network calls this for most link statuses it hears), the
+        first entry of the least key in table order as ``min`` would pick it."""
+        prot = _PROTECTED
+        prev_child = Relationship.PREVIOUS_CHILD
+        # rank: previous child first, then the oldest-aged, the worst LQI, the least recently
+        # heard
+        best: NeighborEntry | None = None
+        best_key: tuple[int, int, int, int] | None = None
+        if new.relationship in prot:
+            for e in self._by_short.values():
+                r = e.relationship
+                if r in prot:
+                    continue
+                k = (0 if r == prev_child else 1, -e.age, e.lqi, e.last_heard_us)
+                if best_key is None or k < best_key:
+                    best, best_key = e, k
+            return best
+        # an unrelated newcomer: the best-ranked stale entry (age >= 1, or a previous child),
+        # else the worst link (LQI, then least recently heard) if worse than its own
+        worst: NeighborEntry | None = None
+        worst_key: tuple[int, int] | None = None
+        for e in self._by_short.values():
+            r = e.relationship
+            if r in prot:
+                continue
+            age = e.age
+            if age >= 1 or r == prev_child:
+                k = (0 if r == prev_child else 1, -age, e.lqi, e.last_heard_us)
+                if best_key is None or k < best_key:
+                    best, best_key = e, k
+            elif best is None:
+                wk = (e.lqi, e.last_heard_us)
+                if worst_key is None or wk < worst_key:
+                    worst, worst_key = e, wk
+        if best is not None:
+            return best
+        return worst if worst is not None and worst.lqi < new.lqi else None
 
     # -- reception -------------------------------------------------------------------------
 
