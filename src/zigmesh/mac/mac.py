@@ -129,6 +129,47 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
     ``rng`` is used only for CSMA-CA backoffs (``getrandbits(BE)``) and beacon jitter.
     """
 
+    #: attributes in slots, not a per-node dict (1.6 KB a node); the mixins' (slot-less) base
+    #: still gives a dict, created only when a test replaces a method on one instance
+    __slots__ = (
+        "_ack_end",
+        "_ack_psdu",
+        "_ack_send_timer",
+        "_ack_timer",
+        "_acking",
+        "_assoc",
+        "_assoc_coord",
+        "_assoc_timer",
+        "_beacon_queued",
+        "_beacon_timer",
+        "_clock",
+        "_csma",
+        "_dsn_seen",
+        "_dup_size",
+        "_dup_window",
+        "_ext",
+        "_gen",
+        "_in_flight",
+        "_indirect",
+        "_job",
+        "_pan_coordinator",
+        "_phy",
+        "_poll",
+        "_queue",
+        "_rng",
+        "_rx_wait",
+        "_rx_wait_timer",
+        "_scan",
+        "_started",
+        "_tx_kind",
+        "_tx_timer",
+        "_upper",
+        "ack_dsn",
+        "config",
+        "pib",
+        "stats",
+    )
+
     def __init__(
         self,
         phy: Phy,

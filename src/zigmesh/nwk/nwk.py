@@ -138,6 +138,50 @@ class Nwk(TransmitEngine):
     end device.
     """
 
+    #: attributes in slots, not a per-node dict (1.6 KB a node); the mixins' (slot-less) base
+    #: still gives a dict, created only when a test replaces a method on one instance
+    __slots__ = (
+        "_link_tails",
+        "_mac_dispatch",
+        "_next_handle",
+        "_permit_timer",
+        "_tx",
+        "_unicast_seen",
+        "_unsecured",
+        "_upper",
+        "address_map",
+        "addressing",
+        "broadcaster",
+        "btt",
+        "child",
+        "clock",
+        "config",
+        "device_type",
+        "discovery",
+        "formation",
+        "ieee",
+        "join",
+        "join_parent",
+        "leave",
+        "link_status",
+        "mac",
+        "mto",
+        "neighbors",
+        "nib",
+        "pan_conflict",
+        "parent",
+        "parent_of",
+        "rng",
+        "route_records",
+        "router_started",
+        "routes",
+        "routing",
+        "scan_owner",
+        "security",
+        "start_owner",
+        "stats",
+    )
+
     def __init__(
         self,
         mac: Mac,

@@ -414,6 +414,9 @@ class Medium:
         self._ch_count = [0] * CHANNELS.stop
         #: received power (mW) -> (RSSI, LQI without interference or -1), see ``_quality``
         self._quality_of: dict[float, tuple[int, int, bool]] = {}
+        #: one tuple per distinct (RSSI, LQI, edge) shared by every entry of ``_quality_of``
+        #: (a few thousand at most: at 10,000 nodes the memo's own tuples were 25 MB)
+        self._qualities: dict[tuple[int, int, bool], tuple[int, int, bool]] = {}
         #: |interference| below this (mW) cannot change a delivery's outcome or LQI when the
         #: link's no-interference LQI is not -1 (it absorbs the rounding residue of ``tot``)
         self._clean_mw = self._noise_mw * _CLEAN_REL
@@ -736,6 +739,7 @@ class Medium:
             self._lqi(sinr),
             sinr < self._edge_thr,
         )
+        q = self._qualities.setdefault(q, q)
         if len(self._quality_of) >= _MEMO_MAX:
             self._quality_of.clear()
         self._quality_of[p] = q

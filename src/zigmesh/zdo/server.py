@@ -118,27 +118,6 @@ class ZdpServer:
         self._zdo = zdo
         self.mgmt = MgmtServer(zdo, self)
         self.end_device_bind = EndDeviceBind(zdo, self)
-        mg = self.mgmt
-        #: request type -> handler; the flag says whether a broadcast is processed
-        self._handlers: dict[type, tuple[Handler, bool]] = {
-            NwkAddrReq: (self._nwk_addr_req, True),
-            IeeeAddrReq: (self._ieee_addr_req, True),
-            NodeDescReq: (self._node_desc_req, True),
-            PowerDescReq: (self._power_desc_req, True),
-            SimpleDescReq: (self._simple_desc_req, True),
-            ActiveEpReq: (self._active_ep_req, True),
-            MatchDescReq: (self._match_desc_req, True),
-            ParentAnnce: (self._parent_annce, True),
-            BindReq: (self._bind_req, False),
-            UnbindReq: (self._bind_req, False),
-            EndDeviceBindReq: (self.end_device_bind.on_request, False),
-            MgmtLqiReq: (mg.lqi_req, False),
-            MgmtRtgReq: (mg.rtg_req, False),
-            MgmtBindReq: (mg.bind_req, False),
-            MgmtLeaveReq: (mg.leave_req, False),
-            MgmtPermitJoiningReq: (mg.permit_joining_req, True),
-            MgmtNwkUpdateReq: (mg.nwk_update_req, True),
-        }
 
     def stop(self) -> None:
         """Cancel the timers of pending procedures (end device bind, channel change...)."""
@@ -151,7 +130,7 @@ class ZdpServer:
         """A decoded ZDP request (cluster < 0x8000, not Device_annce) for this device."""
         stats = self._zdo.stats
         stats.requests_received += 1
-        entry = self._handlers.get(type(msg))
+        entry = _HANDLERS.get(type(msg))
         bcast = is_broadcast(ind.dst_address)
         if entry is None:
             if (
@@ -169,7 +148,7 @@ class ZdpServer:
         if bcast and not broadcast_ok:
             stats.broadcasts_ignored += 1
             return
-        handler(ind, msg)
+        handler(self, ind, msg)
 
     def reply(
         self,
@@ -416,3 +395,26 @@ def chunks(items: Sequence[int], size: int) -> list[tuple[int, ...]]:
     size = max(size, 1)
     out = [tuple(items[i : i + size]) for i in range(0, len(items), size)]
     return out or [()]
+
+
+#: request type -> handler (called with the server); the flag says whether a broadcast is
+#: processed. One table for every node (a dict of bound methods per node was 1.6 KB).
+_HANDLERS: dict[type, tuple[Callable[[ZdpServer, ApsdeDataIndication, Any], None], bool]] = {
+    NwkAddrReq: (ZdpServer._nwk_addr_req, True),
+    IeeeAddrReq: (ZdpServer._ieee_addr_req, True),
+    NodeDescReq: (ZdpServer._node_desc_req, True),
+    PowerDescReq: (ZdpServer._power_desc_req, True),
+    SimpleDescReq: (ZdpServer._simple_desc_req, True),
+    ActiveEpReq: (ZdpServer._active_ep_req, True),
+    MatchDescReq: (ZdpServer._match_desc_req, True),
+    ParentAnnce: (ZdpServer._parent_annce, True),
+    BindReq: (ZdpServer._bind_req, False),
+    UnbindReq: (ZdpServer._bind_req, False),
+    EndDeviceBindReq: (lambda s, i, m: s.end_device_bind.on_request(i, m), False),
+    MgmtLqiReq: (lambda s, i, m: s.mgmt.lqi_req(i, m), False),
+    MgmtRtgReq: (lambda s, i, m: s.mgmt.rtg_req(i, m), False),
+    MgmtBindReq: (lambda s, i, m: s.mgmt.bind_req(i, m), False),
+    MgmtLeaveReq: (lambda s, i, m: s.mgmt.leave_req(i, m), False),
+    MgmtPermitJoiningReq: (lambda s, i, m: s.mgmt.permit_joining_req(i, m), True),
+    MgmtNwkUpdateReq: (lambda s, i, m: s.mgmt.nwk_update_req(i, m), True),
+}

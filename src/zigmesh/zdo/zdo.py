@@ -34,6 +34,7 @@ config, endpoints)``; call :meth:`Zdo.device_annce` after every join and rejoin,
 from __future__ import annotations
 
 import random
+from array import array
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
@@ -78,6 +79,63 @@ _PARENT_ANNCE_HEAD = 2
 #: devices whose last Device_annce is remembered (to recognise repeats)
 _ANNCE_MEMORY = 256
 
+
+def _annce_key(tsn: int, aps_counter: int, address: int) -> int:
+    """(TSN, APS counter, network address) of a Device_annce as one 32-bit integer."""
+    return tsn << 24 | aps_counter << 16 | address
+
+
+def _annce_counter(key: int) -> int:
+    """The APS counter of an :func:`_annce_key`."""
+    return key >> 16 & 0xFF
+
+
+class _AnnceMemory:
+    """IEEE address -> :func:`_annce_key` of the last Device_annce acted on, for the
+    ``capacity`` devices announced most recently (oldest forgotten first): a dict's behaviour
+    in 12 bytes an entry (the IEEE addresses packed little-endian in one ``bytearray``, the
+    keys in an ``array``), where a dict of tuples took about 180. In a large network every
+    router hears thousands of announcements and keeps ``capacity`` of them."""
+
+    __slots__ = ("_ieee", "_key", "_capacity")
+
+    def __init__(self, capacity: int) -> None:
+        self._ieee = bytearray()
+        self._key = array("I")
+        self._capacity = capacity
+
+    def __len__(self) -> int:
+        return len(self._key)
+
+    def _find(self, ieee: int) -> int:
+        pat = ieee.to_bytes(8, "little")
+        buf = self._ieee
+        i = buf.find(pat)
+        while i > 0 and i & 7:  # a match across two entries
+            i = buf.find(pat, i + 1)
+        return i >> 3 if i >= 0 else -1
+
+    def get(self, ieee: int) -> int | None:
+        i = self._find(ieee)
+        return self._key[i] if i >= 0 else None
+
+    def put(self, ieee: int, key: int) -> int | None:
+        """Remember ``key`` for ``ieee`` (as the most recent); returns the previous key."""
+        keys = self._key
+        buf = self._ieee
+        i = self._find(ieee)
+        prev = None
+        if i >= 0:
+            prev = keys.pop(i)
+            del buf[8 * i : 8 * i + 8]
+        buf += ieee.to_bytes(8, "little")
+        keys.append(key)
+        if len(keys) > self._capacity:
+            del keys[0]
+            del buf[:8]
+        return prev
+
+
 #: observer of every decoded ZDP message reaching endpoint 0
 ZdpListener = Callable[[ApsdeDataIndication, ZdpMessage], None]
 
@@ -113,7 +171,7 @@ class Zdo(ZdoClient):
         self._listeners: list[ZdpListener] = []
         self._channel_listeners: list[Callable[[int], None]] = []
         #: IEEE -> (TSN, APS counter, address) of the last Device_annce acted on per device
-        self._annce_seen: dict[int, tuple[int, int, int]] = {}
+        self._annce_seen = _AnnceMemory(_ANNCE_MEMORY)
         self.server = ZdpServer(self)
         aps.register_endpoint(ZDO_ENDPOINT, self.on_aps_event)
         aps.set_address_resolver(self.resolve_address)
@@ -197,7 +255,7 @@ class Zdo(ZdoClient):
         short, ieee = a.nwk_addr, a.ieee_addr
         if ieee == nwk.ieee or short >= 0xFFF8:
             return  # our own (looped back), or nonsense
-        key = (a.tsn, ind.aps_counter, short)
+        key = _annce_key(a.tsn, ind.aps_counter, short)
         if self._annce_seen.get(ieee) == key:
             # the announcement acted on already, heard again (a late relayed copy or a
             # replay): no news, and no reason to drop a child that still polls us
@@ -206,9 +264,7 @@ class Zdo(ZdoClient):
         owner = nwk.neighbors.get(short)
         first_hand = owner.extended_address if owner is not None else None
         known = nwk.address_map.ieee_of(short)
-        if (first_hand is not None and first_hand != ieee) or (
-            known is not None and known != ieee
-        ):
+        if (first_hand is not None and first_hand != ieee) or (known is not None and known != ieee):
             # the announcement gives another device's network address to this IEEE address.
             # Before, it replaced the pair; that device's next frame (its IEEE address in the
             # NWK header) then looked like an address conflict (3.6.1.9.3) and it had to take a
@@ -220,11 +276,7 @@ class Zdo(ZdoClient):
             # device that left silently ends in a conflict resolution like any other.
             self.stats.device_annce_refused += 1
             return
-        seen = self._annce_seen
-        prev = seen.pop(ieee, None)
-        seen[ieee] = key
-        if len(seen) > _ANNCE_MEMORY:
-            del seen[next(iter(seen))]
+        prev = self._annce_seen.put(ieee, key)
         self.aps.note_device(short, ieee, bool(a.capability & MacCapability.RX_ON_WHEN_IDLE))
         nwk.address_map.update(short, ieee, overwrite=True)
         e = nwk.neighbors.get_by_ieee(ieee)
@@ -235,7 +287,9 @@ class Zdo(ZdoClient):
                 # a replayed announcement passes NWK security from a sender never heard: only
                 # one newer than the child's last (its APS counter) or a child that no longer
                 # polls us drops it
-                fresh = prev is not None and 0 < (ind.aps_counter - prev[1]) & 0xFF < 0x80
+                fresh = (
+                    prev is not None and 0 < (ind.aps_counter - _annce_counter(prev)) & 0xFF < 0x80
+                )
                 nwk.parent.suspect_moved(e.network_address, self._drop_child, fresh=fresh)
         elif e.network_address != short:
             nwk.neighbors.change_address(ieee, short)
