@@ -245,44 +245,38 @@ class NeighborTable:
         return e
 
     def _victim(self, new: NeighborEntry) -> NeighborEntry | None:
-        """The entry ``new`` displaces in a full table, or None (module docstring): one walk
-        of the table (a dense network calls this for most link statuses it hears), the
-        first entry of the least key in table order as ``min`` would pick it."""
+        """The entry ``new`` displaces in a full table, or None (module docstring). Rank:
+        previous child first, then the oldest-aged, the worst LQI, the least recently heard;
+        ties go to the first in table order (as ``min`` picks). One walk of the table with no
+        allocation: a dense network calls this for most of the link statuses it hears."""
         prot = _PROTECTED
         prev_child = Relationship.PREVIOUS_CHILD
-        # rank: previous child first, then the oldest-aged, the worst LQI, the least recently
-        # heard
+        protected_new = new.relationship in prot
         best: NeighborEntry | None = None
-        best_key: tuple[int, int, int, int] | None = None
-        if new.relationship in prot:
-            for e in self._by_short.values():
-                r = e.relationship
-                if r in prot:
-                    continue
-                k = (0 if r == prev_child else 1, -e.age, e.lqi, e.last_heard_us)
-                if best_key is None or k < best_key:
-                    best, best_key = e, k
-            return best
-        # an unrelated newcomer: the best-ranked stale entry (age >= 1, or a previous child),
-        # else the worst link (LQI, then least recently heard) if worse than its own
+        bp = ba = bq = bh = 0  # best's rank: previous-child flag, age, LQI, last heard
         worst: NeighborEntry | None = None
-        worst_key: tuple[int, int] | None = None
+        wq = wh = 0  # worst fresh link: LQI, last heard
         for e in self._by_short.values():
             r = e.relationship
             if r in prot:
                 continue
             age = e.age
-            if age >= 1 or r == prev_child:
-                k = (0 if r == prev_child else 1, -age, e.lqi, e.last_heard_us)
-                if best_key is None or k < best_key:
-                    best, best_key = e, k
+            if protected_new or age >= 1 or r == prev_child:
+                p = 0 if r == prev_child else 1
+                if best is None or p < bp:
+                    best, bp, ba, bq, bh = e, p, age, e.lqi, e.last_heard_us
+                elif p == bp and age >= ba:
+                    q = e.lqi
+                    if age > ba or q < bq or (q == bq and e.last_heard_us < bh):
+                        best, ba, bq, bh = e, age, q, e.last_heard_us
             elif best is None:
-                wk = (e.lqi, e.last_heard_us)
-                if worst_key is None or wk < worst_key:
-                    worst, worst_key = e, wk
-        if best is not None:
+                # an unrelated newcomer with no stale entry so far: the worst fresh link
+                q = e.lqi
+                if worst is None or q < wq or (q == wq and e.last_heard_us < wh):
+                    worst, wq, wh = e, q, e.last_heard_us
+        if best is not None or protected_new:
             return best
-        return worst if worst is not None and worst.lqi < new.lqi else None
+        return worst if worst is not None and wq < new.lqi else None
 
     # -- reception -------------------------------------------------------------------------
 
