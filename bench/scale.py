@@ -59,6 +59,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+from zigmesh.node import Node
 from zigmesh.nwk.link_cost import LINK_COST_TABLE
 from zigmesh.scenario.config import NodeSpec, RadioSpec, Scenario, TrafficSpec
 from zigmesh.scenario.runner import _Traffic  # the engine of `zigmesh run`
@@ -352,6 +353,26 @@ def _rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
+def _run_to(
+    world: World, until_us: int, every_s: float | None, n: int, nodes: list[Node], t0: float
+) -> int:
+    """``world.run(until_us)``, in steps of ``every_s`` sim-s with a progress line on stderr
+    after each (the same events in the same order: only the wall clock is read between them)."""
+    if not every_s:
+        return world.run(until_us)
+    step = round(every_s * S)
+    events = 0
+    while world.now_us < until_us:
+        events += world.run(min(world.now_us + step, until_us))
+        print(
+            f"[{n}] sim {world.now_us / S:.0f} s  joined {sum(x.joined for x in nodes)}/{n}"
+            f"  wall {time.perf_counter() - t0:.0f} s  RSS {_rss_kb() / 1024:.0f} MB",
+            file=sys.stderr,
+            flush=True,
+        )
+    return events
+
+
 def run_one(n: int, args: argparse.Namespace) -> Result:
     """Build and run one size in this process."""
     sc, lay = scenario_for(n, args)
@@ -370,12 +391,12 @@ def run_one(n: int, args: argparse.Namespace) -> Result:
             sum(x.joined for x in nodes), {}, 0, 0.0, wall / args.smoke, 0.0, wall,
             _rss_kb() / 1024, _rss_kb() / n,
         )  # fmt: skip
-    world.run(deadline_us)
-    formation_wall = time.perf_counter() - t0
     nodes = list(world.nodes.values())
+    _run_to(world, deadline_us, args.progress, n, nodes, t0)
+    formation_wall = time.perf_counter() - t0
     rreq0 = sum(x.nwk.stats.rreq_sent for x in nodes)
     t1 = time.perf_counter()
-    events = world.run(sc.duration_us)
+    events = _run_to(world, sc.duration_us, args.progress, n, nodes, t0)
     steady_wall = time.perf_counter() - t1
     world.close()
     steady_sim = (sc.duration_us - deadline_us) / S
@@ -443,6 +464,13 @@ def main() -> None:
         metavar="S",
         help="memory only: build, run S sim-s, report RSS (no steady state)",
     )
+    ap.add_argument(
+        "--progress",
+        type=float,
+        default=None,
+        metavar="S",
+        help="a progress line on stderr every S sim-s (long runs)",
+    )
     ap.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one is not None:
@@ -461,15 +489,17 @@ def main() -> None:
             "capture",
             "out",
             "smoke",
+            "progress",
         ):
             v = getattr(args, k)
             if v is not None:
                 cmd += [f"--{k.replace('_', '-')}", str(v)]
         if args.secured:
             cmd.append("--secured")
-        out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        # (stderr passes through: progress lines, or the traceback of a failed run)
+        out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False)
         if out.returncode != 0:
-            print(f"{n:>6} failed: {out.stderr.strip().splitlines()[-1:]}", flush=True)
+            print(f"{n:>6} failed (exit status {out.returncode})", flush=True)
             continue
         print(line(Result(**json.loads(out.stdout.strip().splitlines()[-1]))), flush=True)
 
