@@ -113,8 +113,13 @@ class TestNeighborTable:
         # better LQI than the worst fresh entry: that one goes
         r = t.add(router(0x0004, lqi=150), 2)
         assert r.evicted is not None and r.evicted.network_address == 0x0002
-        # a stale entry (missed a link status) goes first, whatever its LQI
-        t.get(0x0001).age = 1  # type: ignore[union-attr]
+        # a router that missed a link status or two keeps its place
+        t.get(0x0001).age = 2  # type: ignore[union-attr]
+        assert not t.add(router(0x0005, lqi=10), 3).admitted
+        # a stale link (no link status for nwkRouterAgeLimit periods, still heard) goes first,
+        # whatever its LQI
+        t.get(0x0001).age = t.router_age_limit  # type: ignore[union-attr]
+        t.router_age_limit = t.router_age_limit  # (a direct age write: re-take the floor)
         r = t.add(router(0x0005, lqi=10), 3)
         assert r.evicted is not None and r.evicted.network_address == 0x0001
 
@@ -168,7 +173,9 @@ class TestNeighborTable:
         want: NeighborEntry | None = None
         if cands:
             stale = [
-                e for e in cands if e.age >= 1 or e.relationship == Relationship.PREVIOUS_CHILD
+                e
+                for e in cands
+                if e.age >= t.router_age_limit or e.relationship == Relationship.PREVIOUS_CHILD
             ]
             if rel in protected:
                 want = min(cands, key=rank)
@@ -178,6 +185,65 @@ class TestNeighborTable:
                 worst = min(cands, key=lambda e: (e.lqi, e.last_heard_us))
                 want = worst if worst.lqi < lqi else None
         assert t._victim(new) is want
+
+    @settings(max_examples=300, deadline=None)
+    @given(
+        st.lists(st.sampled_from([60, 200, 255]), min_size=3, max_size=3),
+        st.lists(
+            st.tuples(
+                st.sampled_from(["add", "add", "lqi", "rel", "age", "ls", "remove", "heard"]),
+                st.integers(0, 9),  # address (or entry index)
+                st.sampled_from([*Relationship, Relationship.NONE, Relationship.NONE]),
+                st.sampled_from([0, 60, 61, 200, 255]),  # lqi
+            ),
+            max_size=40,
+        ),
+        st.booleans(),
+    )
+    def test_admission_floor_is_exact(
+        self, start: list[int], ops: list[tuple[str, int, Relationship, int]], remove_aged: bool
+    ) -> None:
+        """The O(1) refusal from the admission floor always equals a fresh walk of the table,
+        whatever changed it in between (entries changed through the table's setters; ages by
+        ageing and by link statuses, as the NWK layer changes them)."""
+        t = NeighborTable(capacity=3, router_age_limit=2, remove_aged_routers=remove_aged)
+        for i, q in enumerate(start):  # a full table of unrelated routers
+            t.add(router(10 + i, lqi=q), 0)
+        for i, (op, a, rel, q) in enumerate(ops):
+            now = i * S
+            entries = list(t)
+            e = entries[a % len(entries)] if entries else None
+            if op == "add":
+                new = router(a, lqi=q, relationship=rel)
+                floor = t._floor
+                t._floor = -1
+                want = t._victim(new) if t.is_full() else None
+                t._floor = floor
+                r = t.add(new, now)
+                if t.get(a) is not new:
+                    assert not r.admitted and want is None
+                elif r.evicted is not None:
+                    assert r.evicted is want
+            elif e is None:
+                continue
+            elif op == "lqi":
+                t.set_lqi(e, q)
+            elif op == "rel":
+                t.set_relationship(e, rel)
+            elif op == "age":
+                t.age_routers(heard_since_us=now - S if q > 100 else None)
+            elif op == "ls":
+                e.age = 0  # a link status from it (link_status.on_link_status)
+            elif op == "remove":
+                t.remove(e.network_address)
+            else:
+                t.heard(e.network_address, now, lqi=q)
+            for probe in (0, 60, 61, 200, 255):
+                floor = t._floor
+                t._floor = -1
+                fresh = t.is_full() and t._victim_for(False, probe) is None
+                t._floor = floor
+                assert t.refuses_unrelated(probe) is fresh, (i, op, probe)
 
     def test_link_status_ageing(self) -> None:
         t = NeighborTable(router_age_limit=3)

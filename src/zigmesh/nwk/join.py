@@ -264,7 +264,7 @@ class Join:
                 if not nwk.neighbors.add(e, now).admitted:
                     e = None
             else:
-                e.lqi = pd.link_quality
+                nwk.neighbors.set_lqi(e, pd.link_quality)
                 e.last_heard_us = now
                 if e.relationship == Relationship.NONE:
                     e.device_type = dtype
@@ -384,8 +384,8 @@ class Join:
         # the old parent (rejoin) becomes an ordinary neighbour, the new one our parent
         for e in nwk.neighbors:
             if e.relationship == Relationship.PARENT and e is not parent:
-                e.relationship = Relationship.NONE
-        parent.relationship = Relationship.PARENT
+                nwk.neighbors.set_relationship(e, Relationship.NONE)
+        nwk.neighbors.set_relationship(parent, Relationship.PARENT)
         if nwk.neighbors.get(parent.network_address) is not parent:
             nwk.neighbors.add(parent, now)
         parent_ieee = pib.mac_coord_extended_address

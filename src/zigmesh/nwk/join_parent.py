@@ -257,7 +257,7 @@ class JoinParent:
             addr = got[0]
             e = nwk.neighbors.get(addr)
             if e is not None:
-                e.lqi = lqi
+                nwk.neighbors.set_lqi(e, lqi)
         rx_on = bool(cap & (_RX_ON | _FFD))
 
         def done(rec: TxRecord, st: MacStatus) -> None:

@@ -160,6 +160,8 @@ class LinkStatusSender:
         nbrs = nwk.neighbors
         e = nbrs.get(src)
         if e is None:
+            if nbrs.refuses_unrelated(lqi):
+                return  # a full table with better links (most link statuses in a dense grid)
             e = NeighborEntry(
                 network_address=src,
                 extended_address=frame.src_ieee,

@@ -637,7 +637,7 @@ class Nwk(TransmitEngine):
         e = self.neighbors.get(address)
         if sec is None or not sec.active or e is None or e.extended_address != ieee:
             return
-        e.relationship = _UNAUTH_CHILD
+        self.neighbors.set_relationship(e, _UNAUTH_CHILD)
         self.clock.call_later(
             self.config.unauthenticated_child_timeout_us, self._check_authenticated, address, ieee
         )

@@ -132,11 +132,11 @@ def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
     if nbr is not None:
         if nbr.relationship == _UNAUTH_CHILD and frame.aux is not None:
             # its first NWK-secured frame: the child holds the network key
-            nbr.relationship = Relationship.CHILD
+            nwk.neighbors.set_relationship(nbr, Relationship.CHILD)
             nwk.update_beacon()  # a pending join is through: capacity again
             nwk.pan_conflict.child_ready(prev_hop)
         # exponentially smoothed LQI (weight 1/4 to the new frame)
-        nbr.lqi = (3 * nbr.lqi + lqi + 2) >> 2 if nbr.lqi else lqi
+        nwk.neighbors.set_lqi(nbr, (3 * nbr.lqi + lqi + 2) >> 2 if nbr.lqi else lqi)
         nbr.last_heard_us = now
         if nbr.device_type == _END_DEVICE and nbr.is_child:
             nwk.neighbors.keepalive(prev_hop, now)

@@ -14,8 +14,18 @@ it was added or last sent a keepalive (:meth:`NeighborTable.keepalive`);
 
 When the table is full, parent and children are never evicted: a new parent or child displaces
 the least useful unrelated neighbour (previous child first, then the oldest-aged, then the worst
-LQI); a new unrelated neighbour displaces only a stale one (age >= 1, or a previous child) or
-one with a worse LQI than its own.
+LQI); a new unrelated neighbour displaces only a previous child, a router whose link is stale
+(no link status for nwkRouterAgeLimit periods, yet still heard) or the unrelated neighbour with
+the worst LQI when its own is better. So a full table keeps the best links it hears and does not
+churn (a router that just missed one link status stays; in a dense grid ~200 routers are in
+range of a 36-entry table).
+
+A full table refuses an unrelated newcomer in O(1) when its LQI is at or below the admission
+floor: the worst LQI among the unrelated entries, taken at the last walk that refused one, and
+never above the true worst (membership changes, ageing that makes a link stale, relationship
+changes and an LQI lowered below it clear it; an LQI raised leaves it low, which only costs a
+walk). So change an entry's ``lqi`` or ``relationship`` through
+:meth:`NeighborTable.set_lqi` / :meth:`NeighborTable.set_relationship` while it is in a table.
 """
 
 from __future__ import annotations
@@ -115,7 +125,14 @@ class NeighborEntry:
 class NeighborTable:
     """Bounded neighbour table with O(1) lookup by network and by IEEE address."""
 
-    __slots__ = ("_by_short", "_by_ieee", "_capacity", "router_age_limit", "remove_aged_routers")
+    __slots__ = (
+        "_by_short",
+        "_by_ieee",
+        "_capacity",
+        "_floor",
+        "_age_limit",
+        "remove_aged_routers",
+    )
 
     def __init__(
         self,
@@ -129,8 +146,10 @@ class NeighborTable:
         self._capacity = capacity
         self._by_short: dict[int, NeighborEntry] = {}
         self._by_ieee: dict[int, NeighborEntry] = {}
-        #: nwkRouterAgeLimit (keep in step with the NIB)
-        self.router_age_limit = router_age_limit
+        #: full table: an unrelated newcomer with an LQI at or below this is refused (a lower
+        #: bound of the worst unrelated LQI; -1: not known; 256: no unrelated entry at all)
+        self._floor = -1
+        self._age_limit = router_age_limit
         #: remove unrelated router neighbours that reach the age limit (else only cost 0)
         self.remove_aged_routers = remove_aged_routers
 
@@ -139,6 +158,16 @@ class NeighborTable:
     @property
     def capacity(self) -> int:
         return self._capacity
+
+    @property
+    def router_age_limit(self) -> int:
+        """nwkRouterAgeLimit (keep in step with the NIB): the age of a stale link."""
+        return self._age_limit
+
+    @router_age_limit.setter
+    def router_age_limit(self, value: int) -> None:
+        self._age_limit = value
+        self._floor = -1
 
     def __len__(self) -> int:
         return len(self._by_short)
@@ -161,6 +190,28 @@ class NeighborTable:
     def clear(self) -> None:
         self._by_short.clear()
         self._by_ieee.clear()
+        self._floor = -1
+
+    def set_lqi(self, entry: NeighborEntry, lqi: int) -> None:
+        """Set an entry's LQI (keeps the admission floor exact)."""
+        entry.lqi = lqi
+        if lqi < self._floor:
+            self._floor = -1
+
+    def set_relationship(self, entry: NeighborEntry, relationship: Relationship) -> None:
+        """Set an entry's relationship (keeps the admission floor exact)."""
+        entry.relationship = relationship
+        self._floor = -1
+
+    def refuses_unrelated(self, lqi: int) -> bool:
+        """Whether :meth:`add` would refuse a new unrelated neighbour with this LQI (a full
+        table and no victim for it): O(1) when the admission floor is known. Lets a caller
+        skip building the entry for the link statuses a dense network mostly refuses."""
+        if len(self._by_short) < self._capacity:
+            return False
+        if lqi <= self._floor:
+            return True
+        return self._victim_for(False, lqi) is None
 
     # -- add / remove ----------------------------------------------------------------------
 
@@ -177,10 +228,14 @@ class NeighborTable:
         same_ieee = self._by_ieee.get(ieee) if ieee is not None else None
         evicted: NeighborEntry | None = None
         if old is None and same_ieee is None and len(self._by_short) >= self._capacity:
-            victim = self._victim(entry)
+            protected_new = entry.relationship in _PROTECTED
+            if not protected_new and entry.lqi <= self._floor:
+                return Insertion(None)
+            victim = self._victim_for(protected_new, entry.lqi)
             if victim is None:
                 return Insertion(None)
             evicted = self._unlink(victim.network_address)
+        self._floor = -1
         if old is not None:
             self._unlink(short)
         if same_ieee is not None and same_ieee is not old:
@@ -236,6 +291,7 @@ class NeighborTable:
         return True
 
     def _unlink(self, network_address: int) -> NeighborEntry | None:
+        self._floor = -1
         e = self._by_short.pop(network_address, None)
         if (
             e is not None
@@ -246,13 +302,18 @@ class NeighborTable:
         return e
 
     def _victim(self, new: NeighborEntry) -> NeighborEntry | None:
-        """The entry ``new`` displaces in a full table, or None (module docstring). Rank:
-        previous child first, then the oldest-aged, the worst LQI, the least recently heard;
-        ties go to the first in table order (as ``min`` picks). One walk of the table with no
-        allocation: a dense network calls this for most of the link statuses it hears."""
+        """The entry ``new`` displaces in a full table, or None (module docstring)."""
+        return self._victim_for(new.relationship in _PROTECTED, new.lqi)
+
+    def _victim_for(self, protected_new: bool, lqi: int) -> NeighborEntry | None:
+        """The entry a newcomer (a parent or child when ``protected_new``) with LQI ``lqi``
+        displaces in a full table, or None. Rank: previous child first, then the oldest-aged,
+        the worst LQI, the least recently heard; ties go to the first in table order (as
+        ``min`` picks). One walk with no allocation. A refusal of an unrelated newcomer
+        records the admission floor."""
         prot = _PROTECTED
         prev_child = Relationship.PREVIOUS_CHILD
-        protected_new = new.relationship in prot
+        stale_age = self._age_limit
         best: NeighborEntry | None = None
         bp = ba = bq = bh = 0  # best's rank: previous-child flag, age, LQI, last heard
         worst: NeighborEntry | None = None
@@ -262,7 +323,7 @@ class NeighborTable:
             if r in prot:
                 continue
             age = e.age
-            if protected_new or age >= 1 or r == prev_child:
+            if protected_new or age >= stale_age or r == prev_child:
                 p = 0 if r == prev_child else 1
                 if best is None or p < bp:
                     best, bp, ba, bq, bh = e, p, age, e.lqi, e.last_heard_us
@@ -277,7 +338,10 @@ class NeighborTable:
                     worst, wq, wh = e, q, e.last_heard_us
         if best is not None or protected_new:
             return best
-        return worst if worst is not None and wq < new.lqi else None
+        if worst is not None and wq < lqi:
+            return worst
+        self._floor = wq if worst is not None else 256
+        return None
 
     # -- reception -------------------------------------------------------------------------
 
@@ -290,6 +354,8 @@ class NeighborTable:
             e.last_heard_us = now_us
             if lqi is not None:
                 e.lqi = lqi
+                if lqi < self._floor:
+                    self._floor = -1
         return e
 
     def link_status_received(
@@ -315,7 +381,7 @@ class NeighborTable:
         flooded route discoveries).
         """
         removed: list[NeighborEntry] = []
-        limit = self.router_age_limit
+        limit = self._age_limit
         for e in list(self._by_short.values()):
             if e.device_type == DeviceType.END_DEVICE:
                 continue
@@ -323,6 +389,7 @@ class NeighborTable:
                 e.age += 1
             if e.age >= limit:
                 e.outgoing_cost = 0
+                self._floor = -1  # a stale link: a newcomer may take its place
                 if heard_since_us is not None and e.last_heard_us >= heard_since_us:
                     continue
                 if self.remove_aged_routers and e.relationship not in _PROTECTED:
