@@ -71,6 +71,31 @@ def test_unknown_sender_becomes_neighbour_and_unlisted_means_cost_zero() -> None
     assert link_state(e, 3) == LinkState.UNCONFIRMED
 
 
+def test_full_table_keeps_its_better_links_but_follows_an_address_change() -> None:
+    """A full neighbour table refuses a router heard no better than its worst link, takes one
+    heard better (the worst goes), and a neighbour that changed its network address (same
+    IEEE address in its link status) replaces its old entry whatever the LQI."""
+    nwk, mac, k, _ = make_nwk(ME)
+    cap = nwk.neighbors.capacity
+    for i in range(cap):
+        nwk.neighbors.add(
+            NeighborEntry(network_address=0x1000 + i, extended_address=0x7000 + i, lqi=200), 0
+        )
+
+    def hear(src: int, ieee: int, lqi: int) -> None:
+        frame = command_frame(LinkStatus(()), src, 0xFFFC, radius=1, src_ieee=ieee)
+        rx(nwk, frame, src, lqi=lqi)
+
+    hear(0x2000, 0x55, 200)  # no better than the worst: refused
+    assert nwk.neighbors.get(0x2000) is None and len(nwk.neighbors) == cap
+    hear(0x2001, 0x56, 201)  # better: the worst (first of the equals) goes
+    assert nwk.neighbors.get(0x2001) is not None and nwk.neighbors.get(0x1000) is None
+    hear(0x3000, 0x7005, 10)  # 0x1005 moved to 0x3000: its entry follows
+    e = nwk.neighbors.get(0x3000)
+    assert e is not None and e.extended_address == 0x7005
+    assert nwk.neighbors.get(0x1005) is None and len(nwk.neighbors) == cap
+
+
 def test_many_neighbours_split_over_frames() -> None:
     nwk, mac, k, _ = make_nwk(ME)
     for i in range(40):

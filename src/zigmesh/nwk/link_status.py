@@ -160,7 +160,8 @@ class LinkStatusSender:
         nbrs = nwk.neighbors
         e = nbrs.get(src)
         if e is None:
-            if nbrs.refuses_unrelated(lqi):
+            ieee = frame.src_ieee
+            if (ieee is None or nbrs.get_by_ieee(ieee) is None) and nbrs.refuses_unrelated(lqi):
                 return  # a full table with better links (most link statuses in a dense grid)
             e = NeighborEntry(
                 network_address=src,
