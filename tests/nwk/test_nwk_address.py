@@ -7,7 +7,7 @@ import random
 
 from tests.nwk.fakes import command_frame, make_nwk, rx
 from tests.nwk.nwkutil import SMALL_MEDIUM, Recorder, S, aps_payload, send
-from zigmesh.nwk.address import allocate_stochastic
+from zigmesh.nwk.address import REPORT_HOLDOFF_US, REPORT_JITTER_US, allocate_stochastic
 from zigmesh.nwk.commands import NetworkStatus, NwkStatusCode
 from zigmesh.nwk.primitives import NlmeNetworkAddressChangeIndication
 from zigmesh.nwk.tables import NeighborEntry
@@ -41,6 +41,8 @@ def test_conflict_detected_from_source_ieee_is_broadcast() -> None:
     nwk, mac, k, _ = make_nwk(0x0100)
     nwk.address_map.update(0x0777, 0xAAAA)
     rx(nwk, command_frame(NetworkStatus(0, 1), 0x0777, 0x0100, src_ieee=0xBBBB), 0x0777)
+    assert [s for s in mac.take() if s.dst == 0xFFFF] == []  # the report waits its jitter
+    k.run(REPORT_JITTER_US)
     out = [s for s in mac.take() if s.dst == 0xFFFF]
     assert len(out) == 1
     f = out[0].frame
@@ -50,6 +52,41 @@ def test_conflict_detected_from_source_ieee_is_broadcast() -> None:
     assert cmd.status == NwkStatusCode.ADDRESS_CONFLICT and cmd.dst == 0x0777
     assert nwk.stats.address_conflicts == 1
     assert nwk.address_map.ieee_of(0x0777) is None
+
+
+def test_one_report_per_conflict_however_many_detect_it() -> None:
+    """A report heard while ours waits its jitter replaces ours; the same conflict detected
+    again within the hold-off is not reported again; after it, it is."""
+    nwk, mac, k, _ = make_nwk(0x0100)
+
+    def clash(seq: int) -> None:
+        nwk.address_map.update(0x0777, 0xAAAA)
+        frame = command_frame(NetworkStatus(0, 1), 0x0777, 0x0100, seq=seq, src_ieee=0xBBBB)
+        rx(nwk, frame, 0x0777)
+
+    def reports() -> int:
+        return sum(
+            isinstance(s.command, NetworkStatus)
+            and s.command.status == NwkStatusCode.ADDRESS_CONFLICT
+            for s in mac.take()
+            if s.dst == 0xFFFF and s.frame.src == 0x0100  # ours, not relays
+        )
+
+    clash(1)
+    # another router's report on 0x0777 arrives before our jitter ran out
+    other = command_frame(
+        NetworkStatus(NwkStatusCode.ADDRESS_CONFLICT, 0x0777), 0x0200, 0xFFFD, seq=9
+    )
+    rx(nwk, other, 0x0200)
+    k.run(k.now() + REPORT_JITTER_US + 1)
+    assert reports() == 0
+    clash(2)  # the frames that revealed it keep coming: nothing new within the hold-off
+    k.run(k.now() + REPORT_JITTER_US + 1)
+    assert reports() == 0 and nwk.stats.address_conflicts == 1
+    k.run(k.now() + REPORT_HOLDOFF_US)
+    clash(3)
+    k.run(k.now() + REPORT_JITTER_US + 1)
+    assert reports() == 1 and nwk.stats.address_conflicts == 2
 
 
 def _conflict_world() -> World:

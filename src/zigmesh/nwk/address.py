@@ -8,7 +8,12 @@ nwkUniqueAddr is FALSE and every device watches for conflicts:
 * detection: a frame whose NWK header carries a source IEEE address that the address map (or
   the neighbour table) knows under the same network address with another IEEE address, or a
   frame for our address carrying another device's IEEE address as destination;
-* report: the detecting device broadcasts a network status ADDRESS_CONFLICT (0x0d) to 0xfffd;
+* report: the detecting device broadcasts a network status ADDRESS_CONFLICT (0x0d) to 0xfffd,
+  after a random wait of up to :data:`REPORT_JITTER_US`, and not at all when a report on the
+  same address arrives meanwhile or came within :data:`REPORT_HOLDOFF_US`: every neighbour of a
+  device in conflict (and every router whose address map knows it) detects the conflict from
+  the same flooded frame, and one network-wide report is enough (without this, a 1,000-node
+  grid at 8.5 m sent 321 reports, each a network-wide flood, for 6 conflicting addresses);
 * resolution, on a report or a local detection: a router or coordinator whose own address is
   in conflict picks a new one (the upper layer then announces it); the parent of an end
   device in conflict gives it a new address with an unsolicited rejoin response. The
@@ -23,8 +28,14 @@ from collections.abc import Callable
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from zigmesh.clock import TimerHandle
 from zigmesh.nwk.commands import NetworkStatus, NwkStatusCode, RejoinResponse, RejoinStatus
-from zigmesh.nwk.constants import COORDINATOR_ADDRESS, MAX_UNICAST_ADDRESS, S
+from zigmesh.nwk.constants import (
+    COORDINATOR_ADDRESS,
+    MAX_UNICAST_ADDRESS,
+    NWK_NETWORK_BROADCAST_DELIVERY_TIME_US,
+    S,
+)
 from zigmesh.nwk.frames import NwkFrame
 from zigmesh.nwk.primitives import NlmeNetworkAddressChangeIndication, NlmeNwkStatusIndication
 from zigmesh.nwk.tables import AddressMapStatus, DeviceType
@@ -32,17 +43,29 @@ from zigmesh.nwk.tables import AddressMapStatus, DeviceType
 if TYPE_CHECKING:
     from zigmesh.nwk.nwk import Nwk
 
-__all__ = ["AddressManager", "ConflictState", "allocate_stochastic", "REPORT_HOLDOFF_US"]
+__all__ = [
+    "AddressManager",
+    "ConflictState",
+    "allocate_stochastic",
+    "REPORT_HOLDOFF_US",
+    "REPORT_JITTER_US",
+]
 
-#: a conflict on the same address is reported at most once in this interval
-REPORT_HOLDOFF_US = 2 * S
+#: a conflict on the same address is reported (by us, or heard from another device) at most
+#: once in this interval: a report's flood, and the copies of the frames that revealed the
+#: conflict, last up to nwkNetworkBroadcastDeliveryTime
+REPORT_HOLDOFF_US = NWK_NETWORK_BROADCAST_DELIVERY_TIME_US
+#: a detected conflict is reported after a random wait of up to this; a report on the same
+#: address heard meanwhile replaces ours
+REPORT_JITTER_US = 1 * S
 _MAX_TRIES = 1000
+_REPORTS_MAX = 64
 
 
 class ConflictState(Enum):
     """Where this device stands with a conflicting address."""
 
-    REPORTED = 1  # network status ADDRESS_CONFLICT broadcast
+    REPORTED = 1  # network status ADDRESS_CONFLICT broadcast (ours pending, sent, or heard)
     RESOLVED = 2  # our own / our child's address was changed
 
 
@@ -61,16 +84,21 @@ def allocate_stochastic(
 class AddressManager:
     """Address assignment for joining children and conflict detection / resolution."""
 
-    __slots__ = ("_nwk", "_reports", "reserved")
+    __slots__ = ("_nwk", "_reports", "_pending", "reserved")
 
     def __init__(self, nwk: Nwk) -> None:
         self._nwk = nwk
         #: conflicting address -> (state, time)
         self._reports: dict[int, tuple[ConflictState, int]] = {}
+        #: conflicting address -> our report waiting for its jitter
+        self._pending: dict[int, TimerHandle] = {}
         #: addresses promised to devices whose join is not confirmed yet
         self.reserved: set[int] = set()
 
     def stop(self) -> None:
+        for t in self._pending.values():
+            t.cancel()
+        self._pending.clear()
         self._reports.clear()
         self.reserved.clear()
 
@@ -132,25 +160,47 @@ class AddressManager:
         if last is not None and now - last[1] < REPORT_HOLDOFF_US:
             return
         nwk.stats.address_conflicts += 1
-        self._reports[address] = (ConflictState.REPORTED, now)
+        self._note(address, ConflictState.REPORTED, now)
         nwk.address_map.remove_short(address)
-        if nwk.is_router:
-            nwk.send_command(
-                NetworkStatus(NwkStatusCode.ADDRESS_CONFLICT, address), 0xFFFD, radius=None
+        if nwk.is_router and address not in self._pending:
+            self._pending[address] = nwk.clock.call_later(
+                nwk.rng.randrange(REPORT_JITTER_US + 1), self._report, address
             )
         self.resolve(address)
+
+    def _note(self, address: int, state: ConflictState, now: int) -> None:
+        """Remember where ``address`` stands (bounded: entries past the hold-off go first)."""
+        reports = self._reports
+        if len(reports) >= _REPORTS_MAX and address not in reports:
+            for a in [a for a, (_, t) in reports.items() if now - t >= REPORT_HOLDOFF_US]:
+                del reports[a]
+            if len(reports) >= _REPORTS_MAX:
+                del reports[next(iter(reports))]
+        reports[address] = (state, now)
+
+    def _report(self, address: int) -> None:
+        """Our report's wait is over and nobody reported ``address`` meanwhile."""
+        del self._pending[address]
+        self._nwk.send_command(
+            NetworkStatus(NwkStatusCode.ADDRESS_CONFLICT, address), 0xFFFD, radius=None
+        )
 
     def on_conflict_status(self, address: int) -> None:
         """A network status ADDRESS_CONFLICT about ``address`` was received."""
         nwk = self._nwk
         nwk.address_map.remove_short(address)
+        pending = self._pending.pop(address, None)
+        if pending is not None:
+            pending.cancel()  # reported by another device: ours would repeat it
+        now = nwk.clock.now()
         last = self._reports.get(address)
         if (
             last is not None
             and last[0] == ConflictState.RESOLVED
-            and nwk.clock.now() - last[1] < REPORT_HOLDOFF_US
+            and now - last[1] < REPORT_HOLDOFF_US
         ):
             return
+        self._note(address, ConflictState.REPORTED, now)
         self.resolve(address)
 
     def resolve(self, address: int) -> None:
@@ -159,7 +209,7 @@ class AddressManager:
         now = nwk.clock.now()
         if address == nwk.nib.nwk_network_address:
             if nwk.is_router and address != COORDINATOR_ADDRESS:
-                self._reports[address] = (ConflictState.RESOLVED, now)
+                self._note(address, ConflictState.RESOLVED, now)
                 self.change_own_address()
             return
         e = nwk.neighbors.get(address)
@@ -169,7 +219,7 @@ class AddressManager:
             and e.device_type == DeviceType.END_DEVICE
             and e.extended_address is not None
         ):
-            self._reports[address] = (ConflictState.RESOLVED, now)
+            self._note(address, ConflictState.RESOLVED, now)
             self.reassign_child(e.extended_address)
 
     # -- resolution ------------------------------------------------------------------------
