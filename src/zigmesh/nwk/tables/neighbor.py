@@ -193,13 +193,13 @@ class NeighborTable:
         self._floor = -1
 
     def set_lqi(self, entry: NeighborEntry, lqi: int) -> None:
-        """Set an entry's LQI (keeps the admission floor exact)."""
+        """Set an entry's LQI (keeps the admission floor a lower bound of the worst)."""
         entry.lqi = lqi
         if lqi < self._floor:
             self._floor = -1
 
     def set_relationship(self, entry: NeighborEntry, relationship: Relationship) -> None:
-        """Set an entry's relationship (keeps the admission floor exact)."""
+        """Set an entry's relationship (the admission floor is taken again)."""
         entry.relationship = relationship
         self._floor = -1
 
