@@ -22,6 +22,7 @@ from zigmesh.nwk.tables import (
     RouteStatus,
     RoutingTable,
 )
+from zigmesh.nwk.tables.btt import RelaySet
 
 PROPS = settings(max_examples=200, deadline=None)
 S = 1_000_000
@@ -594,6 +595,17 @@ class TestRouteDiscoveryTable:
 
 
 class TestBroadcastTransactionTable:
+    @PROPS
+    @given(st.lists(st.integers(0, 0xFFFF), max_size=40))
+    def test_relay_set_is_a_set(self, adds: list[int]) -> None:
+        """RelaySet (a sorted array) behaves as a set; ``add`` says whether it was new."""
+        r, ref = RelaySet(), set[int]()
+        for a in adds:
+            assert r.add(a) is (a not in ref)
+            ref.add(a)
+            assert a in r and len(r) == len(ref) and r == ref
+        assert list(r) == sorted(ref) and RelaySet(adds) == ref
+
     def test_duplicate_rejection_and_expiry(self) -> None:
         t = BroadcastTransactionTable()
         assert t.capacity == 15

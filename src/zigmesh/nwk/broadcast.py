@@ -217,10 +217,8 @@ class Broadcaster:
         r = btt.get(frame.src, frame.seq, now)
         if r is not None:
             nwk.stats.broadcast_duplicates += 1
-            if prev_hop != _NO_ADDRESS:
-                if prev_hop not in r.relayed_by:
-                    nwk.stats.passive_acks += 1
-                r.relayed_by.add(prev_hop)
+            if prev_hop != _NO_ADDRESS and r.relayed_by.add(prev_hop):
+                nwk.stats.passive_acks += 1
             return False
         if frame.src == nwk.address:
             return False

@@ -42,11 +42,14 @@ class RelaySet:
     def __init__(self, addresses: Iterable[int] = ()) -> None:
         self._a = array("i", sorted(set(addresses)))
 
-    def add(self, address: int) -> None:
+    def add(self, address: int) -> bool:
+        """Add ``address``; True when it was not there yet."""
         a = self._a
         i = bisect_left(a, address)
         if i == len(a) or a[i] != address:
             a.insert(i, address)
+            return True
+        return False
 
     def __contains__(self, address: object) -> bool:
         if not isinstance(address, int):
