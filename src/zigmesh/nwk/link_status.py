@@ -165,7 +165,7 @@ class LinkStatusSender:
                 return  # a full table with better links (most link statuses in a dense grid)
             e = NeighborEntry(
                 network_address=src,
-                extended_address=frame.src_ieee,
+                extended_address=ieee,
                 device_type=DeviceType.COORDINATOR if src == 0 else DeviceType.ROUTER,
                 relationship=Relationship.NONE,
                 lqi=lqi,
