@@ -45,6 +45,7 @@ import random
 import time
 from dataclasses import dataclass
 
+from zigmesh.scenario.app_traffic import AppRun  # the house's devices and hub, as `zigmesh run`
 from zigmesh.scenario.config import NodeSpec, RadioSpec, Scenario, TrafficSpec, default_scenario
 from zigmesh.scenario.runner import _Traffic  # the engine of `zigmesh run`: same APSDE traffic
 from zigmesh.sim.world import World
@@ -157,6 +158,7 @@ def simulate(scenario: Scenario, security: bool, formation_us: int) -> Run:
         security=security,
     )
     traffic = _Traffic(world, sc)
+    app = AppRun(world, sc)
     for spec in sc.nodes:
         world.add_node(
             spec.name,
@@ -165,9 +167,12 @@ def simulate(scenario: Scenario, security: bool, formation_us: int) -> Run:
             poll_interval_us=spec.poll_interval_us,
             join_at_us=spec.join_at_us,
             channels=(sc.channel,),
+            manufacturer_code=spec.manufacturer_code,
         )
+    app.create()
     traffic.add_endpoints()
     traffic.schedule()
+    app.schedule()
     phases = []
     for start, end in ((0, formation_us), (formation_us, sc.duration_us)):
         t0 = time.perf_counter()

@@ -305,7 +305,9 @@ def test_router_reboot_without_persistence_is_rejected_by_its_neighbours() -> No
     r = w["r1"]
     hub = w.coordinator
     seq = hub.keys.active_network_key.seq  # type: ignore[union-attr]
-    w.run(w.now_us + 20 * S)
+    # long enough for r1's counter to stay ahead of everything it sends in the 30 s after
+    # its reboot (link statuses, relays, its rejoin and key exchange)
+    w.run(w.now_us + 200 * S)
     # r1 is the hub's neighbour (second in the line): the hub holds its counter
     last = [n for n in w if n.name != "r1" and n.keys.incoming_counter(r.eui64, seq)]
     assert last, "nobody holds r1's counter"
@@ -316,6 +318,7 @@ def test_router_reboot_without_persistence_is_rejected_by_its_neighbours() -> No
     w.power_on("r1")
     w.run(w.now_us + 30 * S)
     assert r.stats.restores == 0  # nothing was kept
+    assert r.keys.network_outgoing_counter(seq) <= min(held.values())  # it restarted below
     drops = sum(n.nwk.stats.rx_sec_counter + n.nwk.stats.rx_sec_duplicate for n in last)
     assert drops > drops0  # its fresh frames (counter from 0) are refused
     # and no neighbour's stored counter for r1 went backwards or moved on

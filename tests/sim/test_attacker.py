@@ -158,7 +158,7 @@ def test_frame_loss_global_and_per_node_is_seeded_and_chains() -> None:
     assert seen  # the wrapped filter still sees the frames kept
     loss.set_global(1.0)
     n = loss.dropped
-    w.run(21 * S)
+    w.run(36 * S)  # a link status period: routers send whatever else happens
     assert loss.dropped > n
     loss.remove()
     assert w.medium.rx_filter is spy
