@@ -373,21 +373,3 @@ def test_outgoing_counter_at_the_limit_refuses_to_send() -> None:
     assert r.nwk.stats.tx_security_failures >= 1
     assert r.mac.stats.tx_frames - sent0 <= 1
 
-
-def test_a_join_floods_no_many_to_one_request() -> None:
-    """A device joining a secured network reaches the trust center up its join tree (a
-    provisional many-to-one route, its route record first), so the concentrator floods no
-    many-to-one request for it (one every 10 s while devices joined, before) and nobody
-    discovers a route: the newcomers still get their unique link keys."""
-    w = _line(3)
-    w.add_node("late1", "router", (75.0, 0), join_at_us=20 * S)
-    w.add_node("late2", "router", (90.0, 0), join_at_us=30 * S)
-    w.run(10 * S)
-    hub = w.coordinator
-    sent = hub.nwk.stats.mtorr_sent
-    assert sent >= 1  # the first periodic request (and its retries)
-    w.run(55 * S)  # the next periodic one is due at 62 s
-    assert hub.nwk.stats.mtorr_sent == sent
-    for name in ("late1", "late2"):
-        assert w[name].joined and w[name].has_unique_link_key
-    assert all(n.nwk.stats.rreq_sent == 0 for n in w)

@@ -208,6 +208,7 @@ class Node:
             )
             for ieee, code in cfg.install_codes:
                 tc.add_install_code(ieee, code)
+            tc.on_device_joined = nwk.refresh_many_to_one
             nwk.parent_of = lambda short: tc.parent_of(nwk.address_map.ieee_of(short), short)
             self.trust_center = tc
             self.aps.set_apsme_user(self._apsme(tc.on_command))

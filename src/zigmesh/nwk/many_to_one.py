@@ -141,17 +141,18 @@ class ManyToOne:
         self._errors.clear()
         nwk.routing.discover_many_to_one(nwk.nib.nwk_concentrator_radius, True)
 
-    def on_route_failure(self, about: int) -> None:
+    def on_route_failure(self, about: int | None = None) -> None:
         """A route of the concentrator (a source route, or one of its own) to ``about`` failed:
         refresh the many-to-one routes soon (rate-limited) once enough devices had errors (see
-        the module docstring)."""
+        the module docstring); ``None`` (new devices joined): soon in any case."""
         nwk = self._nwk
         if not nwk.nib.nwk_is_concentrator or self._repair_timer is not None:
             return
-        errors = self._errors
-        errors.add(about)
-        if len(errors) < max(1, len(nwk.route_records) // ROUTE_ERROR_SHARE):
-            return
+        if about is not None:
+            errors = self._errors
+            errors.add(about)
+            if len(errors) < max(1, len(nwk.route_records) // ROUTE_ERROR_SHARE):
+                return
         wait = self._last_mtorr + MTORR_HOLDOFF_US - nwk.clock.now()
         self._repair_timer = nwk.clock.call_later(max(wait, 0), self._repair)
 

@@ -562,6 +562,11 @@ class Nwk(TransmitEngine):
         this concentrator; ``NWK`` = discover a route to ``dst_addr``."""
         self.routing.discovery_request(NwkAddrMode(dst_addr_mode), dst_addr, radius, no_route_cache)
 
+    def refresh_many_to_one(self) -> None:
+        """A concentrator refreshes its many-to-one routes soon (rate-limited): new devices
+        joined and have no route to it yet, so their frames would need route discoveries."""
+        self.mto.on_route_failure()
+
     def nlme_sync_request(self, track: bool = False) -> None:
         """NLME-SYNC.request (3.2.2.22): an end device polls its parent now."""
         self.child.sync()

@@ -124,6 +124,9 @@ class TrustCenter:
         self.devices: dict[int, TcDevice] = {}
         self._leave_child = leave_child
         self._is_own_child = is_own_child
+        #: called when a device is given the network key (the node refreshes its many-to-one
+        #: routes so that the newcomer's traffic needs no route discovery)
+        self.on_device_joined: Callable[[], None] | None = None
         self._update: _KeyUpdate | None = None
 
     # -- set-up ----------------------------------------------------------------------------
@@ -181,6 +184,8 @@ class TrustCenter:
         dev.verified_us = None
         dev.authorized = True
         self.aps.note_device(short, ieee, rx_on)
+        if self.on_device_joined is not None:
+            self.on_device_joined()
         self.stats.network_keys_sent += 1
         cmd = TransportNetworkKey(active.key, active.seq, ieee, self.ieee)
         if parent == 0x0000:
