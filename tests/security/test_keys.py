@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 import pytest
-from hypothesis import settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
@@ -561,3 +561,26 @@ class KeyStoreMachine(RuleBasedStateMachine):
 
 TestKeyStoreMachine = KeyStoreMachine.TestCase
 TestKeyStoreMachine.settings = settings(max_examples=150, stateful_step_count=30, deadline=None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), st.sampled_from([None, 0, 1]), st.integers(0, 40)),
+        max_size=60,
+    )
+)
+def test_accept_incoming_is_check_then_commit(ops: list[tuple[int, int | None, int]]) -> None:
+    """The one-step acceptance of a frame whose MIC is known good behaves exactly as
+    check_incoming followed (when fresh) by commit_incoming, eviction order included."""
+    one = KeyStore(incoming_capacity=4)
+    two = KeyStore(incoming_capacity=4)
+    for src, seq, fc in ops:
+        last = one.accept_incoming(src, seq, fc)
+        fresh = two.check_incoming(src, seq, fc)
+        if fresh:
+            two.commit_incoming(src, seq, fc)
+        assert (last is None) == fresh
+        if not fresh:
+            assert last == two.incoming_counter(src, seq)
+        assert list(one._incoming.items()) == list(two._incoming.items())

@@ -62,6 +62,14 @@ class NwkSecurityDrop(SecurityError):
         self.reason = reason
 
 
+def _stale(src: int, fc: int, last: int) -> NwkSecurityDrop:
+    """The drop for a frame counter not above ``last``, the last one accepted from ``src``."""
+    if last == fc:
+        # the very frame we accepted last, again (a MAC / broadcast retransmission)
+        return NwkSecurityDrop("duplicate", f"frame counter {fc} from {src:016x} again")
+    return NwkSecurityDrop("counter", f"frame counter {fc} from {src:016x} not fresh")
+
+
 class NwkSecurityContext:
     """Network key security of one NWK layer (module docstring).
 
@@ -172,25 +180,29 @@ class NwkSecurityContext:
                 raise NwkSecurityDrop("key_seq", f"unknown key sequence number {seq}")
         src = aux.source
         fc = aux.frame_counter
-        if not keys.check_incoming(src, seq, fc):
-            if keys.incoming_counter(src, seq) == fc:
-                # the very frame we accepted last, again (a MAC / broadcast retransmission)
-                raise NwkSecurityDrop("duplicate", f"frame counter {fc} from {src:016x} again")
-            raise NwkSecurityDrop("counter", f"frame counter {fc} from {src:016x} not fresh")
         key = entry.key
         memo: tuple[bytes, bytes] | None = (data, key) if type(data) is bytes else None
         opened = _OPENED.get(memo) if memo is not None else None
-        if opened is None:
-            try:
-                _, plain = unsecure_frame(data, frame.header_length, key, aux=aux)
-            except SecurityError as e:
-                raise NwkSecurityDrop("mic", str(e)) from None
-            except DecodeError as e:
-                raise NwkSecurityDrop("decode", str(e)) from None
-            opened = with_payload(frame, plain)
-            if memo is not None:
-                if len(_OPENED) >= _OPENED_MAX:
-                    _OPENED.clear()
-                _OPENED[memo] = opened
+        if opened is not None:
+            # these very bytes verified under this key before: the counter alone decides
+            last = keys.accept_incoming(src, seq, fc)
+            if last is not None:
+                raise _stale(src, fc, last)
+            return opened
+        if not keys.check_incoming(src, seq, fc):
+            last = keys.incoming_counter(src, seq)
+            assert last is not None
+            raise _stale(src, fc, last)
+        try:
+            _, plain = unsecure_frame(data, frame.header_length, key, aux=aux)
+        except SecurityError as e:
+            raise NwkSecurityDrop("mic", str(e)) from None
+        except DecodeError as e:
+            raise NwkSecurityDrop("decode", str(e)) from None
+        opened = with_payload(frame, plain)
+        if memo is not None:
+            if len(_OPENED) >= _OPENED_MAX:
+                _OPENED.clear()
+            _OPENED[memo] = opened
         keys.commit_incoming(src, seq, fc)
         return opened

@@ -339,6 +339,25 @@ class KeyStore:
             table[k] = counter
             table.move_to_end(k)
 
+    def accept_incoming(self, source: int, key_seq: int | None, counter: int) -> int | None:
+        """:meth:`check_incoming` and :meth:`commit_incoming` at once, for a frame whose MIC is
+        known good (the same bytes verified under the same key before): records ``counter``
+        and returns None when it is fresh, else changes nothing and returns the last accepted
+        counter."""
+        table = self._incoming
+        k = (source, key_seq)
+        last = table.get(k)
+        if last is None:
+            table[k] = counter
+            if len(table) > self._capacity:
+                table.popitem(last=False)
+            return None
+        if counter > last:
+            table[k] = counter
+            table.move_to_end(k)
+            return None
+        return last
+
     def incoming_counter(self, source: int, key_seq: int | None) -> int | None:
         """Last accepted counter from (source, key_seq), or None if none is recorded."""
         return self._incoming.get((source, key_seq))
