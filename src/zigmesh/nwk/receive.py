@@ -98,19 +98,10 @@ def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
             return
         source = aux.source
         if source is not None:
-            # _secured_by_sender, inlined (every secured frame heard passes here)
-            mode = ind.src_addr_mode
-            if mode == _SHORT:
-                if ind.src_addr is not None:
-                    nbr = nwk.neighbors.get(ind.src_addr)
-                    looked_up = ind.src_addr != UNASSIGNED_ADDRESS
-                    known = nbr.extended_address if nbr is not None else None
-                    forged = known is not None and known != source
-                else:
-                    forged = False
-            else:
-                forged = not _secured_by_sender(nwk, ind, source)
-            if forged:
+            if ind.src_addr_mode == _SHORT and ind.src_addr is not None:
+                nbr = nwk.neighbors.get(ind.src_addr)
+                looked_up = ind.src_addr != UNASSIGNED_ADDRESS
+            if not _secured_by_sender(ind, source, nbr):
                 stats.rx_security_dropped += 1
                 stats.rx_sec_source += 1
                 return
@@ -218,19 +209,16 @@ def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
     nwk.routing.relay(frame, prev_hop)
 
 
-def _secured_by_sender(nwk: Nwk, ind: McpsDataIndication, source: int) -> bool:
+def _secured_by_sender(ind: McpsDataIndication, source: int, sender: NeighborEntry | None) -> bool:
     """NWK security is hop by hop (4.3.1.1): every hop secures the frame it sends under its
     own extended address, the auxiliary header's source. When we know the IEEE address of the
     MAC sender (a neighbour whose own frames told us, or an extended MAC source), a frame
     secured by another device did not come from it: a network key holder's forgery sent under
     a neighbour's address (issue 9's hostile campaign: such frames dropped sleepy children,
-    forged announcements and Network Updates). Checked before the frame counter is touched."""
+    forged announcements and Network Updates). Checked before the frame counter is touched.
+    ``sender``: our neighbour entry of a short MAC source (None if unknown or none)."""
     if ind.src_addr_mode == AddrMode.SHORT:
-        src = ind.src_addr
-        if src is None:
-            return True
-        e = nwk.neighbors.get(src)
-        known = e.extended_address if e is not None else None
+        known = sender.extended_address if sender is not None else None
         return known is None or known == source
     if ind.src_addr_mode == AddrMode.EXTENDED and ind.src_addr is not None:
         return int(ind.src_addr) == source

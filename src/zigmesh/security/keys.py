@@ -328,16 +328,7 @@ class KeyStore:
         verified. Never moves a counter backwards; the least recently updated entry is
         evicted when the table is full.
         """
-        table = self._incoming
-        k = (source, key_seq)
-        last = table.get(k)
-        if last is None:
-            table[k] = counter
-            if len(table) > self._capacity:
-                table.popitem(last=False)
-        elif counter > last:
-            table[k] = counter
-            table.move_to_end(k)
+        self.accept_incoming(source, key_seq, counter)
 
     def accept_incoming(self, source: int, key_seq: int | None, counter: int) -> int | None:
         """:meth:`check_incoming` and :meth:`commit_incoming` at once, for a frame whose MIC is
