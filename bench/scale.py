@@ -152,11 +152,10 @@ def _hops(
 def fit_spacing(n: int, radio: RadioSpec, seed: int) -> float:
     """The router grid spacing for ``n`` nodes: the issue's 18 m where the grid then fits
     (its deepest router at most TARGET_DEPTH good hops from the coordinator,
-    :func:`router_depths`), else the largest spacing, in 0.5 m steps, that fits (bisection:
-    a denser grid never needs more hops)."""
+    :func:`router_depths`), else the largest spacing, in 0.5 m steps, that fits."""
 
-    def fits(spacing: float) -> bool:
-        sc = grid_scenario(
+    def build(spacing: float) -> Scenario:
+        return grid_scenario(
             n,
             spacing=spacing,
             period_us=S,
@@ -168,16 +167,27 @@ def fit_spacing(n: int, radio: RadioSpec, seed: int) -> float:
             secured=False,
             radio=radio,
         )
-        depths = router_depths(sc).values()
-        return min(depths) >= 0 and max(depths) <= TARGET_DEPTH
 
-    hi = round(MAX_SPACING_M / SPACING_STEP_M)
-    if fits(hi * SPACING_STEP_M):
-        return MAX_SPACING_M
+    return largest_fitting_spacing(build, MAX_SPACING_M)
+
+
+def fits_target_depth(sc: Scenario) -> bool:
+    """Every router of ``sc`` within TARGET_DEPTH good-link hops of the coordinator."""
+    depths = router_depths(sc).values()
+    return min(depths) >= 0 and max(depths) <= TARGET_DEPTH
+
+
+def largest_fitting_spacing(build: Callable[[float], Scenario], max_spacing_m: float) -> float:
+    """The largest router spacing, at most ``max_spacing_m`` in :data:`SPACING_STEP_M` steps,
+    at which the grid ``build(spacing)`` fits TARGET_DEPTH (bisection: a denser grid never
+    needs more hops)."""
+    hi = round(max_spacing_m / SPACING_STEP_M)
+    if fits_target_depth(build(hi * SPACING_STEP_M)):
+        return hi * SPACING_STEP_M
     lo = 1  # steps; assumed to fit (0.5 m)
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if fits(mid * SPACING_STEP_M):
+        if fits_target_depth(build(mid * SPACING_STEP_M)):
             lo = mid
         else:
             hi = mid

@@ -7,8 +7,14 @@ Two networks, each simulated twice in this process (secured, then unsecured), sa
     and the hub that interviews, binds and configures them, as ``zigmesh run`` runs it (before
     2026-12-05 this bench left them out: 1.68-1.74x for the flows alone, 1.28x for the house);
 (b) ``grid-N``: an N-node network (default 1,000: 1 coordinator in the middle, 60 % routers on a
-    25 m grid, 40 % sleepy end devices at random spots of the same area; path loss exponent 3,
-    so about 60 m nominal range, 18 routers in range of a router, up to about 11 hops). Routers
+    grid, 40 % sleepy end devices at random spots of the same area; path loss exponent 3, so
+    about 60 m nominal range). The grid's spacing is the largest, up to 25 m, at which every
+    router is within 12 good-link hops of the coordinator (bench/scale.py's rule: nwkMaxDepth
+    less 3; 20 m at 1,000 nodes with seed 1, about 28 routers in range of a router). At 25 m
+    (this bench before 2026-12-05) the far routers sat 13-18 good hops out, past nwkMaxDepth,
+    and the trust center's Tunnel commands to their parents (65 bytes, room for 11 relays of
+    source route in a secured frame) each needed a network-wide route discovery: the secured
+    join phase cost 1.97-2.12x the unsecured one (issue 7 note). Routers
     join nearest-the-coordinator first, ``--join-gap`` apart (default 1 s), then the end
     devices as far apart, as an installer commissions them. A secured join needs 6-9
     unicasts to and from the trust center, whose receiver serves about 2 joins a second
@@ -53,8 +59,12 @@ from zigmesh.scenario.config import NodeSpec, RadioSpec, Scenario, TrafficSpec, 
 from zigmesh.scenario.runner import _Traffic  # the engine of `zigmesh run`: same APSDE traffic
 from zigmesh.sim.world import World
 
+# bench/scale.py, beside this file: its layout rule (nwkMaxDepth) and good-link hop counts
+from scale import largest_fitting_spacing  # noqa: E402  (bench/ is sys.path[0] when run)
+
 S = 1_000_000
-ROUTER_SPACING_M = 25.0
+#: the grid's spacing where the network fits (:func:`grid_spacing`)
+MAX_ROUTER_SPACING_M = 25.0
 ROUTER_SHARE = 0.6
 ROUTER_STAGGER_US = 1_000_000
 #: end devices as far apart (0.5 s, the trust center's whole capacity, left a backlog of
@@ -87,30 +97,43 @@ class Run:
         return self.delivered / self.sent if self.sent else float("nan")
 
 
+def grid_spacing(n: int, seed: int = 1) -> float:
+    """The router spacing of the N-node grid: the largest, up to :data:`MAX_ROUTER_SPACING_M`
+    in 0.5 m steps, that keeps every router within bench/scale.py's TARGET_DEPTH good-link
+    hops of the coordinator."""
+    return largest_fitting_spacing(
+        lambda spacing: grid_scenario(n, S, seed, spacing=spacing), MAX_ROUTER_SPACING_M
+    )
+
+
 def grid_scenario(
     n: int,
     steady_us: int,
     seed: int = 1,
     router_gap_us: int = ROUTER_STAGGER_US,
     end_device_gap_us: int = END_DEVICE_STAGGER_US,
+    spacing: float | None = None,
 ) -> Scenario:
-    """The large network of the module docstring as :class:`Scenario` data."""
+    """The large network of the module docstring as :class:`Scenario` data (``spacing``: the
+    router grid's, default :func:`grid_spacing`)."""
+    if spacing is None:
+        spacing = grid_spacing(n, seed)
     rng = random.Random(seed)
     n_routers = max(1, round((n - 1) * ROUTER_SHARE))
     n_eds = n - 1 - n_routers
     cols = math.ceil(math.sqrt(n_routers))
     rows = math.ceil(n_routers / cols)
-    width, height = (cols - 1) * ROUTER_SPACING_M, (rows - 1) * ROUTER_SPACING_M
+    width, height = (cols - 1) * spacing, (rows - 1) * spacing
     centre = (width / 2, height / 2, 0.0)
-    spots = [
-        (c * ROUTER_SPACING_M, r * ROUTER_SPACING_M, 0.0) for r in range(rows) for c in range(cols)
-    ][:n_routers]
+    spots = [(c * spacing, r * spacing, 0.0) for r in range(rows) for c in range(cols)][
+        :n_routers
+    ]
 
     def dist(p: tuple[float, float, float]) -> float:
         return math.hypot(p[0] - centre[0], p[1] - centre[1])
 
     # the coordinator sits half a spacing off the middle router; routers join outwards
-    coord = (centre[0] + ROUTER_SPACING_M / 2, centre[1] + ROUTER_SPACING_M / 2, 0.0)
+    coord = (centre[0] + spacing / 2, centre[1] + spacing / 2, 0.0)
     nodes = [NodeSpec("coordinator", "coordinator", coord, None, 0)]
     t = 1 * S
     for i, p in enumerate(sorted(spots, key=dist)):
@@ -273,7 +296,11 @@ def main() -> None:
             print(line, flush=True)
     if args.only in (None, "grid"):
         gap = int(args.join_gap * 1000)
-        sc = grid_scenario(n, int(steady_s * S), router_gap_us=gap, end_device_gap_us=gap)
+        spacing = grid_spacing(n)
+        print(f"grid-{n}: routers {spacing:g} m apart", flush=True)
+        sc = grid_scenario(
+            n, int(steady_s * S), router_gap_us=gap, end_device_gap_us=gap, spacing=spacing
+        )
         sec, plain = measure(sc, min(t.start_us for t in sc.traffic), 1)
         for line in rows(f"grid-{n}", sec, plain):
             print(line, flush=True)
