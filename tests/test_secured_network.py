@@ -373,3 +373,32 @@ def test_outgoing_counter_at_the_limit_refuses_to_send() -> None:
     assert r.nwk.stats.tx_security_failures >= 1
     assert r.mac.stats.tx_frames - sent0 <= 1
 
+
+
+def test_joins_draw_at_most_one_many_to_one_refresh_per_half_period() -> None:
+    """A device joining a secured network reaches the trust center up its join tree (a
+    provisional many-to-one route, its route record first). The trust center refreshes the
+    many-to-one routes after a join only once its last request is half a discovery period old
+    (ManyToOne.after_join): devices joining soon after a request flood none (there was one
+    every 10 s while devices joined, before), a device joining later draws one at once;
+    nobody discovers a route and every newcomer gets its unique link key."""
+    w = _line(3)
+    w.add_node("late1", "router", (75.0, 0), join_at_us=15 * S)
+    w.add_node("late2", "router", (90.0, 0), join_at_us=22 * S)
+    w.add_node("late3", "router", (105.0, 0), join_at_us=100 * S)
+    w.run(10 * S)
+    hub = w.coordinator
+    assert hub.nwk.nib.nwk_concentrator_discovery_time == 60
+    sent = hub.nwk.stats.mtorr_sent
+    assert sent >= 1  # the first request (and its retries)
+    w.run(55 * S)  # the next periodic one is due at 62 s
+    assert hub.nwk.stats.mtorr_sent == sent
+    for name in ("late1", "late2"):
+        assert w[name].joined and w[name].has_unique_link_key
+    w.run(95 * S)
+    periodic = hub.nwk.stats.mtorr_sent  # with the one at 62 s
+    assert periodic > sent
+    w.run(118 * S)  # late3 joined ~38 s after that request; the next periodic one is at 122 s
+    assert hub.nwk.stats.mtorr_sent > periodic
+    assert w["late3"].joined and w["late3"].has_unique_link_key
+    assert all(n.nwk.stats.rreq_sent == 0 for n in w)

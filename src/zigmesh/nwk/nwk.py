@@ -563,9 +563,9 @@ class Nwk(TransmitEngine):
         self.routing.discovery_request(NwkAddrMode(dst_addr_mode), dst_addr, radius, no_route_cache)
 
     def refresh_many_to_one(self) -> None:
-        """A concentrator refreshes its many-to-one routes soon (rate-limited): new devices
-        joined and have no route to it yet, so their frames would need route discoveries."""
-        self.mto.on_route_failure()
+        """A concentrator refreshes its many-to-one routes soon (rate-limited,
+        :meth:`ManyToOne.after_join`): new devices joined and go up their join trees."""
+        self.mto.after_join()
 
     def nlme_sync_request(self, track: bool = False) -> None:
         """NLME-SYNC.request (3.2.2.22): an end device polls its parent now."""

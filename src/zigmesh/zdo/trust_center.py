@@ -125,7 +125,7 @@ class TrustCenter:
         self._leave_child = leave_child
         self._is_own_child = is_own_child
         #: called when a device is given the network key (the node refreshes its many-to-one
-        #: routes so that the newcomer's traffic needs no route discovery)
+        #: routes, rate-limited: ManyToOne.after_join)
         self.on_device_joined: Callable[[], None] | None = None
         self._update: _KeyUpdate | None = None
 
