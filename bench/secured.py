@@ -10,13 +10,14 @@ Two networks, each simulated twice in this process (secured, then unsecured), sa
     grid, 40 % sleepy end devices at random spots of the same area; path loss exponent 3, so
     about 60 m nominal range). The grid's spacing is the largest, up to 25 m, at which every
     router is within 12 good-link hops of the coordinator (bench/scale.py's rule: nwkMaxDepth
-    less 3; 20 m at 1,000 nodes with seed 1, about 28 routers in range of a router). At 25 m
-    (this bench before 2026-12-05) the far routers sat 13-18 good hops out, past nwkMaxDepth,
-    and the trust center's Tunnel commands to their parents (65 bytes, room for 11 relays of
-    source route in a secured frame) each needed a network-wide route discovery: the secured
-    join phase cost 1.97-2.12x the unsecured one (issue 7 note). Routers
-    join nearest-the-coordinator first, ``--join-gap`` apart (default 1 s), then the end
-    devices as far apart, as an installer commissions them. A secured join needs 6-9
+    less 3): 20 m at 1,000 nodes with seed 1, about 29 routers in range of a router. At 25 m
+    (this bench before 2026-12-05: 18 in range) the far routers sat 13-18 good hops out, past
+    nwkMaxDepth. Route records follow the cheapest path (many short links, 3-11 hops more than
+    the fewest good ones), so many outer routers' records still hold more than 11 relays, and
+    the trust center's Tunnel command to such a parent (65 bytes: room for 11 relays of source
+    route in a secured frame) needs a route discovery (issue 7 note). Routers join
+    nearest-the-coordinator first, ``--join-gap`` apart (default 1 s), then the end devices as
+    far apart, as an installer commissions them. A secured join needs 6-9
     unicasts to and from the trust center, whose receiver serves about 2 joins a second
     (measured, issue 7: a third of the frames sent to it get through at that load); 100 ms
     apart, the unsecured network has all 1,000 in within 100 s and the secured one 360 after
