@@ -20,8 +20,8 @@ Two networks, each simulated twice in this process (secured, then unsecured), sa
     far apart, as an installer commissions them. A secured join needs 6-9
     unicasts to and from the trust center, whose receiver serves about 2 joins a second
     (measured, issue 7: a third of the frames sent to it get through at that load); 100 ms
-    apart, the unsecured network has all 1,000 in within 100 s and the secured one 360 after
-    231 s, so the two runs compared different networks. Traffic (APS
+    apart, the unsecured network has all 1,000 in within 100 s and the secured one 427 after
+    231 s (360 on the 25 m grid), so the two runs compare different networks. Traffic (APS
     acknowledged, as ``zigmesh run`` sends it), about 1.3 messages a second: every end device
     reports to the coordinator every 10 minutes (16 bytes), every router every 30 minutes (24
     bytes), and the coordinator talks to the 4 corner routers every minute. (Five times that
