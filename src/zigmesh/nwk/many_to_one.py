@@ -152,8 +152,7 @@ class ManyToOne:
         errors.add(about)
         if len(errors) < max(1, len(nwk.route_records) // ROUTE_ERROR_SHARE):
             return
-        wait = self._last_mtorr + MTORR_HOLDOFF_US - nwk.clock.now()
-        self._repair_timer = nwk.clock.call_later(max(wait, 0), self._repair)
+        self._repair_soon()
 
     def after_join(self) -> None:
         """The trust center gave a device the network key. Its frames reach us up its join
@@ -169,8 +168,13 @@ class ManyToOne:
         period = nwk.nib.nwk_concentrator_discovery_time_us
         if period > 0 and nwk.clock.now() - self._last_mtorr < period // 2:
             return
-        wait = self._last_mtorr + MTORR_HOLDOFF_US - nwk.clock.now()
-        self._repair_timer = nwk.clock.call_later(max(wait, 0), self._repair)
+        self._repair_soon()
+
+    def _repair_soon(self) -> None:
+        """A repair request once :data:`MTORR_HOLDOFF_US` has passed since the last request."""
+        clock = self._nwk.clock
+        wait = self._last_mtorr + MTORR_HOLDOFF_US - clock.now()
+        self._repair_timer = clock.call_later(max(wait, 0), self._repair)
 
     def _repair(self) -> None:
         self._repair_timer = None
