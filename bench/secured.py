@@ -55,16 +55,15 @@ import random
 import time
 from dataclasses import dataclass
 
+from scale import largest_fitting_spacing  # bench/scale.py, beside this file: its layout rule
+
 from zigmesh.scenario.app_traffic import AppRun  # the house's devices and hub, as `zigmesh run`
 from zigmesh.scenario.config import NodeSpec, RadioSpec, Scenario, TrafficSpec, default_scenario
 from zigmesh.scenario.runner import _Traffic  # the engine of `zigmesh run`: same APSDE traffic
 from zigmesh.sim.world import World
 
-# bench/scale.py, beside this file: its layout rule (nwkMaxDepth) and good-link hop counts
-from scale import largest_fitting_spacing  # noqa: E402  (bench/ is sys.path[0] when run)
-
 S = 1_000_000
-#: the grid's spacing where the network fits (:func:`grid_spacing`)
+#: the widest router spacing the grid may take (:func:`grid_spacing`)
 MAX_ROUTER_SPACING_M = 25.0
 ROUTER_SHARE = 0.6
 ROUTER_STAGGER_US = 1_000_000
