@@ -12,7 +12,7 @@ import dataclasses
 import struct
 from collections.abc import Callable
 from enum import IntEnum
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from zigmesh.errors import DecodeError
 
@@ -22,6 +22,7 @@ __all__ = [
     "enum_or_int",
     "enum_table",
     "fast_init",
+    "DecodeMemo",
     "memo_decoder",
     "read_whole",
 ]
@@ -234,8 +235,8 @@ def enum_table(enum_cls: type[_E], size: int) -> tuple[_E | int, ...]:
 MEMO_SIZE = 256
 
 
-def memo_decoder(decode: Callable[[bytes], _T], size: int = MEMO_SIZE) -> Callable[[bytes], _T]:
-    """``decode`` memoised by the input's content, for decoders of immutable frames.
+class DecodeMemo(Generic[_T]):
+    """A decoder of immutable frames memoised by the input's content, which encoders may seed.
 
     Every receiver of a broadcast decodes the same bytes object: the first one decodes it,
     the others get the same (frozen) frame object back. The memo maps content to the result
@@ -244,21 +245,49 @@ def memo_decoder(decode: Callable[[bytes], _T], size: int = MEMO_SIZE) -> Callab
     Failures (``DecodeError``) are not memoised; unhashable inputs (``bytearray``) are decoded
     every time. ``size`` bounds it: reaching it empties the memo (the copies of one frame
     arrive together, so only the last few frames matter).
+
+    :meth:`remember` lets the code that just built ``data`` from a frame (a sender) enter the
+    value ``decode(data)`` returns without decoding: only for a value equal to it, field types
+    included (the seeding encoder's tests check that against the decoder).
     """
-    memo: dict[bytes, _T] = {}
-    get = memo.get
 
-    def decoded(data: bytes) -> _T:
-        try:
-            v = get(data)
-        except TypeError:  # unhashable: a bytearray or memoryview
-            return decode(data)
-        if v is None:
-            v = decode(data)
-            if len(memo) >= size:
-                memo.clear()
-            memo[data] = v
-        return v
+    __slots__ = ("_memo", "_size", "_decode")
 
-    decoded.__doc__ = decode.__doc__
-    return decoded
+    def __init__(self, decode: Callable[[bytes], _T], size: int = MEMO_SIZE) -> None:
+        self._memo: dict[bytes, _T] = {}
+        self._size = size
+        self._decode = decode
+
+    def decoder(self) -> Callable[[bytes], _T]:
+        """The memoised decode function (a closure: one call per frame heard)."""
+        memo = self._memo
+        get = memo.get
+        decode = self._decode
+        size = self._size
+
+        def decoded(data: bytes) -> _T:
+            try:
+                v = get(data)
+            except TypeError:  # unhashable: a bytearray or memoryview
+                return decode(data)
+            if v is None:
+                v = decode(data)
+                if len(memo) >= size:
+                    memo.clear()
+                memo[data] = v
+            return v
+
+        decoded.__doc__ = decode.__doc__
+        return decoded
+
+    def remember(self, data: bytes, value: _T) -> None:
+        """Enter ``value``, which must equal ``decode(data)``, as the decoding of ``data``."""
+        memo = self._memo
+        if len(memo) >= self._size:
+            memo.clear()
+        memo[data] = value
+
+
+def memo_decoder(decode: Callable[[bytes], _T], size: int = MEMO_SIZE) -> Callable[[bytes], _T]:
+    """``decode`` memoised by the input's content (:class:`DecodeMemo`, nobody seeding it)."""
+    return DecodeMemo(decode, size).decoder()

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Self
 
-from zigmesh.codec import Reader, enum_table, fast_init
+from zigmesh.codec import DecodeMemo, Reader, enum_table, fast_init
 from zigmesh.errors import DecodeError, LocalProtocolError, SecurityError
 from zigmesh.security.aux import MIC_LENGTH, ZIGBEE_SECURITY_LEVEL, AuxHeader, KeyId
 from zigmesh.security.ccm import secure_frame, unsecure_frame
@@ -35,8 +35,11 @@ __all__ = [
     "NwkFrame",
     "NWK_PROTOCOL_VERSION",
     "NWK_MIC_LENGTH",
+    "NWK_DECODED",
+    "sealed_forms",
     "secure_nwk",
     "unsecure_nwk",
+    "with_payload",
 ]
 
 #: nwkcProtocolVersion for Zigbee PRO (Zigbee spec Table 3-58)
@@ -423,6 +426,11 @@ class NwkFrame:
         )
 
 
+#: the receive path's decoder of NWK frames (every receiver of a broadcast gets the one frame
+#: object); a sender that seals a frame enters what its bytes decode to (:func:`sealed_forms`)
+NWK_DECODED: DecodeMemo[NwkFrame] = DecodeMemo(NwkFrame.decode)
+
+
 # -- NWK frame security (Zigbee spec 4.3.1) ---------------------------------------------------
 
 
@@ -457,6 +465,36 @@ def with_payload(frame: NwkFrame, payload: bytes) -> NwkFrame:
     )
     _last_with = (frame, payload, result)
     return result
+
+
+def sealed_forms(
+    frame: NwkFrame, aux: AuxHeader, data: bytes, body: int
+) -> tuple[NwkFrame, NwkFrame] | None:
+    """What a receiver gets from ``data``, ``frame`` as just sealed under ``aux`` (the payload
+    at ``body`` on): ``(NwkFrame.decode(data), the frame opened)``, built from the frame's
+    fields without parsing or decrypting anything; None for a frame whose fields may not be
+    in the decoder's canonical form (multicast control, a source route not given as a tuple),
+    which receivers then decode. A sender seeds the receive memos with them: each hop of a
+    secured frame is distinct bytes, read by one receiver (a unicast) or many."""
+    sr = frame.source_route
+    if frame.multicast is not None or (sr is not None and type(sr.relays) is not tuple):
+        return None
+    plain = frame.payload
+    if type(plain) is not bytes:
+        plain = bytes(plain)
+    ft = _FRAME_TYPES[frame.frame_type]
+    dr = _DISCOVER[frame.discover_route]
+    pv = int(frame.protocol_version)
+    edi = bool(frame.end_device_initiator)
+    on_air = NwkFrame(
+        ft, frame.dst, frame.src, frame.radius, frame.seq, data[body:], dr, pv, edi,
+        frame.dst_ieee, frame.src_ieee, None, sr, aux,
+    )
+    opened = NwkFrame(
+        ft, frame.dst, frame.src, frame.radius, frame.seq, plain, dr, pv, edi,
+        frame.dst_ieee, frame.src_ieee, None, sr, aux,
+    )
+    return on_air, opened
 
 
 def one_hop_on(frame: NwkFrame) -> NwkFrame:

@@ -37,7 +37,7 @@ from zigmesh.nwk.constants import (
     UNASSIGNED_ADDRESS,
     S,
 )
-from zigmesh.nwk.frames import NwkFrame, NwkFrameType
+from zigmesh.nwk.frames import NWK_DECODED, NwkFrame, NwkFrameType
 from zigmesh.nwk.security import NwkSecurityDrop
 from zigmesh.nwk.tables import DeviceType, NeighborEntry, Relationship
 
@@ -57,7 +57,7 @@ _SHORT = AddrMode.SHORT
 #: (NWK retries are 50 ms apart, at most 3 of them; sequence numbers wrap after 256 frames)
 _UNICAST_DUP_WINDOW_US = 2 * S
 #: the decoders memoised: every receiver of a broadcast gets the same (frozen) frame and command
-_decode_frame = memo_decoder(NwkFrame.decode)
+_decode_frame = NWK_DECODED.decoder()
 _decode_command = memo_decoder(decode_command)
 
 

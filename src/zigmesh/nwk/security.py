@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from zigmesh.clock import Clock
 from zigmesh.errors import DecodeError, SecurityError
-from zigmesh.nwk.frames import FC_SECURITY, NwkFrame, with_payload
+from zigmesh.nwk.frames import FC_SECURITY, NWK_DECODED, NwkFrame, sealed_forms, with_payload
 from zigmesh.security.aux import AuxHeader, KeyId
 from zigmesh.security.ccm import secure_frame, unsecure_frame
 from zigmesh.security.keys import MAX_FRAME_COUNTER, KeyStore, NetworkKeyEntry
@@ -47,9 +47,12 @@ DEFAULT_KEY_GRACE_US = 60_000_000
 _NETWORK_KEY = KeyId.NETWORK_KEY
 #: (frame as on the air, key) -> the opened frame: every receiver of a broadcast (and every
 #: copy heard of a retransmission) opens the same bytes with the same key to the same frozen
-#: frame, a pure function of the two (frames whose MIC fails are not kept); bounded
+#: frame, a pure function of the two (frames whose MIC fails are not kept; a sender enters
+#: the frames it seals, see ``secure``); bounded
 _OPENED: dict[tuple[bytes, bytes], NwkFrame] = {}
 _OPENED_MAX = 256
+#: length of the auxiliary header this context writes (control, counter, source, key sequence)
+_AUX_LEN = 1 + 4 + 8 + 1
 #: the security bit of the NWK frame control (bit 9) in its second byte
 _FC_SECURITY_HI = FC_SECURITY >> 8
 
@@ -153,7 +156,17 @@ class NwkSecurityContext:
         if frame.aux is None:
             hdr = hdr[:1] + bytes((hdr[1] | _FC_SECURITY_HI,)) + hdr[2:]
         aux = AuxHeader(_NETWORK_KEY, fc, self.ieee, entry.seq)
-        return secure_frame(hdr, aux, frame.payload, entry.key)
+        key = entry.key
+        data = secure_frame(hdr, aux, frame.payload, key)
+        # the sender knows what its receivers will decode and open: both memos get it, so a
+        # hop's frame is parsed and decrypted by nobody (each hop seals distinct bytes)
+        forms = sealed_forms(frame, aux, data, len(hdr) + _AUX_LEN)
+        if forms is not None:
+            NWK_DECODED.remember(data, forms[0])
+            if len(_OPENED) >= _OPENED_MAX:
+                _OPENED.clear()
+            _OPENED[(data, key)] = forms[1]
+        return data
 
     def unsecure(self, data: bytes, frame: NwkFrame | None = None) -> NwkFrame:
         """Open a secured frame from the air (``frame``: ``data`` already decoded; module

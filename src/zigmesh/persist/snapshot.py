@@ -165,23 +165,54 @@ def _check_keys(path: str, ks: object) -> None:
     for name in ("link_keys", "outgoing", "incoming"):
         if not isinstance(getattr(ks, name), tuple):
             raise _fail(f"{path}.{name}", "expected a tuple")
+    # a node saves its own state often (the trust center's holds a counter per device): each
+    # entry is checked at once, and only a bad one pays for the field paths of its error
     entry: object
     for i, entry in enumerate(ks.link_keys):
-        partner, k = _tuple(f"{path}.link_keys[{i}]", entry, 2)
-        _int(f"{path}.link_keys[{i}].partner", partner, _U64)
-        _key(f"{path}.link_keys[{i}].key", k)
+        if not (_is_pair(entry) and _is_u64(entry[0]) and _is_key(entry[1])):
+            partner, k = _tuple(f"{path}.link_keys[{i}]", entry, 2)
+            _int(f"{path}.link_keys[{i}].partner", partner, _U64)
+            _key(f"{path}.link_keys[{i}].key", k)
     _unique(f"{path}.link_keys", [p for p, _ in ks.link_keys], "partner")
     for i, entry in enumerate(ks.outgoing):
-        k, c = _tuple(f"{path}.outgoing[{i}]", entry, 2)
-        _key(f"{path}.outgoing[{i}].key", k)
-        _int(f"{path}.outgoing[{i}].counter", c, MAX_FRAME_COUNTER)
+        if not (_is_pair(entry) and _is_key(entry[0]) and _is_counter(entry[1])):
+            k, c = _tuple(f"{path}.outgoing[{i}]", entry, 2)
+            _key(f"{path}.outgoing[{i}].key", k)
+            _int(f"{path}.outgoing[{i}].counter", c, MAX_FRAME_COUNTER)
     _unique(f"{path}.outgoing", [k for k, _ in ks.outgoing], "key")
     for i, entry in enumerate(ks.incoming):
-        src, q, c = _tuple(f"{path}.incoming[{i}]", entry, 3)
-        _int(f"{path}.incoming[{i}].source", src, _U64)
-        _opt_int(f"{path}.incoming[{i}].key_seq", q, _U8)
-        _int(f"{path}.incoming[{i}].counter", c, MAX_FRAME_COUNTER)
+        if not (
+            type(entry) is tuple
+            and len(entry) == 3
+            and _is_u64(entry[0])
+            and (entry[1] is None or (type(entry[1]) is int and 0 <= entry[1] <= _U8))
+            and _is_counter(entry[2])
+        ):
+            src, q, c = _tuple(f"{path}.incoming[{i}]", entry, 3)
+            _int(f"{path}.incoming[{i}].source", src, _U64)
+            _opt_int(f"{path}.incoming[{i}].key_seq", q, _U8)
+            _int(f"{path}.incoming[{i}].counter", c, MAX_FRAME_COUNTER)
     _unique(f"{path}.incoming", [(s, q) for s, q, _ in ks.incoming], "(source, key_seq)")
+
+
+# fast accepts of what _tuple / _int / _key accept (plain ints and tuples only; anything else
+# goes to the full checks, which accept int subclasses and name the field of an error)
+
+
+def _is_pair(v: object) -> bool:
+    return type(v) is tuple and len(v) == 2
+
+
+def _is_u64(v: object) -> bool:
+    return type(v) is int and 0 <= v <= _U64
+
+
+def _is_counter(v: object) -> bool:
+    return type(v) is int and 0 <= v <= MAX_FRAME_COUNTER
+
+
+def _is_key(v: object) -> bool:
+    return type(v) is bytes and len(v) == 16
 
 
 def _unique(path: str, items: list[Any], what: str) -> None:
