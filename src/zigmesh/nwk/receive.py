@@ -98,10 +98,19 @@ def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
             return
         source = aux.source
         if source is not None:
-            if ind.src_addr_mode == _SHORT and ind.src_addr is not None:
-                nbr = nwk.neighbors.get(ind.src_addr)
-                looked_up = ind.src_addr != UNASSIGNED_ADDRESS
-            if not _secured_by_sender(ind, source, nbr):
+            if ind.src_addr_mode == _SHORT:
+                # == _secured_by_sender, inline for the usual short MAC source
+                sa = ind.src_addr
+                if sa is not None:
+                    nbr = nwk.neighbors.get(sa)
+                    looked_up = sa != UNASSIGNED_ADDRESS
+                    if nbr is not None:
+                        known = nbr.extended_address
+                        if known is not None and known != source:
+                            stats.rx_security_dropped += 1
+                            stats.rx_sec_source += 1
+                            return
+            elif not _secured_by_sender(ind, source, nbr):
                 stats.rx_security_dropped += 1
                 stats.rx_sec_source += 1
                 return

@@ -139,13 +139,18 @@ class _Discovery:
 
 
 class _Rebroadcast:
-    """A relayed route request waiting for its jitter / retries."""
+    """A relayed route request waiting for its jitter / retries.
 
-    __slots__ = ("frame", "data", "retries_left", "timer", "heard")
+    ``source``: the request as heard (its best copy so far) and the path cost to send on; the
+    frame to send (``frame``, ``data``) is built when it first goes out, since a better copy
+    heard during the jitter replaces it (most of a flood's relays hear several)."""
 
-    def __init__(self, frame: NwkFrame, data: bytes, retries: int) -> None:
-        self.frame = frame
-        self.data = data
+    __slots__ = ("source", "frame", "data", "retries_left", "timer", "heard")
+
+    def __init__(self, source: tuple[NwkFrame, RouteRequest, int], retries: int) -> None:
+        self.source = source
+        self.frame: NwkFrame | None = None
+        self.data = b""
         self.retries_left = retries
         self.timer: TimerHandle | None = None
         #: neighbours heard relaying this request (retries stop at RREQ_QUORUM of them)
@@ -561,17 +566,16 @@ class RouteDiscovery:
         nwk = self._nwk
         if frame.radius <= 1:
             return
-        out = replace(frame, radius=frame.radius - 1, payload=replace(cmd, path_cost=cost).encode())
         key = frame.src << 8 | cmd.route_request_id
         r = self._rebroadcasts.get(key)
         if r is None:
-            r = _Rebroadcast(out, nwk.encode_for_later(out), nwk.config.rreq_retries)
+            r = _Rebroadcast((frame, cmd, cost), nwk.config.rreq_retries)
             self._rebroadcasts[key] = r
         else:
             if r.timer is not None:
                 r.timer.cancel()
-            r.frame = out
-            r.data = nwk.encode_for_later(out)
+            r.source = (frame, cmd, cost)
+            r.frame = None
             r.retries_left = nwk.config.rreq_retries
         jitter = nwk.rng.randint(NWKC_MIN_RREQ_JITTER, NWKC_MAX_RREQ_JITTER) * RREQ_JITTER_SLOT_US
         r.timer = nwk.clock.call_later(jitter, self._rebroadcast_send, key)
@@ -585,7 +589,13 @@ class RouteDiscovery:
         if r.retries_left < nwk.config.rreq_retries and len(r.heard) >= RREQ_QUORUM:
             del self._rebroadcasts[key]  # neighbours carry it on: no retry
             return
-        nwk.transmit(r.frame, _MAC_BROADCAST, data=r.data)
+        out = r.frame
+        if out is None:
+            frame, cmd, cost = r.source
+            payload = replace(cmd, path_cost=cost).encode()
+            r.frame = out = replace(frame, radius=frame.radius - 1, payload=payload)
+            r.data = nwk.encode_for_later(out)
+        nwk.transmit(out, _MAC_BROADCAST, data=r.data)
         nwk.stats.rreq_relayed += 1
         if r.retries_left > 0:
             r.retries_left -= 1

@@ -45,11 +45,11 @@ NWK_SECURITY_OVERHEAD = 14 + 4
 DEFAULT_KEY_GRACE_US = 60_000_000
 
 _NETWORK_KEY = KeyId.NETWORK_KEY
-#: (frame as on the air, key) -> the opened frame: every receiver of a broadcast (and every
+#: frame as on the air -> (key, the opened frame): every receiver of a broadcast (and every
 #: copy heard of a retransmission) opens the same bytes with the same key to the same frozen
 #: frame, a pure function of the two (frames whose MIC fails are not kept; a sender enters
 #: the frames it seals, see ``secure``); bounded
-_OPENED: dict[tuple[bytes, bytes], NwkFrame] = {}
+_OPENED: dict[bytes, tuple[bytes, NwkFrame]] = {}
 _OPENED_MAX = 256
 #: length of the auxiliary header this context writes (control, counter, source, key sequence)
 _AUX_LEN = 1 + 4 + 8 + 1
@@ -165,7 +165,7 @@ class NwkSecurityContext:
             NWK_DECODED.remember(data, forms[0])
             if len(_OPENED) >= _OPENED_MAX:
                 _OPENED.clear()
-            _OPENED[(data, key)] = forms[1]
+            _OPENED[data] = (key, forms[1])
         return data
 
     def unsecure(self, data: bytes, frame: NwkFrame | None = None) -> NwkFrame:
@@ -182,7 +182,9 @@ class NwkSecurityContext:
         keys = self.keys
         seq = aux.key_seq
         assert seq is not None
-        entry = keys.network_key(seq)
+        entry = keys.active_network_key
+        if entry is None or entry.seq != seq:
+            entry = keys.network_key(seq)
         if entry is None:
             prev = self.previous_key
             if prev is not None and prev.seq == seq:
@@ -194,14 +196,14 @@ class NwkSecurityContext:
         src = aux.source
         fc = aux.frame_counter
         key = entry.key
-        memo: tuple[bytes, bytes] | None = (data, key) if type(data) is bytes else None
-        opened = _OPENED.get(memo) if memo is not None else None
-        if opened is not None:
+        memo = type(data) is bytes
+        hit = _OPENED.get(data) if memo else None
+        if hit is not None and hit[0] == key:
             # these very bytes verified under this key before: the counter alone decides
             last = keys.accept_incoming(src, seq, fc)
             if last is not None:
                 raise _stale(src, fc, last)
-            return opened
+            return hit[1]
         if not keys.check_incoming(src, seq, fc):
             last = keys.incoming_counter(src, seq)
             assert last is not None
@@ -213,9 +215,9 @@ class NwkSecurityContext:
         except DecodeError as e:
             raise NwkSecurityDrop("decode", str(e)) from None
         opened = with_payload(frame, plain)
-        if memo is not None:
+        if memo:
             if len(_OPENED) >= _OPENED_MAX:
                 _OPENED.clear()
-            _OPENED[memo] = opened
+            _OPENED[data] = (key, opened)
         keys.commit_incoming(src, seq, fc)
         return opened

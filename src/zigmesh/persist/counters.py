@@ -69,7 +69,9 @@ class CounterPersistence:
         """True when ``counter`` (the next value to use) has crossed a multiple of N since the
         last persisted value: the snapshot must be saved before the next frame is secured."""
         n = self._interval
-        return _check_counter(counter) // n > self._last.get(key, 0) // n
+        if not 0 <= counter <= MAX_FRAME_COUNTER:  # (_check_counter, inline: once per frame)
+            _check_counter(counter)
+        return counter // n > self._last.get(key, 0) // n
 
     def mark(self, counter: int, key: bytes | None = None) -> None:
         """Record that ``counter`` of ``key`` has been persisted."""

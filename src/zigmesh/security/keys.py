@@ -89,7 +89,7 @@ class KeyStore:
     """Network keys, link keys and frame counters of one device (module docstring)."""
 
     __slots__ = (
-        "_active",
+        "active_network_key",
         "_alternate",
         "_tc_link_key",
         "_link_keys",
@@ -107,7 +107,9 @@ class KeyStore:
     ) -> None:
         if incoming_capacity < 1:
             raise ValueError("incoming_capacity must be at least 1")
-        self._active: NetworkKeyEntry | None = None
+        #: the network key frames are secured with (read-only outside the store: set it through
+        #: set_network_key / switch_key); a plain attribute, read for every secured frame
+        self.active_network_key: NetworkKeyEntry | None = None
         self._alternate: NetworkKeyEntry | None = None
         self._tc_link_key = None if tc_link_key is None else _check_key(tc_link_key)
         self._link_keys: dict[int, bytes] = {}
@@ -121,16 +123,12 @@ class KeyStore:
     # -- network keys -----------------------------------------------------------------------
 
     @property
-    def active_network_key(self) -> NetworkKeyEntry | None:
-        return self._active
-
-    @property
     def alternate_network_key(self) -> NetworkKeyEntry | None:
         return self._alternate
 
     def network_key(self, seq: int) -> NetworkKeyEntry | None:
         """The held network key (active or alternate) with sequence number ``seq``."""
-        a = self._active
+        a = self.active_network_key
         if a is not None and a.seq == seq:
             return a
         b = self._alternate
@@ -146,8 +144,8 @@ class KeyStore:
         """
         entry = NetworkKeyEntry(_check_key(key), seq)
         self._alternate = None
-        self._purge_network_counters(seq if self._active == entry else None)
-        self._active = entry
+        self._purge_network_counters(seq if self.active_network_key == entry else None)
+        self.active_network_key = entry
 
     def receive_network_key(self, key: bytes, seq: int) -> None:
         """APSME-TRANSPORT-KEY.indication with a network key (Zigbee spec 4.6.3.4).
@@ -157,7 +155,7 @@ class KeyStore:
         material arrives for the active sequence number.
         """
         entry = NetworkKeyEntry(_check_key(key), seq)
-        active = self._active
+        active = self.active_network_key
         if active is None:
             self.set_network_key(key, seq)
             return
@@ -180,14 +178,14 @@ class KeyStore:
         Switching to the already active key is a no-op (the command may arrive twice); an
         unknown sequence number raises :class:`SecurityError`.
         """
-        active = self._active
+        active = self.active_network_key
         if active is not None and active.seq == seq:
             return
         alt = self._alternate
         if alt is None or alt.seq != seq:
             raise SecurityError(f"Switch-Key to key sequence {seq}, which is not held")
         previous = active.seq if active is not None else None
-        self._active = alt
+        self.active_network_key = alt
         self._alternate = None
         table = self._incoming
         for k in [k for k in table if k[1] is not None and k[1] != seq]:
@@ -203,7 +201,7 @@ class KeyStore:
 
         Raises :class:`SecurityError` with no active key or when the counter is exhausted.
         """
-        active = self._active
+        active = self.active_network_key
         if active is None:
             raise SecurityError("no active network key")
         # once per secured frame: _next inlined
@@ -369,7 +367,7 @@ class KeyStore:
         """Forget keys and incoming counters (leave). Outgoing counters and the TC link key
         stay: rejoining under the same key must not restart at 0 (neighbours would drop the
         frames, and nonces would repeat)."""
-        self._active = None
+        self.active_network_key = None
         self._alternate = None
         self._link_keys.clear()
         self._incoming.clear()
@@ -377,7 +375,7 @@ class KeyStore:
     def persist(self) -> KeyStoreSnapshot:
         """Snapshot for non-volatile storage."""
         return KeyStoreSnapshot(
-            active=self._active,
+            active=self.active_network_key,
             alternate=self._alternate,
             tc_link_key=self._tc_link_key,
             link_keys=tuple(self._link_keys.items()),
@@ -401,7 +399,7 @@ class KeyStore:
         if jump < 0:
             raise ValueError("jump must not be negative")
         ks = cls(tc_link_key=snapshot.tc_link_key, incoming_capacity=incoming_capacity)
-        ks._active = snapshot.active
+        ks.active_network_key = snapshot.active
         ks._alternate = snapshot.alternate
         ks._link_keys = dict(snapshot.link_keys)
         out = dict(snapshot.outgoing)
