@@ -78,6 +78,26 @@ def test_rreq_worse_copy_dropped_better_copy_replaces() -> None:
     assert len(sent) == 1 and sent[0].command.path_cost == 2  # type: ignore[union-attr]
 
 
+def test_rreq_better_copy_after_the_first_relay_goes_out_next_and_retries_repeat_it() -> None:
+    nwk, mac, k, _ = make_nwk(ME)
+    _neighbor(nwk, SENDER, lqi=255, outgoing=1)
+    _neighbor(nwk, 0x5555, lqi=255, outgoing=1)
+    rx(nwk, command_frame(RouteRequest(9, DST, 5), ORIG, 0xFFFC, radius=10), SENDER)
+    k.run(NWKC_MAX_RREQ_JITTER_US)
+    first = mac.take()
+    assert [s.command.path_cost for s in first] == [6]  # type: ignore[union-attr]
+    # a better copy while the retries wait: the next relay carries it, radius one less
+    rx(nwk, command_frame(RouteRequest(9, DST, 1), ORIG, 0xFFFC, radius=7), 0x5555)
+    k.run(k.now() + NWKC_MAX_RREQ_JITTER_US)
+    better = mac.take()
+    assert [(s.command.path_cost, s.frame.radius) for s in better] == [(2, 6)]  # type: ignore[union-attr]
+    # its retries repeat the same frame
+    k.run(k.now() + NWKC_RREQ_RETRIES * NWKC_RREQ_RETRY_INTERVAL_US + 1)
+    retries = mac.take()
+    assert len(retries) == NWKC_RREQ_RETRIES
+    assert all(s.frame == better[0].frame for s in retries)
+
+
 def test_destination_replies_along_best_sender_and_learns_reverse_route() -> None:
     nwk, mac, k, _ = make_nwk(DST)
     _neighbor(nwk, SENDER, lqi=255, outgoing=1)
