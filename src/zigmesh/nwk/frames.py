@@ -487,14 +487,22 @@ def sealed_forms(
     pv = int(frame.protocol_version)
     edi = bool(frame.end_device_initiator)
     on_air = NwkFrame(
-        ft, frame.dst, frame.src, frame.radius, frame.seq, data[body:], dr, pv, edi,
-        frame.dst_ieee, frame.src_ieee, None, sr, aux,
+        ft,
+        frame.dst,
+        frame.src,
+        frame.radius,
+        frame.seq,
+        data[body:],
+        dr,
+        pv,
+        edi,
+        frame.dst_ieee,
+        frame.src_ieee,
+        None,
+        sr,
+        aux,
     )
-    opened = NwkFrame(
-        ft, frame.dst, frame.src, frame.radius, frame.seq, plain, dr, pv, edi,
-        frame.dst_ieee, frame.src_ieee, None, sr, aux,
-    )
-    return on_air, opened
+    return on_air, with_payload(on_air, plain)
 
 
 def one_hop_on(frame: NwkFrame) -> NwkFrame:

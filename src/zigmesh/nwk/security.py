@@ -65,6 +65,13 @@ class NwkSecurityDrop(SecurityError):
         self.reason = reason
 
 
+def _remember_opened(data: bytes, key: bytes, opened: NwkFrame) -> None:
+    """Enter ``data`` opened under ``key`` in the bounded memo (emptied when full)."""
+    if len(_OPENED) >= _OPENED_MAX:
+        _OPENED.clear()
+    _OPENED[data] = (key, opened)
+
+
 def _stale(src: int, fc: int, last: int) -> NwkSecurityDrop:
     """The drop for a frame counter not above ``last``, the last one accepted from ``src``."""
     if last == fc:
@@ -163,9 +170,7 @@ class NwkSecurityContext:
         forms = sealed_forms(frame, aux, data, len(hdr) + _AUX_LEN)
         if forms is not None:
             NWK_DECODED.remember(data, forms[0])
-            if len(_OPENED) >= _OPENED_MAX:
-                _OPENED.clear()
-            _OPENED[data] = (key, forms[1])
+            _remember_opened(data, key, forms[1])
         return data
 
     def unsecure(self, data: bytes, frame: NwkFrame | None = None) -> NwkFrame:
@@ -216,8 +221,6 @@ class NwkSecurityContext:
             raise NwkSecurityDrop("decode", str(e)) from None
         opened = with_payload(frame, plain)
         if memo:
-            if len(_OPENED) >= _OPENED_MAX:
-                _OPENED.clear()
-            _OPENED[data] = (key, opened)
+            _remember_opened(data, key, opened)
         keys.commit_incoming(src, seq, fc)
         return opened
