@@ -36,7 +36,11 @@ Per N it prints: the spacing, the report period and the depth bound; formation (
 of the last join) and joined / N; delivery per flow (routers, end devices) over the steady
 state; route requests per data frame (unicast route discoveries started anywhere in the steady
 state, per APS data message sent); wall-s per sim-s and kernel events per sim-s in the steady
-state; peak RSS and RSS per node (peak RSS of the process / N). Each N runs in its own process
+state; peak RSS and RSS per node (peak RSS of the process / N); and what the steady state spends on
+broadcasts: NWK broadcast transmissions per sim-s (link statuses, many-to-one requests,
+network-wide floods with their relays and passive-ack retries), address changes (address
+conflicts resolved: stochastic addresses collide, about N^2 / 131,000 pairs, and each
+resolution costs network-wide floods) and rejoins. Each N runs in its own process
 (peak RSS is per process). ``--secured`` runs the secured variant (the default of ``zigmesh
 run``); without it the network is unsecured, as the issue's first figures were.
 ``--smoke S`` measures memory only: it builds the network, runs S simulated seconds and
@@ -240,6 +244,20 @@ class Result:
     formation_wall_s: float
     peak_rss_mb: float
     rss_per_node_kb: float
+    #: steady state: NWK broadcast transmissions per sim-s (link status, many-to-one requests,
+    #: floods and their relays and passive-ack retries), address changes and rejoins
+    bcast_per_sim: float = 0.0
+    addr_changes: int = 0
+    rejoins: int = 0
+
+
+#: NwkStats counters summed over the nodes at the start and end of the steady state
+CHURN = ("tx_broadcasts", "address_changes", "rejoins")
+
+
+def churn(nodes: list[Node]) -> dict[str, int]:
+    """The :data:`CHURN` counters summed over ``nodes``."""
+    return {k: sum(getattr(x.nwk.stats, k) for x in nodes) for k in CHURN}
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,6 +423,7 @@ def run_one(n: int, args: argparse.Namespace) -> Result:
     _run_to(world, deadline_us, args.progress, n, nodes, t0)
     formation_wall = time.perf_counter() - t0
     rreq0 = sum(x.nwk.stats.rreq_sent for x in nodes)
+    churn0 = churn(nodes)
     t1 = time.perf_counter()
     events = _run_to(world, sc.duration_us, args.progress, n, nodes, t0)
     steady_wall = time.perf_counter() - t1
@@ -415,6 +434,7 @@ def run_one(n: int, args: argparse.Namespace) -> Result:
     formation = max(times) / S if len(joined) == len(nodes) and times else None
     # route discoveries started in the steady state (many-to-one requests are counted apart)
     rreq = sum(x.nwk.stats.rreq_sent for x in nodes) - rreq0
+    d = {k: v - churn0[k] for k, v in churn(nodes).items()}
     sent = sum(f.sent for f in traffic.flows)
     rss_kb = _rss_kb()
     return Result(
@@ -433,6 +453,9 @@ def run_one(n: int, args: argparse.Namespace) -> Result:
         formation_wall_s=formation_wall,
         peak_rss_mb=rss_kb / 1024,
         rss_per_node_kb=rss_kb / n,
+        bcast_per_sim=d["tx_broadcasts"] / steady_sim,
+        addr_changes=d["address_changes"],
+        rejoins=d["rejoins"],
     )
 
 
@@ -440,6 +463,7 @@ HEADER = (
     f"{'N':>6} {'sec':>4} {'spacing':>8} {'period':>7} {'depth>=':>7} {'formation':>10}"
     f" {'joined':>12} {'deliv routers':>14} {'deliv EDs':>10} {'rreq/data':>10}"
     f" {'wall/sim':>9} {'events/sim':>11} {'form wall-s':>12} {'peak RSS MB':>12} {'KB/node':>8}"
+    f" {'bcast/sim':>10} {'addr chg':>9} {'rejoins':>8}"
 )
 
 
@@ -452,6 +476,7 @@ def line(r: Result) -> str:
         f" {f'{r.joined}/{r.nodes}':>12} {d[0]:>14} {d[1]:>10} {r.rreq_per_data:>10.4f}"
         f" {r.wall_per_sim:>9.4f} {r.events_per_sim:>11.0f} {r.formation_wall_s:>12.1f}"
         f" {r.peak_rss_mb:>12.1f} {r.rss_per_node_kb:>8.1f}"
+        f" {r.bcast_per_sim:>10.1f} {r.addr_changes:>9} {r.rejoins:>8}"
     )
 
 
