@@ -40,7 +40,14 @@ def test_small_sizes_keep_the_issue_layout(scale: ModuleType) -> None:
 
 def test_10000_node_layout_fits_nwk_max_depth(scale: ModuleType) -> None:
     args = argparse.Namespace(
-        spacing=None, period=None, steady=600.0, start_window=60.0, size=20, seed=1, secured=True
+        spacing=None,
+        period=None,
+        steady=600.0,
+        settle=0.0,
+        start_window=60.0,
+        size=20,
+        seed=1,
+        secured=True,
     )
     sc, lay = scale.scenario_for(10_000, args)
     assert len(sc.nodes) == 10_000
