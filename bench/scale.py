@@ -49,7 +49,9 @@ reports RSS (10,000 nodes do not run to completion in a bench's time yet).
 ``--settle S`` lets the traffic run S simulated seconds before the measured steady state
 (formation's address conflicts are found by the first reports and resolved in it: see the
 churn columns): wall time, events and churn are then those of the window after it, delivery
-still that of every report sent.
+still that of every report sent. ``--max-unrelated N`` bounds the router neighbours every node
+keeps beside its parent and children (``NwkConfig.max_unrelated_neighbors``; Z-Stack and
+EmberZNet keep 16; default: no bound but the 36-entry table).
 
 Run: python3 bench/scale.py [--nodes 100,1000] [--secured] [--spacing M] [--period S]
 [--steady S] [--settle S] [--start-window S] [--seed N] [--capture off|on] [--out DIR]
@@ -70,6 +72,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from zigmesh.node import Node
+from zigmesh.nwk.config import NwkConfig
 from zigmesh.nwk.link_cost import LINK_COST_TABLE
 from zigmesh.scenario.config import NodeSpec, RadioSpec, Scenario, TrafficSpec
 from zigmesh.scenario.runner import _Traffic  # the engine of `zigmesh run`
@@ -356,9 +359,12 @@ def scenario_for(n: int, args: argparse.Namespace) -> tuple[Scenario, Layout]:
     return sc, lay
 
 
-def build(sc: Scenario, capture: str | None) -> tuple[World, _Traffic]:
+def build(
+    sc: Scenario, capture: str | None, max_unrelated: int | None = None
+) -> tuple[World, _Traffic]:
     """The world of ``sc`` with every node added and the traffic scheduled, as ``zigmesh
-    run`` builds it (``capture``: a pcap path, or None for no capture)."""
+    run`` builds it (``capture``: a pcap path, or None for no capture; ``max_unrelated``:
+    ``NwkConfig.max_unrelated_neighbors`` of every node, None for the default)."""
     assert sc.channel is not None
     world = World(
         sc.seed,
@@ -367,6 +373,7 @@ def build(sc: Scenario, capture: str | None) -> tuple[World, _Traffic]:
         capture=capture,
         tx_power_dbm=sc.radio.tx_power_dbm,
         security=sc.security,
+        nwk=NwkConfig(max_unrelated_neighbors=max_unrelated),
     )
     traffic = _Traffic(world, sc)
     for spec in sc.nodes:
@@ -412,7 +419,7 @@ def run_one(n: int, args: argparse.Namespace) -> Result:
     sc, lay = scenario_for(n, args)
     depth = max(router_depths(sc).values())
     capture = f"{args.out}/scale-{n}.pcap" if args.capture == "on" else None
-    world, traffic = build(sc, capture)
+    world, traffic = build(sc, capture, args.max_unrelated)
     deadline_us = lay.deadline_s * S
     t0 = time.perf_counter()
     if args.smoke is not None:  # memory only: the nodes and a short start
@@ -507,6 +514,13 @@ def main() -> None:
         help="traffic runs S sim-s after formation before the measured steady state",
     )
     ap.add_argument("--start-window", type=float, default=60.0, help="nodes start within, s")
+    ap.add_argument(
+        "--max-unrelated",
+        type=int,
+        default=None,
+        metavar="N",
+        help="router neighbours a node keeps beside parent and children (Z-Stack: 16)",
+    )
     ap.add_argument("--size", type=int, default=20, help="report payload, bytes")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--capture", choices=("off", "on"), default="off", help="write a pcap")
@@ -539,6 +553,7 @@ def main() -> None:
             "steady",
             "settle",
             "start_window",
+            "max_unrelated",
             "size",
             "seed",
             "capture",

@@ -44,6 +44,7 @@ def test_10000_node_layout_fits_nwk_max_depth(scale: ModuleType) -> None:
         period=None,
         steady=600.0,
         settle=0.0,
+        max_unrelated=None,
         start_window=60.0,
         size=20,
         seed=1,

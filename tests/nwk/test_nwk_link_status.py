@@ -9,7 +9,7 @@ from zigmesh.nwk.commands import LinkStatus, LinkStatusEntry
 from zigmesh.nwk.link_cost import LINK_COST_TABLE
 from zigmesh.nwk.link_status import LinkState, link_state, link_status_entries
 from zigmesh.nwk.nwk import NwkConfig
-from zigmesh.nwk.tables import NeighborEntry
+from zigmesh.nwk.tables import NeighborEntry, Relationship
 
 ME = 0x0100
 
@@ -77,6 +77,7 @@ def test_full_table_keeps_its_better_links_but_follows_an_address_change() -> No
     IEEE address in its link status) replaces its old entry whatever the LQI."""
     nwk, mac, k, _ = make_nwk(ME)
     cap = nwk.neighbors.capacity
+    assert nwk.neighbors.max_unrelated == cap  # no bound of its own by default
     for i in range(cap):
         nwk.neighbors.add(
             NeighborEntry(network_address=0x1000 + i, extended_address=0x7000 + i, lqi=200), 0
@@ -106,7 +107,33 @@ def test_many_neighbours_split_over_frames() -> None:
     a, b = frames
     assert isinstance(a, LinkStatus) and isinstance(b, LinkStatus)
     assert (a.first_frame, a.last_frame, b.first_frame, b.last_frame) == (True, False, False, True)
-    assert len(a.entries) + len(b.entries) == 36  # the neighbour table holds 36 by default
+    assert len(a.entries) + len(b.entries) == 36  # the neighbour table holds 36
+
+
+def test_router_neighbours_are_bounded_and_children_keep_their_room() -> None:
+    """With ``max_unrelated_neighbors = 16`` a router keeps at most 16 neighbours that are
+    neither parent nor child (as Z-Stack and EmberZNet do): a dense mesh's link status fits
+    one frame, and the other 20 entries of the table stay for children."""
+    nwk, mac, k, _ = make_nwk(ME, config=NwkConfig(max_unrelated_neighbors=16))
+    for i in range(40):
+        nwk.neighbors.add(NeighborEntry(network_address=0x1000 + i, lqi=100 + i), 0)
+    assert len(nwk.neighbors) == 16
+    # the better links stayed: each newcomer heard better displaced the worst
+    assert sorted(e.network_address for e in nwk.neighbors) == [0x1000 + i for i in range(24, 40)]
+    nwk.link_status.send_now()
+    frames = [s.command for s in mac.take()]
+    assert len(frames) == 1 and isinstance(frames[0], LinkStatus)
+    assert len(frames[0].entries) == 16 and frames[0].first_frame and frames[0].last_frame
+    for i in range(20):  # children are admitted beside them, up to the capacity
+        child = NeighborEntry(network_address=0x2000 + i, relationship=Relationship.CHILD, lqi=50)
+        assert nwk.neighbors.add(child, 0).entry is child
+    assert len(nwk.neighbors) == 36
+    # a full table: a better router neighbour displaces the worst one, a child displaces one
+    nwk.neighbors.add(NeighborEntry(network_address=0x3000, lqi=255), 0)
+    assert nwk.neighbors.get(0x3000) is not None and len(nwk.neighbors) == 36
+    extra = NeighborEntry(network_address=0x2100, relationship=Relationship.CHILD, lqi=10)
+    assert nwk.neighbors.add(extra, 0).entry is extra and len(nwk.neighbors) == 36
+    assert sum(not e.is_child for e in nwk.neighbors) == 15
 
 
 def test_powered_off_router_ages_out_of_neighbours() -> None:

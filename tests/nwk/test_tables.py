@@ -246,6 +246,76 @@ class TestNeighborTable:
                 t._floor = floor
                 assert t.refuses_unrelated(probe) is fresh, (i, op, probe)
 
+    @settings(max_examples=300, deadline=None)
+    @given(
+        st.lists(st.sampled_from([60, 200, 255]), min_size=2, max_size=2),
+        st.lists(
+            st.tuples(
+                st.sampled_from(["add", "add", "add", "lqi", "rel", "age", "remove", "heard"]),
+                st.integers(0, 9),  # address (or entry index)
+                st.sampled_from([*Relationship, Relationship.NONE, Relationship.NONE]),
+                st.sampled_from([0, 60, 61, 200, 255]),  # lqi
+            ),
+            max_size=40,
+        ),
+    )
+    def test_unrelated_bound_admits_as_a_full_table(
+        self, start: list[int], ops: list[tuple[str, int, Relationship, int]]
+    ) -> None:
+        """With ``max_unrelated`` below the capacity, an unrelated newcomer meeting the bound is
+        admitted (displacing a worse or stale unrelated entry) or refused exactly as in a full
+        table; parents and children still fill the capacity; the O(1) refusal equals a fresh
+        walk; a newcomer never takes the unrelated entries above the bound."""
+        prot = (Relationship.PARENT, Relationship.CHILD, Relationship.UNAUTHENTICATED_CHILD)
+        t = NeighborTable(capacity=4, router_age_limit=2, max_unrelated=2)
+        for i, q in enumerate(start):  # the bound of unrelated routers, half the capacity
+            t.add(router(10 + i, lqi=q), 0)
+
+        def unrelated() -> int:
+            return sum(1 for x in t if x.relationship not in prot)
+
+        for i, (op, a, rel, q) in enumerate(ops):
+            now = i * S
+            entries = list(t)
+            e = entries[a % len(entries)] if entries else None
+            if op == "add":
+                new = router(a, lqi=q, relationship=rel)
+                protected = rel in prot
+                before = unrelated()
+                newcomer = t.get(a) is None  # (else it replaces the entry of its address)
+                needs = t.is_full() or (not protected and before >= 2)
+                floor = t._floor
+                t._floor = -1
+                want = t._victim(new) if needs and newcomer else None
+                t._floor = floor
+                r = t.add(new, now)
+                if t.get(a) is not new:
+                    assert not r.admitted and want is None
+                elif r.evicted is not None:
+                    assert r.evicted is want
+                if not protected and newcomer:
+                    assert unrelated() <= max(before, 2)
+                assert len(t) <= 4
+            elif e is None:
+                continue
+            elif op == "lqi":
+                t.set_lqi(e, q)
+            elif op == "rel":
+                t.set_relationship(e, rel)
+            elif op == "age":
+                t.age_routers(heard_since_us=now - S if q > 100 else None)
+            elif op == "remove":
+                t.remove(e.network_address)
+            else:
+                t.heard(e.network_address, now, lqi=q)
+            for probe in (0, 60, 61, 200, 255):
+                floor = t._floor
+                t._floor = -1
+                full = t.is_full() or unrelated() >= 2
+                fresh = full and t._victim_for(False, probe) is None
+                t._floor = floor
+                assert t.refuses_unrelated(probe) is fresh, (i, op, probe)
+
     def test_link_status_ageing(self) -> None:
         t = NeighborTable(router_age_limit=3)
         t.add(router(0x0001, relationship=Relationship.PARENT), 0)

@@ -62,6 +62,12 @@ class NwkConfig:
 
     #: table capacities
     neighbor_table_size: int = NEIGHBOR_TABLE_DEFAULT_ENTRIES
+    #: of which at most this many neither parent nor child (router neighbours heard; None:
+    #: any entry). Z-Stack keeps 16 router neighbours beside 20 children, EmberZNet 16: with
+    #: 16, a dense mesh's link statuses fit one frame and its floods need fewer passive-ack
+    #: retries (bench figures in issue 11's note), at a small cost in mesh delivery measured
+    #: there, so the default stays unbounded
+    max_unrelated_neighbors: int | None = None
     routing_table_size: int = ROUTING_TABLE_DEFAULT_ENTRIES
     route_discovery_table_size: int = ROUTE_DISCOVERY_TABLE_DEFAULT_ENTRIES
     btt_size: int = BTT_DEFAULT_ENTRIES
@@ -125,6 +131,8 @@ class NwkConfig:
             raise LocalProtocolError("end_device_timeout_index must be 0-14")
         if self.poll_interval_us <= 0 or self.parent_loss_threshold < 1:
             raise LocalProtocolError("poll interval and parent loss threshold must be positive")
+        if self.max_unrelated_neighbors is not None and self.max_unrelated_neighbors < 0:
+            raise LocalProtocolError("max_unrelated_neighbors must be >= 0")
         if self.max_children < 0 or self.max_routers < 0 or self.max_end_devices < 0:
             raise LocalProtocolError("child capacities must be >= 0")
         if not 0 <= self.max_source_route <= 0xFF:

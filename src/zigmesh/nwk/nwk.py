@@ -167,7 +167,9 @@ class Nwk(TransmitEngine):
         self._upper: UpperCallback | None = None
         self.nib = self._default_nib()
         self.neighbors = NeighborTable(
-            cfg.neighbor_table_size, router_age_limit=self.nib.nwk_router_age_limit
+            cfg.neighbor_table_size,
+            router_age_limit=self.nib.nwk_router_age_limit,
+            max_unrelated=cfg.max_unrelated_neighbors,
         )
         self.routes = RoutingTable(cfg.routing_table_size)
         self.discovery = RouteDiscoveryTable(cfg.route_discovery_table_size)

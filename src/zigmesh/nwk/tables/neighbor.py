@@ -12,6 +12,13 @@ End device timeout (3.6.10): an end-device child's deadline is ``device_timeout`
 it was added or last sent a keepalive (:meth:`NeighborTable.keepalive`);
 :meth:`NeighborTable.expire_end_devices` removes and reports children past their deadline.
 
+The entries that are neither our parent nor our children (router neighbours heard, previous
+children) may be bounded below the capacity (``max_unrelated``, from
+``NwkConfig.max_unrelated_neighbors``: Z-Stack keeps 16 router neighbours beside its 20
+children, EmberZNet 16 in a table of its own), so a router in a dense mesh keeps room for
+children and lists a bounded set of links in its link status; reaching that bound, an
+unrelated newcomer is admitted as into a full table.
+
 When the table is full, parent and children are never evicted: a new parent or child displaces
 the least useful unrelated neighbour (previous child first, then the oldest-aged, then the worst
 LQI); a new unrelated neighbour displaces only a previous child, a router whose link is stale
@@ -132,6 +139,8 @@ class NeighborTable:
         "_floor",
         "_age_limit",
         "remove_aged_routers",
+        "_max_unrelated",
+        "_n_unrelated",
     )
 
     def __init__(
@@ -140,10 +149,18 @@ class NeighborTable:
         *,
         router_age_limit: int = NWK_ROUTER_AGE_LIMIT,
         remove_aged_routers: bool = True,
+        max_unrelated: int | None = None,
     ) -> None:
         if capacity < 1:
             raise LocalProtocolError(f"neighbour table capacity must be >= 1, got {capacity}")
+        if max_unrelated is not None and max_unrelated < 0:
+            raise LocalProtocolError(f"max_unrelated must be >= 0, got {max_unrelated}")
         self._capacity = capacity
+        #: at most this many entries that are neither parent nor child (None: no bound but
+        #: the capacity); the rest of the capacity stays for the parent and the children
+        self._max_unrelated = capacity if max_unrelated is None else min(max_unrelated, capacity)
+        #: entries that are neither parent nor child (-1: count again; see _unrelated)
+        self._n_unrelated = -1
         self._by_short: dict[int, NeighborEntry] = {}
         self._by_ieee: dict[int, NeighborEntry] = {}
         #: full table: an unrelated newcomer with an LQI at or below this is refused (a lower
@@ -191,6 +208,7 @@ class NeighborTable:
         self._by_short.clear()
         self._by_ieee.clear()
         self._floor = -1
+        self._n_unrelated = -1
 
     def set_lqi(self, entry: NeighborEntry, lqi: int) -> None:
         """Set an entry's LQI (keeps the admission floor a lower bound of the worst)."""
@@ -202,12 +220,41 @@ class NeighborTable:
         """Set an entry's relationship (the admission floor is taken again)."""
         entry.relationship = relationship
         self._floor = -1
+        self._n_unrelated = -1
+
+    @property
+    def max_unrelated(self) -> int:
+        """Most entries that are neither our parent nor our children (the capacity when not
+        bounded)."""
+        return self._max_unrelated
+
+    def _unrelated(self) -> int:
+        """Entries that are neither parent nor child (counted again after a change)."""
+        n = self._n_unrelated
+        if n < 0:
+            prot = _PROTECTED
+            n = self._n_unrelated = sum(
+                1 for e in self._by_short.values() if e.relationship not in prot
+            )
+        return n
+
+    def _full_for(self, protected_new: bool) -> bool:
+        """A newcomer (a parent or child when ``protected_new``) needs a victim."""
+        if len(self._by_short) >= self._capacity:
+            return True
+        return (
+            not protected_new
+            and self._max_unrelated < self._capacity
+            and self._unrelated() >= self._max_unrelated
+        )
 
     def refuses_unrelated(self, lqi: int) -> bool:
         """Whether :meth:`add` would refuse a new unrelated neighbour with this LQI (a full
         table and no victim for it): O(1) when the admission floor is known. Lets a caller
         skip building the entry for the link statuses a dense network mostly refuses."""
-        if len(self._by_short) < self._capacity:
+        if len(self._by_short) < self._capacity and (
+            self._max_unrelated >= self._capacity or self._unrelated() < self._max_unrelated
+        ):
             return False
         if lqi <= self._floor:
             return True
@@ -227,8 +274,8 @@ class NeighborTable:
         old = self._by_short.get(short)
         same_ieee = self._by_ieee.get(ieee) if ieee is not None else None
         evicted: NeighborEntry | None = None
-        if old is None and same_ieee is None and len(self._by_short) >= self._capacity:
-            protected_new = entry.relationship in _PROTECTED
+        protected_new = entry.relationship in _PROTECTED
+        if old is None and same_ieee is None and self._full_for(protected_new):
             if not protected_new and entry.lqi <= self._floor:
                 return Insertion(None)
             victim = self._victim_for(protected_new, entry.lqi)
@@ -236,6 +283,7 @@ class NeighborTable:
                 return Insertion(None)
             evicted = self._unlink(victim.network_address)
         self._floor = -1
+        self._n_unrelated = -1
         if old is not None:
             self._unlink(short)
         if same_ieee is not None and same_ieee is not old:
@@ -292,6 +340,7 @@ class NeighborTable:
 
     def _unlink(self, network_address: int) -> NeighborEntry | None:
         self._floor = -1
+        self._n_unrelated = -1
         e = self._by_short.pop(network_address, None)
         if (
             e is not None
