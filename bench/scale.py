@@ -261,7 +261,7 @@ class Result:
 
 
 #: NwkStats counters summed over the nodes at the start and end of the steady state
-CHURN = ("tx_broadcasts", "address_changes", "rejoins")
+CHURN = ("rreq_sent", "tx_broadcasts", "address_changes", "rejoins")
 
 
 def churn(nodes: list[Node]) -> dict[str, int]:
@@ -441,7 +441,6 @@ def run_one(n: int, args: argparse.Namespace) -> Result:
     if start_us > deadline_us:
         _run_to(world, start_us, args.progress, n, nodes, t0)
     sent0 = sum(f.sent for f in traffic.flows)
-    rreq0 = sum(x.nwk.stats.rreq_sent for x in nodes)
     churn0 = churn(nodes)
     t1 = time.perf_counter()
     events = _run_to(world, sc.duration_us, args.progress, n, nodes, t0)
@@ -451,8 +450,8 @@ def run_one(n: int, args: argparse.Namespace) -> Result:
     joined = [x for x in nodes if x.joined]
     times = [x.stats.joined_at_us for x in nodes if x.stats.joined_at_us is not None]
     formation = max(times) / S if len(joined) == len(nodes) and times else None
-    # route discoveries started in the steady state (many-to-one requests are counted apart)
-    rreq = sum(x.nwk.stats.rreq_sent for x in nodes) - rreq0
+    # the steady state's counters; rreq_sent: route discoveries started (many-to-one
+    # requests are counted apart)
     d = {k: v - churn0[k] for k, v in churn(nodes).items()}
     sent = sum(f.sent for f in traffic.flows)
     rss_kb = _rss_kb()
@@ -466,7 +465,7 @@ def run_one(n: int, args: argparse.Namespace) -> Result:
         joined=len(joined),
         delivery={f.name: (f.delivered / f.sent if f.sent else 0.0) for f in traffic.flows},
         sent=sent,
-        rreq_per_data=rreq / max(sent - sent0, 1),
+        rreq_per_data=d["rreq_sent"] / max(sent - sent0, 1),
         wall_per_sim=steady_wall / steady_sim,
         events_per_sim=events / steady_sim,
         formation_wall_s=formation_wall,

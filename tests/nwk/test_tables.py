@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -50,6 +53,57 @@ def ed_child(short: int, ieee: int | None = None, timeout_s: int | None = 10) ->
 
 
 # -- neighbour table -----------------------------------------------------------------------------
+
+
+_T = TypeVar("_T")
+
+
+def _walked(t: NeighborTable, fn: Callable[[], _T]) -> _T:
+    """``fn()`` with the admission floor forgotten (a fresh walk of the table), then kept."""
+    floor = t._floor
+    t._floor = -1
+    try:
+        return fn()
+    finally:
+        t._floor = floor
+
+
+def _add_as_the_policy_says(t: NeighborTable, new: NeighborEntry, now: int, needs: bool) -> None:
+    """Add ``new``; it takes the place of the policy's victim (when ``needs`` one) or is
+    refused only when there is none."""
+    want = _walked(t, lambda: t._victim(new)) if needs else None
+    r = t.add(new, now)
+    if t.get(new.network_address) is not new:
+        assert not r.admitted and want is None
+    elif r.evicted is not None:
+        assert r.evicted is want
+
+
+def _change(
+    t: NeighborTable, op: str, e: NeighborEntry, rel: Relationship, q: int, now: int
+) -> None:
+    """One change of the property tests' ops other than "add", to entry ``e``, as the NWK
+    layer makes it."""
+    if op == "lqi":
+        t.set_lqi(e, q)
+    elif op == "rel":
+        t.set_relationship(e, rel)
+    elif op == "age":
+        t.age_routers(heard_since_us=now - S if q > 100 else None)
+    elif op == "ls":
+        e.age = 0  # a link status from it (link_status.on_link_status)
+    elif op == "remove":
+        t.remove(e.network_address)
+    else:
+        t.heard(e.network_address, now, lqi=q)
+
+
+def _assert_refusal_is_a_walk(t: NeighborTable, full: Callable[[], bool], at: object) -> None:
+    """The O(1) refusal of an unrelated newcomer equals a fresh walk for every probe LQI
+    (``full``: an unrelated newcomer needs a victim)."""
+    for probe in (0, 60, 61, 200, 255):
+        fresh = _walked(t, lambda: full() and t._victim_for(False, probe) is None)  # noqa: B023
+        assert t.refuses_unrelated(probe) is fresh, (at, probe)
 
 
 class TestNeighborTable:
@@ -215,36 +269,12 @@ class TestNeighborTable:
             entries = list(t)
             e = entries[a % len(entries)] if entries else None
             if op == "add":
-                new = router(a, lqi=q, relationship=rel)
-                floor = t._floor
-                t._floor = -1
-                want = t._victim(new) if t.is_full() else None
-                t._floor = floor
-                r = t.add(new, now)
-                if t.get(a) is not new:
-                    assert not r.admitted and want is None
-                elif r.evicted is not None:
-                    assert r.evicted is want
+                _add_as_the_policy_says(t, router(a, lqi=q, relationship=rel), now, t.is_full())
             elif e is None:
                 continue
-            elif op == "lqi":
-                t.set_lqi(e, q)
-            elif op == "rel":
-                t.set_relationship(e, rel)
-            elif op == "age":
-                t.age_routers(heard_since_us=now - S if q > 100 else None)
-            elif op == "ls":
-                e.age = 0  # a link status from it (link_status.on_link_status)
-            elif op == "remove":
-                t.remove(e.network_address)
             else:
-                t.heard(e.network_address, now, lqi=q)
-            for probe in (0, 60, 61, 200, 255):
-                floor = t._floor
-                t._floor = -1
-                fresh = t.is_full() and t._victim_for(False, probe) is None
-                t._floor = floor
-                assert t.refuses_unrelated(probe) is fresh, (i, op, probe)
+                _change(t, op, e, rel, q, now)
+            _assert_refusal_is_a_walk(t, t.is_full, (i, op))
 
     @settings(max_examples=300, deadline=None)
     @given(
@@ -279,42 +309,19 @@ class TestNeighborTable:
             entries = list(t)
             e = entries[a % len(entries)] if entries else None
             if op == "add":
-                new = router(a, lqi=q, relationship=rel)
                 protected = rel in prot
                 before = unrelated()
                 newcomer = t.get(a) is None  # (else it replaces the entry of its address)
-                needs = t.is_full() or (not protected and before >= 2)
-                floor = t._floor
-                t._floor = -1
-                want = t._victim(new) if needs and newcomer else None
-                t._floor = floor
-                r = t.add(new, now)
-                if t.get(a) is not new:
-                    assert not r.admitted and want is None
-                elif r.evicted is not None:
-                    assert r.evicted is want
+                needs = newcomer and (t.is_full() or (not protected and before >= 2))
+                _add_as_the_policy_says(t, router(a, lqi=q, relationship=rel), now, needs)
                 if not protected and newcomer:
                     assert unrelated() <= max(before, 2)
                 assert len(t) <= 4
             elif e is None:
                 continue
-            elif op == "lqi":
-                t.set_lqi(e, q)
-            elif op == "rel":
-                t.set_relationship(e, rel)
-            elif op == "age":
-                t.age_routers(heard_since_us=now - S if q > 100 else None)
-            elif op == "remove":
-                t.remove(e.network_address)
             else:
-                t.heard(e.network_address, now, lqi=q)
-            for probe in (0, 60, 61, 200, 255):
-                floor = t._floor
-                t._floor = -1
-                full = t.is_full() or unrelated() >= 2
-                fresh = full and t._victim_for(False, probe) is None
-                t._floor = floor
-                assert t.refuses_unrelated(probe) is fresh, (i, op, probe)
+                _change(t, op, e, rel, q, now)
+            _assert_refusal_is_a_walk(t, lambda: t.is_full() or unrelated() >= 2, (i, op))
 
     def test_link_status_ageing(self) -> None:
         t = NeighborTable(router_age_limit=3)
