@@ -51,7 +51,8 @@ reports RSS (10,000 nodes do not run to completion in a bench's time yet).
 churn columns): wall time, events and churn are then those of the window after it, delivery
 still that of every report sent. ``--max-unrelated N`` bounds the router neighbours every node
 keeps beside its parent and children (``NwkConfig.max_unrelated_neighbors``; Z-Stack and
-EmberZNet keep 16; default: no bound but the 36-entry table).
+EmberZNet keep 16); default: the stack's (no bound today); ``none``: no bound but the
+36-entry table.
 
 Run: python3 bench/scale.py [--nodes 100,1000] [--secured] [--spacing M] [--period S]
 [--steady S] [--settle S] [--start-window S] [--seed N] [--capture off|on] [--out DIR]
@@ -99,6 +100,13 @@ LARGE_N = 1000
 LARGE_PERIOD_S = 600.0
 SMALL_DEADLINE_S = 120
 LARGE_DEADLINE_S = 600
+#: the stack's bound on router neighbours beside parent and children (``--max-unrelated``)
+_DEFAULT_BOUND = NwkConfig().max_unrelated_neighbors
+
+
+def _bound(text: str) -> int | None:
+    """``--max-unrelated``: a count, or ``none`` for no bound."""
+    return None if text.lower() == "none" else int(text)
 
 
 def good_link_dbm(radio: RadioSpec) -> float:
@@ -264,9 +272,13 @@ class Result:
 CHURN = ("rreq_sent", "tx_broadcasts", "address_changes", "rejoins")
 
 
-def churn(nodes: list[Node]) -> dict[str, int]:
-    """The :data:`CHURN` counters summed over ``nodes``."""
-    return {k: sum(getattr(x.nwk.stats, k) for x in nodes) for k in CHURN}
+#: NwkStats counters a ``--progress`` line gives per step (the network's health)
+HEALTH = ("link_failures", "route_discoveries", "tx_broadcasts")
+
+
+def churn(nodes: list[Node], keys: tuple[str, ...] = CHURN) -> dict[str, int]:
+    """NwkStats counters (default :data:`CHURN`) summed over ``nodes``."""
+    return {k: sum(getattr(x.nwk.stats, k) for x in nodes) for k in keys}
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,11 +372,11 @@ def scenario_for(n: int, args: argparse.Namespace) -> tuple[Scenario, Layout]:
 
 
 def build(
-    sc: Scenario, capture: str | None, max_unrelated: int | None = None
+    sc: Scenario, capture: str | None, max_unrelated: int | None = _DEFAULT_BOUND
 ) -> tuple[World, _Traffic]:
     """The world of ``sc`` with every node added and the traffic scheduled, as ``zigmesh
     run`` builds it (``capture``: a pcap path, or None for no capture; ``max_unrelated``:
-    ``NwkConfig.max_unrelated_neighbors`` of every node, None for the default)."""
+    ``NwkConfig.max_unrelated_neighbors`` of every node, None for no bound)."""
     assert sc.channel is not None
     world = World(
         sc.seed,
@@ -398,16 +410,26 @@ def _run_to(
     world: World, until_us: int, every_s: float | None, n: int, nodes: list[Node], t0: float
 ) -> int:
     """``world.run(until_us)``, in steps of ``every_s`` sim-s with a progress line on stderr
-    after each (the same events in the same order: only the wall clock is read between them)."""
+    after each (the same events in the same order: only the wall clock and counters are read
+    between them). The line also gives the step's :data:`HEALTH` counters: a congestion
+    collapse around the concentrator shows as link failures by the hundred, route
+    discoveries and a broadcast rate several times the usual."""
     if not every_s:
         return world.run(until_us)
     step = round(every_s * S)
     events = 0
+    before = churn(nodes, HEALTH)
     while world.now_us < until_us:
+        t_from = world.now_us
         events += world.run(min(world.now_us + step, until_us))
+        now = churn(nodes, HEALTH)
+        d = {k: now[k] - before[k] for k in HEALTH}
+        before = now
         print(
             f"[{n}] sim {world.now_us / S:.0f} s  joined {sum(x.joined for x in nodes)}/{n}"
-            f"  wall {time.perf_counter() - t0:.0f} s  RSS {_rss_kb() / 1024:.0f} MB",
+            f"  wall {time.perf_counter() - t0:.0f} s  RSS {_rss_kb() / 1024:.0f} MB"
+            f"  link failures {d['link_failures']}  discoveries {d['route_discoveries']}"
+            f"  bcast/s {d['tx_broadcasts'] / max((world.now_us - t_from) / S, 1e-9):.0f}",
             file=sys.stderr,
             flush=True,
         )
@@ -515,10 +537,11 @@ def main() -> None:
     ap.add_argument("--start-window", type=float, default=60.0, help="nodes start within, s")
     ap.add_argument(
         "--max-unrelated",
-        type=int,
-        default=None,
-        metavar="N",
-        help="router neighbours a node keeps beside parent and children (Z-Stack: 16)",
+        type=_bound,
+        default=_DEFAULT_BOUND,
+        metavar="N|none",
+        help="router neighbours a node keeps beside parent and children (Z-Stack: 16; "
+        f"default: {_DEFAULT_BOUND}, the stack's; none: any of the table's entries)",
     )
     ap.add_argument("--size", type=int, default=20, help="report payload, bytes")
     ap.add_argument("--seed", type=int, default=1)
@@ -561,7 +584,9 @@ def main() -> None:
             "progress",
         ):
             v = getattr(args, k)
-            if v is not None:
+            if k == "max_unrelated":
+                cmd += ["--max-unrelated", "none" if v is None else str(v)]
+            elif v is not None:
                 cmd += [f"--{k.replace('_', '-')}", str(v)]
         if args.secured:
             cmd.append("--secured")

@@ -87,3 +87,32 @@ def test_10000_node_layout_fits_nwk_max_depth(scale: ModuleType) -> None:
     assert all(0 <= s.position[0] <= side and 0 <= s.position[1] <= side for s in sensors)
     assert max(s.join_at_us for s in sc.nodes) < 60_000_000
     assert math.isclose(side / 2, sc.coordinator.position[0], abs_tol=lay.spacing_m)
+
+
+def test_max_unrelated_option_and_progress_health(
+    scale: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--max-unrelated`` takes a count or ``none`` (no bound); a ``--progress`` line gives
+    the step's link failures, route discoveries and broadcast rate, and stepping runs the same
+    events as one run."""
+    assert scale._bound("16") == 16 and scale._bound("None") is None
+    args = argparse.Namespace(
+        spacing=None, period=None, steady=30.0, settle=0.0, max_unrelated=None,
+        start_window=5.0, size=20, seed=3, secured=False,
+    )  # fmt: skip
+    sc, _ = scale.scenario_for(12, args)
+    counts = []
+    for every in (None, 10.0):
+        world, _traffic = scale.build(sc, None, args.max_unrelated)
+        nodes = list(world.nodes.values())
+        counts.append(scale._run_to(world, 40 * scale.S, every, 12, nodes, 0.0))
+        if every is None:
+            totals = scale.churn(nodes, scale.HEALTH)
+    assert counts[0] == counts[1] > 0
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 4 and all("link failures" in x and "bcast/s" in x for x in lines)
+    bcast = sum(float(x.rsplit("bcast/s ", 1)[1]) * 10 for x in lines)
+    assert bcast == pytest.approx(totals["tx_broadcasts"], abs=4 * 0.5 * 10)
+    assert sum(int(x.split("discoveries ")[1].split()[0]) for x in lines) == (
+        totals["route_discoveries"]
+    )
