@@ -265,6 +265,41 @@ def test_relayed_frame_toward_concentrator_goes_on_via_fallback() -> None:
     assert nwk.routes.next_hop(COORD) == PARENT
 
 
+def test_frames_queued_behind_a_failed_one_to_the_concentrator_get_their_own_attempts() -> None:
+    """The concentrator itself did not answer one frame (a busy receiver): the route stays,
+    and the relayed frames that were queued behind it, never sent, go again (once) instead of
+    being dropped with it."""
+    nwk, mac, k, _ = _router(depth=1)
+    _nbr(nwk, COORD, depth=0, relationship=Relationship.PARENT)
+    _nbr(nwk, SRC, depth=2)
+    _mto_route(nwk, COORD, record=False)
+    payloads = [aps_payload(i) for i in (1, 2, 3)]
+    for i, p in enumerate(payloads):
+        rx(nwk, data_frame(SRC, COORD, p, radius=10, seq=10 + i), SRC)
+    attempts = _fail_for_good(mac, k, COORD)
+    assert {s.frame.payload for s in attempts} == {payloads[0]}
+    assert nwk.routes.next_hop(COORD) == COORD
+    k.run(k.now() + 1)
+    [second] = [s for s in mac.take() if s.dst == COORD]
+    assert second.frame.payload == payloads[1] and second.frame.src == SRC
+    mac.confirm(second)
+    [third] = [s for s in mac.take() if s.dst == COORD]
+    assert third.frame.payload == payloads[2]
+    mac.confirm(third)
+    assert nwk.stats.route_repairs == 2
+    # the one that failed every attempt is lost as before: its source hears of it
+    assert nwk.stats.network_status_sent == 1
+    # a re-sent frame that fails again is not sent a third time
+    rx(nwk, data_frame(SRC, COORD, aps_payload(4), radius=10, seq=20), SRC)
+    rx(nwk, data_frame(SRC, COORD, aps_payload(5), radius=10, seq=21), SRC)
+    _fail_for_good(mac, k, COORD)
+    k.run(k.now() + 1)
+    _fail_for_good(mac, k, COORD)
+    k.run(k.now() + S)
+    assert [s for s in mac.take() if s.dst == COORD and s.frame.frame_type == NwkFrameType.DATA] == []
+    assert nwk.stats.route_repairs == 3
+
+
 # -- 4. no route to the coordinator: up the tree, no route request ---------------------------
 
 

@@ -287,8 +287,21 @@ class TransmitEngine:
         if held:
             if status in _RETRYABLE:
                 # the link just failed every retry: the frames queued behind for it fail with
-                # it (their owners repair the route) instead of each retrying a dead link
-                for f in held:
+                # it (their owners repair the route) instead of each retrying a dead link. The
+                # whole queue is taken off the link first, so that what an owner sends again
+                # meanwhile starts a new queue instead of joining this one
+                chain: list[TxRecord] = []
+                todo = list(held)
+                while todo:
+                    f = todo.pop(0)
+                    chain.append(f)
+                    if f.followers:
+                        todo[0:0] = f.followers
+                        f.followers = None
+                    f.done = True
+                if tails.get(nh) in chain:
+                    del tails[nh]
+                for f in chain:
                     self._finish(f, status, False)
                 return
             for f in held:
