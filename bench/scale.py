@@ -51,8 +51,7 @@ reports RSS (10,000 nodes do not run to completion in a bench's time yet).
 churn columns): wall time, events and churn are then those of the window after it, delivery
 still that of every report sent. ``--max-unrelated N`` bounds the router neighbours every node
 keeps beside its parent and children (``NwkConfig.max_unrelated_neighbors``; Z-Stack and
-EmberZNet keep 16); default: the stack's (no bound today); ``none``: no bound but the
-36-entry table.
+EmberZNet keep 16); default: the stack's (16); ``none``: no bound but the 36-entry table.
 
 Run: python3 bench/scale.py [--nodes 100,1000] [--secured] [--spacing M] [--period S]
 [--steady S] [--settle S] [--start-window S] [--seed N] [--capture off|on] [--out DIR]

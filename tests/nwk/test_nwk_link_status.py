@@ -75,9 +75,9 @@ def test_full_table_keeps_its_better_links_but_follows_an_address_change() -> No
     """A full neighbour table refuses a router heard no better than its worst link, takes one
     heard better (the worst goes), and a neighbour that changed its network address (same
     IEEE address in its link status) replaces its old entry whatever the LQI."""
-    nwk, mac, k, _ = make_nwk(ME)
+    nwk, mac, k, _ = make_nwk(ME, config=NwkConfig(max_unrelated_neighbors=None))
     cap = nwk.neighbors.capacity
-    assert nwk.neighbors.max_unrelated == cap  # no bound of its own by default
+    assert nwk.neighbors.max_unrelated == cap  # no bound of its own: the whole table
     for i in range(cap):
         nwk.neighbors.add(
             NeighborEntry(network_address=0x1000 + i, extended_address=0x7000 + i, lqi=200), 0
@@ -98,7 +98,7 @@ def test_full_table_keeps_its_better_links_but_follows_an_address_change() -> No
 
 
 def test_many_neighbours_split_over_frames() -> None:
-    nwk, mac, k, _ = make_nwk(ME)
+    nwk, mac, k, _ = make_nwk(ME, config=NwkConfig(max_unrelated_neighbors=None))
     for i in range(40):
         nwk.neighbors.add(NeighborEntry(network_address=0x1000 + i, lqi=250), 0)
     nwk.link_status.send_now()
@@ -111,10 +111,11 @@ def test_many_neighbours_split_over_frames() -> None:
 
 
 def test_router_neighbours_are_bounded_and_children_keep_their_room() -> None:
-    """With ``max_unrelated_neighbors = 16`` a router keeps at most 16 neighbours that are
-    neither parent nor child (as Z-Stack and EmberZNet do): a dense mesh's link status fits
-    one frame, and the other 20 entries of the table stay for children."""
-    nwk, mac, k, _ = make_nwk(ME, config=NwkConfig(max_unrelated_neighbors=16))
+    """By default (``max_unrelated_neighbors = 16``) a router keeps at most 16 neighbours
+    that are neither parent nor child (as Z-Stack and EmberZNet do): a dense mesh's link
+    status fits one frame, and the other 20 entries of the table stay for children."""
+    assert NwkConfig().max_unrelated_neighbors == 16
+    nwk, mac, k, _ = make_nwk(ME)
     for i in range(40):
         nwk.neighbors.add(NeighborEntry(network_address=0x1000 + i, lqi=100 + i), 0)
     assert len(nwk.neighbors) == 16

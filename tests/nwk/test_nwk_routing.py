@@ -63,6 +63,34 @@ def test_rreq_relay_adds_link_cost_and_rebroadcasts_after_jitter() -> None:
     assert len(mac.take()) == NWKC_RREQ_RETRIES
 
 
+def test_links_to_routers_outside_the_table_are_priced_from_the_frames_lqi() -> None:
+    """A route request or reply relayed by a router we keep no entry for (a full table, or
+    beyond ``max_unrelated_neighbors``) costs the link the frame crossed, from that frame's
+    LQI (3.6.3.1), not the maximum 7; a many-to-one request, and any with
+    nwkReportConstantCost, 7."""
+    nwk, mac, k, _ = make_nwk(ME)
+    rx(nwk, command_frame(RouteRequest(7, DST, 4), ORIG, 0xFFFC, radius=10), SENDER, lqi=230)
+    assert nwk.neighbors.get(SENDER) is None  # hearing it did not add it
+    link = LINK_COST_TABLE[230]
+    assert link < 7
+    e = nwk.discovery.get(ORIG, 7, k.now())
+    assert e is not None and e.forward_cost == 4 + link
+    k.run(NWKC_MAX_RREQ_JITTER_US)
+    assert [s.command.path_cost for s in mac.take()] == [4 + link]  # type: ignore[union-attr]
+    rx(nwk, command_frame(RouteReply(7, ORIG, DST, 3), DST, ORIG), 0x6666, lqi=60)
+    assert nwk.routes.get(DST).path_cost == 3 + LINK_COST_TABLE[60]  # type: ignore[union-attr]
+    assert nwk.link_cost(SENDER) == 7  # no frame at hand: the maximum
+    # a many-to-one request: the concentrator's tree rests on links of known two-way cost
+    mto = RouteRequest(9, 0xFFFC, 4, many_to_one=ManyToOne.WITH_ROUTE_RECORD)
+    rx(nwk, command_frame(mto, 0x0000, 0xFFFC, radius=10), SENDER, lqi=230)
+    e = nwk.discovery.get(0x0000, 9, k.now())
+    assert e is not None and e.forward_cost == 4 + 7
+    nwk.nib.nwk_report_constant_cost = True
+    rx(nwk, command_frame(RouteRequest(8, DST, 4), ORIG, 0xFFFC, radius=10), SENDER, lqi=230)
+    e = nwk.discovery.get(ORIG, 8, k.now())
+    assert e is not None and e.forward_cost == 4 + 7
+
+
 def test_rreq_worse_copy_dropped_better_copy_replaces() -> None:
     nwk, mac, k, _ = make_nwk(ME)
     _neighbor(nwk, SENDER, lqi=255, outgoing=1)

@@ -63,11 +63,11 @@ class NwkConfig:
     #: table capacities
     neighbor_table_size: int = NEIGHBOR_TABLE_DEFAULT_ENTRIES
     #: of which at most this many neither parent nor child (router neighbours heard; None:
-    #: any entry). Z-Stack keeps 16 router neighbours beside 20 children, EmberZNet 16: with
-    #: 16, a dense mesh's link statuses fit one frame and its floods need fewer passive-ack
-    #: retries (bench figures in issue 11's note), at a small cost in mesh delivery measured
-    #: there, so the default stays unbounded
-    max_unrelated_neighbors: int | None = None
+    #: any entry). Z-Stack keeps 16 router neighbours beside 20 children, EmberZNet 16: a
+    #: dense mesh's link statuses then fit one frame and its floods need fewer passive-ack
+    #: retries; an ordinary route request or reply prices the link to a router outside the
+    #: table from the LQI of the frame that crossed it (:meth:`Nwk.link_cost`)
+    max_unrelated_neighbors: int | None = 16
     routing_table_size: int = ROUTING_TABLE_DEFAULT_ENTRIES
     route_discovery_table_size: int = ROUTE_DISCOVERY_TABLE_DEFAULT_ENTRIES
     btt_size: int = BTT_DEFAULT_ENTRIES

@@ -292,12 +292,18 @@ class Nwk(TransmitEngine):
     def default_radius(self) -> int:
         return 2 * self.nib.nwk_max_depth if self.nib.nwk_max_depth else NWK_DEFAULT_RADIUS
 
-    def link_cost(self, neighbor: int) -> int:
+    def link_cost(self, neighbor: int, lqi: int = -1) -> int:
         """Cost of the link to a neighbour (Zigbee spec 3.6.3.1): from the LQI of its frames,
-        and with nwkSymLink the larger of that and the cost it reported in its link status."""
+        and with nwkSymLink the larger of that and the cost it reported in its link status.
+
+        A sender outside the neighbour table has no averaged LQI: its link is priced from the
+        ``lqi`` of the frame just heard from it (an ordinary route request or a route reply,
+        3.6.3.5), or at the maximum cost 7 without one (a many-to-one request passes none)."""
         e = self.neighbors.get(neighbor)
         if e is None:
-            return MAX_LINK_COST
+            if lqi < 0 or self.nib.nwk_report_constant_cost:
+                return MAX_LINK_COST
+            return LINK_COST_TABLE[lqi]
         if self.nib.nwk_report_constant_cost:
             return MAX_LINK_COST
         incoming = LINK_COST_TABLE[e.lqi]

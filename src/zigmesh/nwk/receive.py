@@ -254,7 +254,7 @@ def receive_command(
         assert isinstance(cmd, RouteRequest)
         dt = nwk.device_type
         if dt is not None and dt != _END_DEVICE and nwk.router_started:
-            nwk.routing.on_route_request(frame, cmd, prev_hop, now)
+            nwk.routing.on_route_request(frame, cmd, prev_hop, lqi, now)
         return
     dst = frame.dst
     me = nwk.nib.nwk_network_address
@@ -267,7 +267,7 @@ def receive_command(
         return
     if t is RouteReply and nwk.is_router:
         assert isinstance(cmd, RouteReply)
-        nwk.routing.on_route_reply(frame, cmd, prev_hop, now)
+        nwk.routing.on_route_reply(frame, cmd, prev_hop, lqi, now)
         return
     if t is RouteRecord and nwk.is_router:
         assert isinstance(cmd, RouteRecord)
