@@ -58,6 +58,19 @@ def ed_child(short: int, ieee: int | None = None, timeout_s: int | None = 10) ->
 _T = TypeVar("_T")
 
 
+def _table_ops(names: list[str]) -> st.SearchStrategy[list[tuple[str, int, Relationship, int]]]:
+    """Up to 40 (op, address or entry index, relationship, LQI) steps on a neighbour table."""
+    return st.lists(
+        st.tuples(
+            st.sampled_from(names),
+            st.integers(0, 9),
+            st.sampled_from([*Relationship, Relationship.NONE, Relationship.NONE]),
+            st.sampled_from([0, 60, 61, 200, 255]),
+        ),
+        max_size=40,
+    )
+
+
 def _walked(t: NeighborTable, fn: Callable[[], _T]) -> _T:
     """``fn()`` with the admission floor forgotten (a fresh walk of the table), then kept."""
     floor = t._floor
@@ -244,15 +257,7 @@ class TestNeighborTable:
     @settings(max_examples=300, deadline=None)
     @given(
         st.lists(st.sampled_from([60, 200, 255]), min_size=3, max_size=3),
-        st.lists(
-            st.tuples(
-                st.sampled_from(["add", "add", "lqi", "rel", "age", "ls", "remove", "heard"]),
-                st.integers(0, 9),  # address (or entry index)
-                st.sampled_from([*Relationship, Relationship.NONE, Relationship.NONE]),
-                st.sampled_from([0, 60, 61, 200, 255]),  # lqi
-            ),
-            max_size=40,
-        ),
+        _table_ops(["add", "add", "lqi", "rel", "age", "ls", "remove", "heard"]),
         st.booleans(),
     )
     def test_admission_floor_is_exact(
@@ -279,15 +284,7 @@ class TestNeighborTable:
     @settings(max_examples=300, deadline=None)
     @given(
         st.lists(st.sampled_from([60, 200, 255]), min_size=2, max_size=2),
-        st.lists(
-            st.tuples(
-                st.sampled_from(["add", "add", "add", "lqi", "rel", "age", "remove", "heard"]),
-                st.integers(0, 9),  # address (or entry index)
-                st.sampled_from([*Relationship, Relationship.NONE, Relationship.NONE]),
-                st.sampled_from([0, 60, 61, 200, 255]),  # lqi
-            ),
-            max_size=40,
-        ),
+        _table_ops(["add", "add", "add", "lqi", "rel", "age", "remove", "heard"]),
     )
     def test_unrelated_bound_admits_as_a_full_table(
         self, start: list[int], ops: list[tuple[str, int, Relationship, int]]
