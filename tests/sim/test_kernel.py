@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from zigmesh.clock import Clock
 from zigmesh.errors import LocalProtocolError
-from zigmesh.sim.kernel import Kernel, node_rng
+from zigmesh.sim.kernel import RUN_GC_THRESHOLD, Kernel, node_rng
 
 
 def test_implements_clock_protocol() -> None:
@@ -166,3 +168,30 @@ def test_call_at_early_runs_before_ordinary_callbacks_at_the_same_time() -> None
     k.call_at_early(50, log.append, "early-at-50")
     k.run()
     assert log == ["early-at-50", "early1", "early2", "normal1", "normal2"]
+
+
+def test_run_raises_the_young_collection_threshold_and_restores_it() -> None:
+    k = Kernel()
+    seen: list[tuple[int, ...]] = []
+    k.call_later(5, lambda: seen.append(gc.get_threshold()))
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        k.run(10)
+        assert seen == [(RUN_GC_THRESHOLD, 10, 10)]
+        assert gc.get_threshold() == (700, 10, 10)
+
+        def boom() -> None:
+            raise RuntimeError("callback failed")
+
+        k.call_later(5, boom)
+        with pytest.raises(RuntimeError):
+            k.run(20)
+        assert gc.get_threshold() == (700, 10, 10)  # restored when a callback raises too
+        gc.set_threshold(RUN_GC_THRESHOLD * 2, 10, 10)  # a host's higher threshold is kept
+        k.call_later(5, lambda: seen.append(gc.get_threshold()))
+        k.run(30)
+        assert seen[-1] == (RUN_GC_THRESHOLD * 2, 10, 10)
+        assert gc.get_threshold() == (RUN_GC_THRESHOLD * 2, 10, 10)
+    finally:
+        gc.set_threshold(*before)

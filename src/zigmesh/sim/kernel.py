@@ -5,11 +5,22 @@ the same time run in the order they were scheduled (FIFO). Cancellation sets a f
 timer (O(1)); cancelled entries are skipped when they reach the top of the heap. There is no
 wall clock anywhere: time only advances when ``run`` pops the next event.
 
+While ``run`` executes events, CPython's cyclic garbage collector starts a collection of its
+youngest generation only after :data:`RUN_GC_THRESHOLD` net allocations of container objects
+instead of 700 (the previous thresholds come back when ``run`` returns). A large world holds
+millions of long-lived objects and its steady state allocates about as many as it frees: with
+the default, the collector ran every few hundred frames and walked the world's objects again at
+each older-generation collection (1,000-node grid: 3.7 % of the steady state's time in the
+collector, and the run 5-8 % slower for the caches it evicted). Reference counting still frees
+at once everything outside reference cycles; cycles wait for the next collection. No result
+depends on when that happens (nothing in the stack has a finalizer or a weak reference).
+
 The kernel implements :class:`zigmesh.clock.Clock`, so every layer can be given it directly.
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import random
 from collections.abc import Callable
@@ -18,10 +29,13 @@ from typing import Any
 
 from zigmesh.errors import LocalProtocolError
 
-__all__ = ["Kernel", "Timer", "node_rng"]
+__all__ = ["Kernel", "Timer", "node_rng", "RUN_GC_THRESHOLD"]
 
 #: ``run()`` without ``until`` runs to idle; this bound is far beyond any simulated time.
 _FOREVER = 1 << 62
+#: the cyclic collector's generation-0 threshold while ``run`` executes events (at least:
+#: a higher one set by the host application is kept)
+RUN_GC_THRESHOLD = 50_000
 
 
 class Timer:
@@ -134,6 +148,9 @@ class Kernel:
         pop = heappop
         count = 0
         self._stopped = False
+        thresholds = gc.get_threshold()
+        if thresholds[0] < RUN_GC_THRESHOLD:
+            gc.set_threshold(RUN_GC_THRESHOLD, *thresholds[1:])
         try:
             while heap:
                 entry = heap[0]
@@ -153,6 +170,7 @@ class Kernel:
                     return count
         finally:
             self.events_run += count
+            gc.set_threshold(*thresholds)
         if until is not None:
             self._now = until
         return count
