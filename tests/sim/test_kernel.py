@@ -8,7 +8,7 @@ import pytest
 
 from zigmesh.clock import Clock
 from zigmesh.errors import LocalProtocolError
-from zigmesh.sim.kernel import RUN_GC_THRESHOLD, Kernel, node_rng
+from zigmesh.sim.kernel import RUN_GC_THRESHOLDS, Kernel, node_rng
 
 
 def test_implements_clock_protocol() -> None:
@@ -170,7 +170,7 @@ def test_call_at_early_runs_before_ordinary_callbacks_at_the_same_time() -> None
     assert log == ["early-at-50", "early1", "early2", "normal1", "normal2"]
 
 
-def test_run_raises_the_young_collection_threshold_and_restores_it() -> None:
+def test_run_raises_the_collector_thresholds_and_restores_them() -> None:
     k = Kernel()
     seen: list[tuple[int, ...]] = []
     k.call_later(5, lambda: seen.append(gc.get_threshold()))
@@ -178,7 +178,7 @@ def test_run_raises_the_young_collection_threshold_and_restores_it() -> None:
     try:
         gc.set_threshold(700, 10, 10)
         k.run(10)
-        assert seen == [(RUN_GC_THRESHOLD, 10, 10)]
+        assert seen == [RUN_GC_THRESHOLDS]
         assert gc.get_threshold() == (700, 10, 10)
 
         def boom() -> None:
@@ -188,10 +188,12 @@ def test_run_raises_the_young_collection_threshold_and_restores_it() -> None:
         with pytest.raises(RuntimeError):
             k.run(20)
         assert gc.get_threshold() == (700, 10, 10)  # restored when a callback raises too
-        gc.set_threshold(RUN_GC_THRESHOLD * 2, 10, 10)  # a host's higher threshold is kept
+        # a host's higher threshold is kept
+        high = (RUN_GC_THRESHOLDS[0] * 2, 10, RUN_GC_THRESHOLDS[2] * 3)
+        gc.set_threshold(*high)
         k.call_later(5, lambda: seen.append(gc.get_threshold()))
         k.run(30)
-        assert seen[-1] == (RUN_GC_THRESHOLD * 2, 10, 10)
-        assert gc.get_threshold() == (RUN_GC_THRESHOLD * 2, 10, 10)
+        assert seen[-1] == (high[0], RUN_GC_THRESHOLDS[1], high[2])
+        assert gc.get_threshold() == high
     finally:
         gc.set_threshold(*before)

@@ -5,17 +5,16 @@ the same time run in the order they were scheduled (FIFO). Cancellation sets a f
 timer (O(1)); cancelled entries are skipped when they reach the top of the heap. There is no
 wall clock anywhere: time only advances when ``run`` pops the next event.
 
-While ``run`` executes events, CPython's cyclic garbage collector starts a collection of its
-youngest generation only after :data:`RUN_GC_THRESHOLD` net allocations of container objects
-instead of 700 (the previous thresholds come back when ``run`` returns). A large world holds
-millions of long-lived objects and its steady state allocates about as many as it frees: with
-the default, the collector ran every few hundred frames and walked the world's objects again at
-each older-generation collection (1,000-node grid: 3.7 % of the steady state's time in the
-collector, and the run 5-8 % slower for the caches it evicted). Reference counting still frees
-at once everything outside reference cycles; cycles wait for the next collection. No result
-depends on when that happens (nothing in the stack has a finalizer or a weak reference).
-
-The kernel implements :class:`zigmesh.clock.Clock`, so every layer can be given it directly.
+While ``run`` executes events, CPython's cyclic garbage collector runs with the thresholds of
+:data:`RUN_GC_THRESHOLDS` (a young collection after 50,000 net allocations of container objects
+instead of 700, the older generations correspondingly rarer); the previous thresholds come back
+when ``run`` returns. A large world holds millions of long-lived objects and its steady state
+allocates about as many as it frees: with the defaults the collector ran every few hundred
+frames and walked the world's objects again at each older-generation collection (1,000-node
+grid: 3.7 % of the steady state's time in the collector, and 10 % of the run with the caches it
+evicted). Reference counting still frees at once everything outside reference cycles; cycles
+wait for a later collection. No result depends on when that happens (nothing in the stack has a
+finalizer or a weak reference).
 """
 
 from __future__ import annotations
@@ -29,13 +28,13 @@ from typing import Any
 
 from zigmesh.errors import LocalProtocolError
 
-__all__ = ["Kernel", "Timer", "node_rng", "RUN_GC_THRESHOLD"]
+__all__ = ["Kernel", "Timer", "node_rng", "RUN_GC_THRESHOLDS"]
 
 #: ``run()`` without ``until`` runs to idle; this bound is far beyond any simulated time.
 _FOREVER = 1 << 62
-#: the cyclic collector's generation-0 threshold while ``run`` executes events (at least:
-#: a higher one set by the host application is kept)
-RUN_GC_THRESHOLD = 50_000
+#: the cyclic collector's thresholds while ``run`` executes events (``gc.set_threshold``;
+#: each at least: a higher one set by the host application is kept)
+RUN_GC_THRESHOLDS = (50_000, 50, 1_000)
 
 
 class Timer:
@@ -149,8 +148,7 @@ class Kernel:
         count = 0
         self._stopped = False
         thresholds = gc.get_threshold()
-        if thresholds[0] < RUN_GC_THRESHOLD:
-            gc.set_threshold(RUN_GC_THRESHOLD, *thresholds[1:])
+        gc.set_threshold(*map(max, thresholds, RUN_GC_THRESHOLDS))
         try:
             while heap:
                 entry = heap[0]
