@@ -12,9 +12,11 @@ when ``run`` returns. A large world holds millions of long-lived objects and its
 allocates about as many as it frees: with the defaults the collector ran every few hundred
 frames and walked the world's objects again at each older-generation collection (1,000-node
 grid: 3.7 % of the steady state's time in the collector; with these thresholds the steady state
-runs 7 % faster, the caches it evicted included). Reference counting still frees at once everything outside reference cycles; cycles
-wait for a later collection. No result depends on when that happens (nothing in the stack has a
-finalizer or a weak reference).
+runs 7 % faster, the caches it evicted included). Reference counting still frees at once
+everything outside reference cycles; cycles wait for a later collection. No result depends on
+when that happens (nothing in the stack has a finalizer or a weak reference).
+
+The kernel implements :class:`zigmesh.clock.Clock`, so every layer can be given it directly.
 """
 
 from __future__ import annotations
