@@ -271,8 +271,15 @@ class Result:
 CHURN = ("rreq_sent", "tx_broadcasts", "address_changes", "rejoins")
 
 
-#: NwkStats counters a ``--progress`` line gives per step (the network's health)
-HEALTH = ("link_failures", "route_discoveries", "tx_broadcasts")
+#: NwkStats counters a ``--progress`` line gives per step (the network's health, and what its
+#: broadcasts are: route failure statuses, address conflict reports (each a flood), address
+#: changes (each announced by a flood), route request relays, many-to-one requests,
+#: passive-ack retries)
+HEALTH = (
+    "link_failures", "route_discoveries", "tx_failures", "network_status_sent",
+    "address_conflict_reports", "address_changes", "rejoins", "rreq_relayed", "mtorr_sent", "broadcast_retries",
+    "tx_broadcasts",
+)  # fmt: skip
 
 
 def churn(nodes: list[Node], keys: tuple[str, ...] = CHURN) -> dict[str, int]:
@@ -428,6 +435,11 @@ def _run_to(
             f"[{n}] sim {world.now_us / S:.0f} s  joined {sum(x.joined for x in nodes)}/{n}"
             f"  wall {time.perf_counter() - t0:.0f} s  RSS {_rss_kb() / 1024:.0f} MB"
             f"  link failures {d['link_failures']}  discoveries {d['route_discoveries']}"
+            f"  tx failures {d['tx_failures']}  nwk status {d['network_status_sent']}"
+            f"  conflict reports {d['address_conflict_reports']}"
+            f"  addr chg {d['address_changes']}  rejoins {d['rejoins']}"
+            f"  rreq relays {d['rreq_relayed']}  mtorr {d['mtorr_sent']}"
+            f"  bcast retries {d['broadcast_retries']}"
             f"  bcast/s {d['tx_broadcasts'] / max((world.now_us - t_from) / S, 1e-9):.0f}",
             file=sys.stderr,
             flush=True,

@@ -93,8 +93,8 @@ def test_max_unrelated_option_and_progress_health(
     scale: ModuleType, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``--max-unrelated`` takes a count or ``none`` (no bound); a ``--progress`` line gives
-    the step's link failures, route discoveries and broadcast rate, and stepping runs the same
-    events as one run."""
+    the step's link failures, route discoveries, what its broadcasts were and their rate, and
+    stepping runs the same events as one run."""
     assert scale._bound("16") == 16 and scale._bound("None") is None
     args = argparse.Namespace(
         spacing=None, period=None, steady=30.0, settle=0.0, max_unrelated=None,
@@ -113,6 +113,13 @@ def test_max_unrelated_option_and_progress_health(
     assert len(lines) == 4 and all("link failures" in x and "bcast/s" in x for x in lines)
     bcast = sum(float(x.rsplit("bcast/s ", 1)[1]) * 10 for x in lines)
     assert bcast == pytest.approx(totals["tx_broadcasts"], abs=4 * 0.5 * 10)
-    assert sum(int(x.split("discoveries ")[1].split()[0]) for x in lines) == (
-        totals["route_discoveries"]
-    )
+    labels = {
+        "link failures": "link_failures", "discoveries": "route_discoveries",
+        "tx failures": "tx_failures", "nwk status": "network_status_sent",
+        "conflict reports": "address_conflict_reports",
+        "addr chg": "address_changes", "rejoins": "rejoins", "rreq relays": "rreq_relayed",
+        "mtorr": "mtorr_sent", "bcast retries": "broadcast_retries",
+    }  # fmt: skip
+    for label, key in labels.items():
+        assert sum(int(x.split(f"  {label} ")[1].split()[0]) for x in lines) == totals[key]
+    assert totals["mtorr_sent"] > 0 and totals["broadcast_retries"] > 0

@@ -83,10 +83,12 @@ def test_one_report_per_conflict_however_many_detect_it() -> None:
     clash(2)  # the frames that revealed it keep coming: nothing new within the hold-off
     k.run(k.now() + REPORT_JITTER_US + 1)
     assert reports() == 0 and nwk.stats.address_conflicts == 1
+    assert nwk.stats.address_conflict_reports == 0
     k.run(k.now() + REPORT_HOLDOFF_US)
     clash(3)
     k.run(k.now() + REPORT_JITTER_US + 1)
     assert reports() == 1 and nwk.stats.address_conflicts == 2
+    assert nwk.stats.address_conflict_reports == 1
 
 
 def _conflict_world() -> World:

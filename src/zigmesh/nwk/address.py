@@ -181,6 +181,7 @@ class AddressManager:
     def _report(self, address: int) -> None:
         """Our report's wait is over and nobody reported ``address`` meanwhile."""
         del self._pending[address]
+        self._nwk.stats.address_conflict_reports += 1
         self._nwk.send_command(
             NetworkStatus(NwkStatusCode.ADDRESS_CONFLICT, address), 0xFFFD, radius=None
         )

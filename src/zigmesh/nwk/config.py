@@ -194,6 +194,8 @@ class NwkStats:
     #: such evidence refused: a frame not newer than the child's own, or a child still polling
     children_moved_refused: int = 0
     address_conflicts: int = 0
+    #: network status ADDRESS_CONFLICT reports this device broadcast (each a network-wide flood)
+    address_conflict_reports: int = 0
     address_changes: int = 0
     #: PAN ID conflicts detected (3.6.1.13), reports and updates sent, PAN ID changes made
     pan_id_conflicts: int = 0
