@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
-from tests.nwk.fakes import command_frame, make_nwk, rx
+from tests.nwk.fakes import command_frame, data_frame, make_nwk, rx
 from tests.nwk.nwkutil import SMALL_MEDIUM, Recorder, S, aps_payload, send
 from zigmesh.nwk.address import REPORT_HOLDOFF_US, REPORT_JITTER_US, allocate_stochastic
 from zigmesh.nwk.commands import NetworkStatus, NwkStatusCode
-from zigmesh.nwk.primitives import NlmeNetworkAddressChangeIndication
+from zigmesh.nwk.primitives import NldeDataIndication, NlmeNetworkAddressChangeIndication
 from zigmesh.nwk.tables import NeighborEntry
 from zigmesh.sim.world import World
 
@@ -52,6 +53,41 @@ def test_conflict_detected_from_source_ieee_is_broadcast() -> None:
     assert cmd.status == NwkStatusCode.ADDRESS_CONFLICT and cmd.dst == 0x0777
     assert nwk.stats.address_conflicts == 1
     assert nwk.address_map.ieee_of(0x0777) is None
+
+
+def test_broadcast_data_frame_that_reveals_a_conflict_is_discarded_not_relayed() -> None:
+    """3.6.1.9: a broadcast data frame (an announcement) whose source address is known under
+    another IEEE address, or is our own, is not delivered or relayed: the conflict is
+    reported instead. Without a conflict the same frame is delivered and relayed."""
+    nwk, mac, k, events = make_nwk(0x0100)
+    nwk.address_map.update(0x0777, 0xAAAA)
+
+    def annce(src: int, ieee: int, seq: int) -> None:
+        f = replace(data_frame(src, 0xFFFD, aps_payload(seq), seq=seq), src_ieee=ieee)
+        rx(nwk, f, 0x0202)
+
+    def relayed() -> list[int]:
+        k.run(k.now() + 200_000)  # past the broadcast jitter, before any retry
+        return [s.frame.src for s in mac.take() if s.dst == 0xFFFF and s.frame.frame_type == 0]
+
+    annce(0x0777, 0xBBBB, 1)  # 0x0777 is 0xAAAA's
+    annce(0x0100, 0xCCCC, 2)  # ours
+    assert relayed() == []
+    assert [e for e in events if isinstance(e, NldeDataIndication)] == []
+    assert nwk.stats.drop_address_conflict == 2 and nwk.stats.address_conflicts == 2
+    # the conflict is known now (the map entry went with it): a later copy is no news
+    annce(0x0777, 0xBBBB, 3)
+    annce(0x0888, 0xDDDD, 4)
+    assert relayed() == [0x0777, 0x0888]
+    assert len([e for e in events if isinstance(e, NldeDataIndication)]) == 2
+    assert nwk.stats.drop_address_conflict == 2
+    # a unicast that reveals a conflict is still handled (only broadcasts are discarded)
+    nwk.address_map.update(0x0999, 0xAAAA, overwrite=True)
+    assert nwk.address != 0x0100  # ours was in conflict: we took a new one
+    unicast = data_frame(0x0999, nwk.address, aps_payload(5), seq=5)
+    rx(nwk, replace(unicast, src_ieee=0xEEEE), 0x0999)
+    assert len([e for e in events if isinstance(e, NldeDataIndication)]) == 3
+    assert nwk.stats.drop_address_conflict == 2 and nwk.stats.address_conflicts == 3
 
 
 def test_one_report_per_conflict_however_many_detect_it() -> None:

@@ -8,6 +8,9 @@ nwkUniqueAddr is FALSE and every device watches for conflicts:
 * detection: a frame whose NWK header carries a source IEEE address that the address map (or
   the neighbour table) knows under the same network address with another IEEE address, or a
   frame for our address carrying another device's IEEE address as destination;
+* a broadcast data frame that revealed a conflict is discarded, not delivered or relayed
+  (3.6.1.9): an announcement by a device in conflict does not flood past the devices that
+  know the address belongs to another;
 * report: the detecting device broadcasts a network status ADDRESS_CONFLICT (0x0d) to 0xfffd,
   after a random wait of up to :data:`REPORT_JITTER_US`, and not at all when a report on the
   same address arrives meanwhile or came within :data:`REPORT_HOLDOFF_US`: every neighbour of a
@@ -36,7 +39,7 @@ from zigmesh.nwk.constants import (
     NWK_NETWORK_BROADCAST_DELIVERY_TIME_US,
     S,
 )
-from zigmesh.nwk.frames import NwkFrame
+from zigmesh.nwk.frames import NwkFrame, NwkFrameType
 from zigmesh.nwk.primitives import NlmeNetworkAddressChangeIndication, NlmeNwkStatusIndication
 from zigmesh.nwk.tables import AddressMapStatus, DeviceType
 
@@ -125,31 +128,40 @@ class AddressManager:
 
     def check_frame(self, frame: NwkFrame) -> bool:
         """Learn the IEEE / network address pairs a received frame carries and look for
-        conflicts. Returns True when the frame must be dropped (never, for now: a conflicting
-        frame is still processed)."""
+        conflicts. Returns True when the frame must be dropped: a broadcast data frame that
+        revealed a conflict is discarded instead of relayed (3.6.1.9: the flood of an
+        announcement by a device in conflict stops where the conflict is known); any other
+        frame is still processed."""
         nwk = self._nwk
         me = nwk.nib.nwk_network_address
         my_ieee = nwk.ieee
         src_ieee = frame.src_ieee
+        found = False
         if src_ieee is not None and src_ieee != my_ieee:
             src = frame.src
             if src == me:
                 self.conflict(src)
+                found = True
             elif src <= MAX_UNICAST_ADDRESS:
                 e = nwk.neighbors.get(src)
                 if e is not None and e.extended_address is not None:
                     # a neighbour: its own frames told us its IEEE address first-hand
                     if e.extended_address != src_ieee:
                         self.conflict(src)
+                        found = True
                     else:
                         # the pair confirmed: another address map entry is hearsay (a
                         # forged announcement), no conflict of this neighbour's
                         nwk.address_map.update(src, src_ieee, overwrite=True)
                 elif nwk.address_map.update(src, src_ieee) == AddressMapStatus.CONFLICT:
                     self.conflict(src)
+                    found = True
         dst_ieee = frame.dst_ieee
         if dst_ieee is not None and frame.dst == me and dst_ieee != my_ieee:
             self.conflict(me)
+        if found and frame.frame_type == NwkFrameType.DATA and frame.dst > MAX_UNICAST_ADDRESS:
+            nwk.stats.drop_address_conflict += 1
+            return True
         return False
 
     def conflict(self, address: int) -> None:

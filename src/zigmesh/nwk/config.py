@@ -243,6 +243,8 @@ class NwkStats:
     drop_rreq_rate_limited: int = 0
     drop_source_route: int = 0
     drop_indirect_expired: int = 0
+    #: broadcast data frames that revealed an address conflict, discarded (3.6.1.9)
+    drop_address_conflict: int = 0
     drop_other: int = 0
 
     def as_dict(self) -> dict[str, int]:
