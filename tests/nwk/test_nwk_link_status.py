@@ -97,6 +97,41 @@ def test_full_table_keeps_its_better_links_but_follows_an_address_change() -> No
     assert nwk.neighbors.get(0x1005) is None and len(nwk.neighbors) == cap
 
 
+def test_neighbour_under_a_new_address_keeps_its_entry_and_the_routes_follow_it() -> None:
+    """A router neighbour took a new network address (it resolved an address conflict): its
+    link status, with its IEEE address, moves its entry (the parent stays the parent) and
+    everything we send through it (routes, many-to-one route, the concentrator's alternates,
+    source routes) to the new address; nothing goes to the old one any more."""
+    nwk, mac, k, _ = make_nwk(ME)
+    old, new, other = 0x1001, 0x2002, 0x1003
+    nwk.neighbors.add(
+        NeighborEntry(
+            network_address=old, extended_address=0x7001, lqi=200,
+            relationship=Relationship.PARENT, depth=1,
+        ),
+        0,
+    )  # fmt: skip
+    nwk.neighbors.add(NeighborEntry(network_address=other, extended_address=0x7003, lqi=200), 0)
+    now = k.now()
+    assert nwk.routing.set_route(0x0000, old, now, many_to_one=True, path_cost=3)
+    assert nwk.routing.set_route(0x0444, old, now, path_cost=5)
+    assert nwk.routing.set_route(0x0555, other, now, path_cost=5)
+    nwk.mto.note_copy(0x0000, 7, old, 2)
+    nwk.mto.note_copy(0x0000, 7, other, 2)
+    nwk.route_records.update(0x0666, (0x0777, old), now)
+    frame = command_frame(LinkStatus(()), new, 0xFFFC, radius=1, src_ieee=0x7001)
+    rx(nwk, frame, new, lqi=150)
+    e = nwk.neighbors.get(new)
+    assert e is not None and nwk.neighbors.get(old) is None
+    assert e.relationship == Relationship.PARENT and e.extended_address == 0x7001
+    assert nwk.routes.next_hop(0x0000) == new and nwk.routes.next_hop(0x0444) == new
+    assert nwk.routes.next_hop(0x0555) == other
+    r = nwk.routes.get(0x0000)
+    assert r is not None and r.many_to_one and r.usable
+    assert nwk.mto.alternate(0x0000, other, 3) == new
+    assert nwk.route_records.relays(0x0666, now) == (0x0777, new)
+
+
 def test_many_neighbours_split_over_frames() -> None:
     nwk, mac, k, _ = make_nwk(ME, config=NwkConfig(max_unrelated_neighbors=None))
     for i in range(40):

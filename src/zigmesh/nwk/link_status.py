@@ -159,6 +159,14 @@ class LinkStatusSender:
         outgoing = _costs_of(frame.payload, cmd).get(me, 0)
         nbrs = nwk.neighbors
         e = nbrs.get(src)
+        if e is None and frame.src_ieee is not None:
+            # a router neighbour under a new address (address conflict resolved, rejoin): the
+            # same entry (parent, child or other) and the routes through it follow it
+            moved = nbrs.get_by_ieee(frame.src_ieee)
+            if moved is not None and moved.device_type != _END_DEVICE:
+                old = moved.network_address
+                e = nbrs.change_address(frame.src_ieee, src)
+                nwk.routing.neighbor_renamed(old, src)
         if e is None:
             ieee = frame.src_ieee
             if (ieee is None or nbrs.get_by_ieee(ieee) is None) and nbrs.refuses_unrelated(lqi):

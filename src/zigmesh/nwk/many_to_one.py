@@ -209,6 +209,13 @@ class ManyToOne:
 
     # -- routers ---------------------------------------------------------------------------
 
+    def neighbor_renamed(self, old: int, new: int) -> None:
+        """A neighbour that advertised a path to a concentrator now uses address ``new``."""
+        for _, alt in self._alternates.values():
+            cost = alt.pop(old, None)
+            if cost is not None:
+                alt[new] = cost
+
     def note_copy(self, concentrator: int, rreq_id: int, neighbor: int, cost: int) -> None:
         """A copy of the concentrator's many-to-one request came from ``neighbor``, which is
         ``cost`` away from it."""

@@ -131,6 +131,12 @@ class RouteRecordTable:
             del self._records[r.destination_address]
         return hit
 
+    def rename_relay(self, old: int, new: int) -> None:
+        """A relay took a new network address: the paths through it name the new one."""
+        for r in self._records.values():
+            if old in r.relays:
+                r.relays = tuple(new if a == old else a for a in r.relays)
+
     def clear(self) -> None:
         self._records.clear()
 
