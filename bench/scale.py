@@ -277,8 +277,8 @@ CHURN = ("rreq_sent", "tx_broadcasts", "address_changes", "rejoins")
 #: passive-ack retries)
 HEALTH = (
     "link_failures", "route_discoveries", "tx_failures", "network_status_sent",
-    "address_conflict_reports", "address_changes", "rejoins", "rreq_relayed", "mtorr_sent", "broadcast_retries",
-    "tx_broadcasts",
+    "address_conflict_reports", "address_changes", "rejoins", "rreq_relayed", "mtorr_sent",
+    "broadcast_retries", "tx_broadcasts",
 )  # fmt: skip
 
 

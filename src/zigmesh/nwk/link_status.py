@@ -164,9 +164,7 @@ class LinkStatusSender:
             # same entry (parent, child or other) and the routes through it follow it
             moved = nbrs.get_by_ieee(frame.src_ieee)
             if moved is not None and moved.device_type != _END_DEVICE:
-                old = moved.network_address
-                e = nbrs.change_address(frame.src_ieee, src)
-                nwk.routing.neighbor_renamed(old, src)
+                e = nwk.routing.neighbor_renamed(frame.src_ieee, src)
         if e is None:
             ieee = frame.src_ieee
             if (ieee is None or nbrs.get_by_ieee(ieee) is None) and nbrs.refuses_unrelated(lqi):

@@ -45,7 +45,7 @@ from zigmesh.nwk.route_discovery import (
     _Pending,
     _Rebroadcast,
 )
-from zigmesh.nwk.tables import DeviceType, Relationship, RouteEntry, RouteStatus
+from zigmesh.nwk.tables import DeviceType, NeighborEntry, Relationship, RouteEntry, RouteStatus
 
 if TYPE_CHECKING:
     from zigmesh.nwk.nwk import Nwk, TxDone, TxRecord
@@ -636,21 +636,26 @@ class Routing(RouteDiscovery):
             routes.remove(e.destination_address)
         nwk.route_records.remove_relay(address)
 
-    def neighbor_renamed(self, old: int, new: int) -> None:
-        """A neighbour took a new network address (it resolved an address conflict, 3.6.1.9.3,
-        or rejoined): the routes through it, the concentrator's alternates it advertised and
-        the source routes it relays follow it, instead of failing on the old address (at
-        3,000 nodes with many conflicts, each renamed router's neighbours sent on to its old
-        address until every retry failed: hundreds of link failures, route failure statuses
-        and repairs per simulated minute)."""
+    def neighbor_renamed(self, ieee: int, new: int) -> NeighborEntry | None:
+        """The neighbour with IEEE address ``ieee`` took network address ``new`` (it resolved
+        an address conflict, 3.6.1.9.3, or rejoined): its entry (a parent stays the parent),
+        the routes through it, the concentrator's alternates it advertised and the source
+        routes it relays follow it, instead of failing on the old address (at 3,000 nodes
+        with many conflicts, each renamed router's neighbours sent on to its old address until
+        every retry failed: hundreds of link failures, route failure statuses and repairs per
+        simulated minute). Returns the entry (None: not a neighbour)."""
         nwk = self._nwk
-        if old == new:
-            return
-        for e in nwk.routes:
-            if e.next_hop_address == old:
-                e.next_hop_address = new
+        e = nwk.neighbors.get_by_ieee(ieee)
+        if e is None or e.network_address == new:
+            return e
+        old = e.network_address
+        nwk.neighbors.change_address(ieee, new)
+        for e2 in nwk.routes:
+            if e2.next_hop_address == old:
+                e2.next_hop_address = new
         nwk.mto.neighbor_renamed(old, new)
         nwk.route_records.rename_relay(old, new)
+        return e
 
     def _via_route_failed(self, dst: int) -> None:
         """A source route to ``dst`` failed: if we held no record for it, the route went

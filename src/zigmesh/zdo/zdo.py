@@ -292,9 +292,7 @@ class Zdo(ZdoClient):
                 )
                 nwk.parent.suspect_moved(e.network_address, self._drop_child, fresh=fresh)
         elif e.network_address != short:
-            old = e.network_address
-            nwk.neighbors.change_address(ieee, short)
-            nwk.routing.neighbor_renamed(old, short)
+            nwk.routing.neighbor_renamed(ieee, short)
 
     def _drop_child(self, address: int) -> None:
         nwk = self.nwk
