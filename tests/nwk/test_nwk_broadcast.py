@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from tests.nwk.fakes import data_frame, make_nwk, rx
 from tests.nwk.nwkutil import Recorder, S, aps_payload, line_world
-from zigmesh.nwk.constants import NWK_PASSIVE_ACK_TIMEOUT_US, NWKC_MAX_BROADCAST_JITTER_US
+from zigmesh.nwk.config import NwkConfig
+from zigmesh.nwk.constants import (
+    NWK_MAX_BROADCAST_RETRIES,
+    NWK_PASSIVE_ACK_TIMEOUT_US,
+    NWKC_MAX_BROADCAST_JITTER_US,
+)
 from zigmesh.nwk.frames import NwkFrame, NwkFrameType
 from zigmesh.nwk.primitives import NldeDataConfirm, NldeDataIndication, NwkAddrMode, NwkStatus
 from zigmesh.nwk.tables import DeviceType, NeighborEntry, Relationship
@@ -56,6 +61,40 @@ def test_missing_passive_ack_triggers_retries_up_to_max() -> None:
     # one relay + nwkMaxBroadcastRetries retries, B never heard
     assert total == 1 + nwk.nib.nwk_max_broadcast_retries
     assert nwk.stats.broadcast_retries == nwk.nib.nwk_max_broadcast_retries
+
+
+def _sends_after_relays(quorum: int | None, routers: int, relays: int) -> int:
+    """Transmissions of a relayed broadcast (ours: 1 + retries) when ``relays`` of our
+    ``routers`` router neighbours (the one it came from included) are heard relaying it."""
+    nwk, mac, k, _ = make_nwk(ME, config=NwkConfig(passive_ack_quorum=quorum))
+    neighbours = [0x3000 + i for i in range(routers)]
+    _routers(nwk, *neighbours)
+    f = data_frame(SRC, 0xFFFC, aps_payload(7), radius=5, seq=21)
+    rx(nwk, f, neighbours[0])
+    for a in neighbours[1:relays]:
+        rx(nwk, f, a)
+    total = 0
+    for _ in range(5):
+        k.run(k.now() + NWK_PASSIVE_ACK_TIMEOUT_US + NWKC_MAX_BROADCAST_JITTER_US + 1)
+        for s in mac.take():
+            total += 1
+            mac.confirm(s)
+    return total
+
+
+def test_retries_stop_once_a_quorum_of_router_neighbours_relayed() -> None:
+    """3.6.5 passive acknowledgement with NwkConfig.passive_ack_quorum (default 12): 12 of
+    16 router neighbours heard is enough, 11 is not; with fewer neighbours than the quorum
+    every one must be heard; None waits for all of them."""
+    retries = NWK_MAX_BROADCAST_RETRIES
+    q = NwkConfig().passive_ack_quorum
+    assert q == 12
+    assert _sends_after_relays(q, 16, 12) == 1
+    assert _sends_after_relays(q, 16, 11) == 1 + retries
+    assert _sends_after_relays(q, 3, 3) == 1
+    assert _sends_after_relays(q, 3, 2) == 1 + retries
+    assert _sends_after_relays(None, 16, 15) == 1 + retries
+    assert _sends_after_relays(None, 16, 16) == 1
 
 
 def test_radius_one_not_relayed_and_destination_filtering() -> None:

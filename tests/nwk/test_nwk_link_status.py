@@ -9,6 +9,7 @@ from zigmesh.nwk.commands import LinkStatus, LinkStatusEntry
 from zigmesh.nwk.link_cost import LINK_COST_TABLE
 from zigmesh.nwk.link_status import LinkState, link_state, link_status_entries
 from zigmesh.nwk.nwk import NwkConfig
+from zigmesh.nwk.primitives import NlmeLeaveIndication
 from zigmesh.nwk.tables import NeighborEntry, Relationship
 
 ME = 0x0100
@@ -54,6 +55,44 @@ def test_periodic_link_status_and_ageing() -> None:
     k.run(k.now() + 3 * 15 * S + 1)
     assert nwk.neighbors.get(0x0200) is None
     assert nwk.stats.link_status_sent >= 4
+
+
+def test_silent_router_child_ages_out_as_if_it_had_left() -> None:
+    """A router child whose Leave announcement (one radius-1 broadcast) we missed, or that
+    lost power, is removed after nwkRouterAgeLimit silent periods and reported as left; our
+    parent is kept."""
+    nwk, mac, k, events = make_nwk(ME, config=NwkConfig(link_status_jitter_us=0))
+    nwk.neighbors.add(
+        NeighborEntry(
+            network_address=0x0200,
+            extended_address=0xB0B,
+            lqi=240,
+            outgoing_cost=1,
+            relationship=Relationship.CHILD,
+        ),
+        0,
+    )
+    nwk.neighbors.add(
+        NeighborEntry(
+            network_address=0x0300,
+            extended_address=0xA0A,
+            lqi=240,
+            outgoing_cost=1,
+            relationship=Relationship.PARENT,
+        ),
+        0,
+    )
+    nwk.address_map.update(0x0200, 0xB0B)
+    nwk.link_status.start()
+    k.run(2 * 15 * S + 1)
+    assert nwk.neighbors.get(0x0200) is not None  # two silent periods: still a child
+    k.run(4 * 15 * S + 1)
+    assert nwk.neighbors.get(0x0200) is None
+    assert nwk.neighbors.get(0x0300) is not None
+    assert nwk.stats.aged_children_removed == 1
+    assert nwk.address_map.ieee_of(0x0200) is None
+    left = [e for e in events if isinstance(e, NlmeLeaveIndication)]
+    assert [(e.device_address, e.rejoin) for e in left] == [(0xB0B, False)]
 
 
 def test_unknown_sender_becomes_neighbour_and_unlisted_means_cost_zero() -> None:

@@ -145,7 +145,14 @@ def test_many_to_one_source_routing_reaches_50_devices(tmp_path: Path) -> None:
         return d.role == Role.END_DEVICE and (e is None or not e.is_child)
 
     assert sum(orphan(d) for d in far) <= 1
-    assert all(c.nwk.route_records.relays(d.nwk.address, w.now_us) for d in far if not orphan(d))
+    # a record with no relay (a device that reaches the concentrator directly though the
+    # concentrator's bounded neighbour table holds no entry for it) is a route too
+    assert all(
+        c.nwk.route_records.relays(d.nwk.address, w.now_us) is not None
+        for d in far
+        if not orphan(d)
+    )
+    direct = {d.name for d in far if c.nwk.route_records.relays(d.nwk.address, w.now_us) == ()}
     before = c.nwk.stats.route_discoveries
     sent = []
     t = w.now_us
@@ -172,7 +179,7 @@ def test_many_to_one_source_routing_reaches_50_devices(tmp_path: Path) -> None:
         "zbee_nwk.src == 0x0000 && zbee_nwk.src_route == 1 && zbee_aps",
     )
     dsts = {int(r[0], 16) for r in sr}
-    reached = [d for d in far if not orphan(d)]
+    reached = [d for d in far if not orphan(d) and d.name not in direct]
     assert len(dsts & {d.nwk.address for d in reached}) == len(reached) and len(reached) >= 30
     assert max(int(r[1]) for r in sr) >= 3
     records = tshark_fields(

@@ -11,9 +11,10 @@ A received broadcast whose (source, sequence number) is in the BTT is a duplicat
 delivered again, and its MAC sender is noted as having relayed it (passive acknowledgement). A
 new one is recorded (dropped if the BTT is full), delivered if the destination covers this
 device and, on a router and while the radius allows, rebroadcast after a random jitter of up
-to nwkcMaxBroadcastJitter (64 ms). nwkPassiveAckTimeout after each transmission, if a router
-neighbour has not been heard relaying it, the broadcast is sent again (after a new jitter), at
-most nwkMaxBroadcastRetries times. Broadcasts of radius 1 (link status, leave) are sent once and
+to nwkcMaxBroadcastJitter (64 ms). nwkPassiveAckTimeout after each transmission, unless enough router
+neighbours were heard relaying it (every one, or :attr:`NwkConfig.passive_ack_quorum` of them:
+Z-Stack tracks at most 8), the broadcast is sent again (after a new jitter), at most
+nwkMaxBroadcastRetries times. Broadcasts of radius 1 (link status, leave) are sent once and
 skip the BTT. Route requests have their own duplicate handling (:mod:`zigmesh.nwk.routing`).
 
 :class:`BroadcastState` is the life of one broadcast this device transmits.
@@ -33,6 +34,7 @@ from zigmesh.nwk.tables import DeviceType
 
 if TYPE_CHECKING:
     from zigmesh.nwk.nwk import Nwk, TxRecord
+    from zigmesh.nwk.tables.btt import RelaySet
 
 __all__ = ["BroadcastState", "Broadcaster", "broadcast_covers"]
 
@@ -171,22 +173,33 @@ class Broadcaster:
         if r is None or o.retries >= nwk.nib.nwk_max_broadcast_retries or o.frame.radius <= 1:
             self._done(o)
             return
-        src = o.frame.src
-        limit = nwk.neighbors.router_age_limit
-        heard = r.relayed_by
-        missing = False
-        for n in nwk.neighbors.routers():
-            a = n.network_address
-            if a != src and n.age < limit and n.lqi > 0 and a not in heard:
-                missing = True
-                break
-        if not missing:
+        if self._acknowledged(o.frame.src, r.relayed_by):
             self._done(o)
             return
         o.retries += 1
         nwk.stats.broadcast_retries += 1
         o.state = BroadcastState.JITTER
         o.timer = nwk.clock.call_later(self._jitter(), self._send, o)
+
+    def _acknowledged(self, src: int, heard: RelaySet) -> bool:
+        """Enough router neighbours were heard relaying the broadcast from ``src``: all of
+        them, or :attr:`NwkConfig.passive_ack_quorum` of them."""
+        nwk = self._nwk
+        quorum = nwk.config.passive_ack_quorum
+        limit = nwk.neighbors.router_age_limit
+        expected = got = 0
+        for n in nwk.neighbors.routers():
+            a = n.network_address
+            if a != src and n.age < limit and n.lqi > 0:
+                if a in heard:
+                    got += 1
+                    if quorum is not None and got >= quorum:
+                        return True
+                else:
+                    expected += 1
+                    if quorum is None:
+                        return False
+        return expected == 0
 
     def _done(self, o: _Out) -> None:
         o.state = BroadcastState.DONE

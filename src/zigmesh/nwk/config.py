@@ -87,6 +87,20 @@ class NwkConfig:
     #: route request broadcasts after the first: by the originator / by each relay
     initial_rreq_retries: int = NWKC_INITIAL_RREQ_RETRIES
     rreq_retries: int = NWKC_RREQ_RETRIES
+    #: passive acknowledgement (3.6.5): a broadcast we sent or relayed is retransmitted
+    #: (at most nwkMaxBroadcastRetries times) while fewer than this many of our router
+    #: neighbours, or fewer than all of them when we have fewer, were heard relaying it.
+    #: None: until every router neighbour was heard (passive acknowledgement "may" be used,
+    #: 3.6.5; Z-Stack tracks at most 8 per broadcast, MAX_PASSIVE_ACK_CNT). In a dense mesh
+    #: some neighbour always misses a flood (its broadcast table is full, a collision), so
+    #: waiting for all of them made nearly every router send every flood three times: 58-65 %
+    #: of all broadcast transmissions at 10,000 nodes, and the congestion that turned a burst
+    #: of address conflicts into a collapse. 1,000 nodes at 8.5 m with addresses drawn from
+    #: 1-4,000 (bench/scale.py, seeds 1-3): 96.5 % of router reports delivered, 2,000
+    #: broadcasts per sim-s; with 12: see the issue 11 note. 8 lost more unicasts in a sparse
+    #: 100-node network (9 of 1,400 frames over 14 seeds, against 1 without a quorum); with
+    #: 12 a router with up to 12 router neighbours follows the full rule
+    passive_ack_quorum: int | None = 12
     #: frames held while their route is discovered (all destinations together)
     route_discovery_buffer: int = 16
     #: children admitted at once that still wait for their network key (0: no limit)
@@ -123,7 +137,9 @@ class NwkConfig:
     #: scan duration exponent of the rejoin's active scan
     rejoin_scan_duration: int = 3
     #: secured network: a child that joined by association and sends no NWK-secured frame
-    #: this long after joining (it never got the network key) is removed by its parent
+    #: this long after joining (it never got the network key) is removed by its parent;
+    #: unsecured: so is a child whose Association Response ACK was lost and that sends
+    #: nothing this long after (it never got the response)
     unauthenticated_child_timeout_us: int = 15 * S
 
     def __post_init__(self) -> None:
@@ -223,6 +239,10 @@ class NwkStats:
     unauthenticated_children_removed: int = 0
     #: association responses whose ACK was lost, the device kept as a child (join_parent)
     association_ack_lost: int = 0
+    #: of those (unsecured network), children never heard afterwards, removed
+    unheard_children_removed: int = 0
+    #: router children silent for nwkRouterAgeLimit link status periods, removed (link_status)
+    aged_children_removed: int = 0
     #: Leave (rejoin) requests sent to end devices that polled us but are not our children
     orphan_leaves_sent: int = 0
     rx_bad_version: int = 0

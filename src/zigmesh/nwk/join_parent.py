@@ -189,13 +189,8 @@ class JoinParent:
         addr, cap, new = pending
         nwk.addressing.reserved.discard(addr)
         sec = nwk.security
-        if (
-            ev.status == MacStatus.NO_ACK
-            and new
-            and sec is not None
-            and sec.active
-            and self._association_heard(addr, dev)
-        ):
+        lost_ack = ev.status == MacStatus.NO_ACK and new and self._association_heard(addr, dev)
+        if lost_ack and sec is not None and sec.active:
             # the response went out but its ACK was lost: the device may well hold it and now
             # wait for its network key. It stays an unauthenticated child, reported to the
             # trust center as joined; if it is not there the entry goes with the
@@ -206,6 +201,17 @@ class JoinParent:
             # too (removing it then told the trust center it left while it was joined)
             nwk.stats.association_ack_lost += 1
             self._doubtful[addr] = dev
+        elif lost_ack:
+            # unsecured, the same lost ACK: the device joined if it sends anything under its
+            # new address (its Device_annce comes at once) before
+            # ``unauthenticated_child_timeout_us``; else the entry goes (_check_heard).
+            # Dropping it at once left a router that did join with a parent that no longer
+            # knew it: the parent's leave with remove_children never reached its subtree
+            nwk.stats.association_ack_lost += 1
+            now = nwk.clock.now()
+            nwk.clock.call_later(
+                nwk.config.unauthenticated_child_timeout_us, self._check_heard, addr, dev, now
+            )
         elif ev.status != MacStatus.SUCCESS:
             e = nwk.neighbors.get(addr)
             if new and e is not None and e.extended_address == dev:
@@ -223,6 +229,21 @@ class JoinParent:
             nwk.pan_conflict.child_ready(addr)  # secured: once it holds the key (receive)
         nwk.update_beacon()
         nwk.emit(NlmeJoinIndication(addr, dev, cap, JoinMethod.ASSOCIATION))
+
+    def _check_heard(self, addr: int, ieee: int, since_us: int) -> None:
+        """An unsecured child whose Association Response ACK was lost, heard since under the
+        address we gave it? Else it never got the response (it joined another parent, or asks
+        again) and goes."""
+        nwk = self._nwk
+        e = nwk.neighbors.get_by_ieee(ieee)
+        if e is None or not e.is_child:
+            return
+        if e.network_address == addr and e.last_heard_us > since_us:
+            return
+        # not heard, or heard under an address another parent gave it (Routing.neighbor_renamed
+        # moved the entry): a child of another router, which our leave must not take along
+        nwk.stats.unheard_children_removed += 1
+        nwk.drop_joined_child(e.network_address, ieee)
 
     def _association_heard(self, addr: int, ieee: int) -> bool:
         e = self._nwk.neighbors.get(addr)

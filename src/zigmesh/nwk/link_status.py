@@ -6,7 +6,8 @@ router or coordinator:
 
 1. ages its router neighbours (:meth:`NeighborTable.age_routers`): one that has not sent a link
    status for nwkRouterAgeLimit periods has a stale link (outgoing cost 0) and, unless it is our
-   parent or child, leaves the table; routes through it are dropped;
+   parent or was heard lately, leaves the table (a router child as if it had left); routes
+   through it are dropped;
 2. broadcasts a link status command (NWK destination 0xfffc, radius 1) listing its router
    neighbours in ascending address order with the incoming cost (from the LQI of their frames)
    and the outgoing cost (what they last reported), 31 entries per frame at most (first / last
@@ -118,6 +119,11 @@ class LinkStatusSender:
         heard_since = nwk.clock.now() - max(nwk.neighbors.router_age_limit - 1, 1) * period
         for gone in nwk.neighbors.age_routers(heard_since):
             nwk.routing.neighbor_gone(gone.network_address)
+            if gone.relationship == Relationship.CHILD:
+                # a router child silent for nwkRouterAgeLimit periods left (its Leave missed)
+                # or died: gone as if we had heard its Leave (NLME-LEAVE.indication)
+                nwk.stats.aged_children_removed += 1
+                nwk.child_gone(gone)
         self.send_now()
         period = nwk.nib.nwk_link_status_period_us
         j = nwk.config.link_status_jitter_us

@@ -95,6 +95,7 @@ from zigmesh.nwk.tables import (
     AddressMap,
     BroadcastTransactionTable,
     DeviceType,
+    NeighborEntry,
     NeighborTable,
     Relationship,
     RouteDiscoveryTable,
@@ -655,6 +656,21 @@ class Nwk(TransmitEngine):
         if e is None or e.extended_address != ieee or e.relationship != _UNAUTH_CHILD:
             return
         self.stats.unauthenticated_children_removed += 1
+        self.drop_joined_child(address, ieee)
+
+    def child_gone(self, e: NeighborEntry) -> None:
+        """A router child aged out of the neighbour table (link_status): what hearing its
+        Leave does (Leave.on_leave), the entry already removed."""
+        address = e.network_address
+        self.routes.remove(address)
+        self.route_records.remove(address)
+        self.address_map.remove_short(address)
+        self.update_beacon()
+        ieee = e.extended_address
+        self.emit(NlmeLeaveIndication(ieee if ieee is not None else 0, False, address))
+
+    def drop_joined_child(self, address: int, ieee: int) -> None:
+        """Forget a child that joined by association but never showed up as one."""
         self.purge_indirect(address)
         self.neighbors.remove(address)
         if self.address_map.ieee_of(address) == ieee:

@@ -69,6 +69,9 @@ class Relationship(IntEnum):
 
 _CHILD = (Relationship.CHILD, Relationship.UNAUTHENTICATED_CHILD)
 _PROTECTED = (Relationship.PARENT, Relationship.CHILD, Relationship.UNAUTHENTICATED_CHILD)
+#: stale router neighbours that ageing keeps: our parent, and a child still waiting for its
+#: network key (it has a timeout of its own, NwkConfig.unauthenticated_child_timeout_us)
+_AGED_KEPT = (Relationship.PARENT, Relationship.UNAUTHENTICATED_CHILD)
 _AGE_MAX = 0xFF
 
 
@@ -422,8 +425,10 @@ class NeighborTable:
     def age_routers(self, heard_since_us: int | None = None) -> list[NeighborEntry]:
         """One nwkLinkStatusPeriod has passed: age every router neighbour by one.
 
-        At nwkRouterAgeLimit the outgoing cost becomes 0 (stale link); unrelated stale routers
-        are removed (when ``remove_aged_routers``) and returned, except those heard (any
+        At nwkRouterAgeLimit the outgoing cost becomes 0 (stale link); stale routers other
+        than our parent (router children too: one whose leave announcement, a single radius-1
+        broadcast, we missed, or that lost power, held a child slot for ever) are removed
+        (when ``remove_aged_routers``) and returned, except those heard (any
         frame) at or after ``heard_since_us``: a router whose link statuses were lost to a
         busy channel while its frames keep arriving is alive (removing a concentrator's
         relay dropped every route record through it: a 1,000-node grid lost 184 at once and
@@ -441,7 +446,7 @@ class NeighborTable:
                 self._floor = -1  # a stale link: a newcomer may take its place
                 if heard_since_us is not None and e.last_heard_us >= heard_since_us:
                     continue
-                if self.remove_aged_routers and e.relationship not in _PROTECTED:
+                if self.remove_aged_routers and e.relationship not in _AGED_KEPT:
                     self._unlink(e.network_address)
                     removed.append(e)
         return removed
