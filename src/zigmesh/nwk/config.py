@@ -96,10 +96,12 @@ class NwkConfig:
     #: waiting for all of them made nearly every router send every flood three times: 58-65 %
     #: of all broadcast transmissions at 10,000 nodes, and the congestion that turned a burst
     #: of address conflicts into a collapse. 1,000 nodes at 8.5 m with addresses drawn from
-    #: 1-4,000 (bench/scale.py, seeds 1-3): 96.5 % of router reports delivered, 2,000
-    #: broadcasts per sim-s; with 12: see the issue 11 note. 8 lost more unicasts in a sparse
-    #: 100-node network (9 of 1,400 frames over 14 seeds, against 1 without a quorum); with
-    #: 12 a router with up to 12 router neighbours follows the full rule
+    #: 1-4,000 (bench/scale.py, seeds 1-3): 98.5, 94.3, 96.7 % of router reports delivered
+    #: and 1,900-2,100 broadcasts per sim-s without a quorum; 99.9, 95.0, 99.9 % and
+    #: 1,340-1,730 with 12; 100.0, 100.0, 98.5 % and 730-1,020 with 8. But 8 lost more
+    #: unicasts in a sparse 100-node network (9 of 1,400 frames over 14 seeds, against 1
+    #: without a quorum and 2 with 12; cause not found): with 12 a router with up to 12 router
+    #: neighbours follows the full rule
     passive_ack_quorum: int | None = 12
     #: frames held while their route is discovered (all destinations together)
     route_discovery_buffer: int = 16
