@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zigmesh.aps.frames import ApsFrame, ApsFrameType
+from zigmesh.mac.frames import FrameType
 from zigmesh.node import Node
 from zigmesh.nwk.primitives import (
     NldeDataConfirm,
@@ -15,7 +16,7 @@ from zigmesh.nwk.primitives import (
     NwkAddrMode,
     NwkEvent,
 )
-from zigmesh.sim.medium import MediumConfig
+from zigmesh.sim.medium import MediumConfig, Radio
 from zigmesh.sim.world import World
 
 S = 1_000_000
@@ -125,3 +126,19 @@ def line_world(
     for i in range(1, n_routers + 1):
         w.add_node(f"r{i}", "router", (i * spacing, 0.0), join_at_us=i * S)
     return w
+
+
+def drop_first_ack_of(w: World, victim: str) -> list[int]:
+    """Drop the first MAC ACK the victim sends (a joining router's first ACK is the one of its
+    Association Response)."""
+    source = w.radios[victim]
+    dropped: list[int] = []
+
+    def drop(sender: Radio, radio: Radio, psdu: bytes) -> bytes | None:
+        if sender is source and not dropped and psdu[0] & 7 == FrameType.ACK:
+            dropped.append(w.now_us)
+            return None
+        return psdu
+
+    w.medium.rx_filter = drop
+    return dropped

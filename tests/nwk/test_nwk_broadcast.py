@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from tests.nwk.fakes import data_frame, make_nwk, rx
+from tests.nwk.fakes import FakeMac, data_frame, make_nwk, rx
 from tests.nwk.nwkutil import Recorder, S, aps_payload, line_world
 from zigmesh.nwk.config import NwkConfig
 from zigmesh.nwk.constants import (
@@ -12,15 +12,17 @@ from zigmesh.nwk.constants import (
     NWKC_MAX_BROADCAST_JITTER_US,
 )
 from zigmesh.nwk.frames import NwkFrame, NwkFrameType
+from zigmesh.nwk.nwk import Nwk
 from zigmesh.nwk.primitives import NldeDataConfirm, NldeDataIndication, NwkAddrMode, NwkStatus
 from zigmesh.nwk.tables import DeviceType, NeighborEntry, Relationship
+from zigmesh.sim.kernel import Kernel
 
 ME = 0x1000
 SRC = 0x2000
 A, B = 0x3000, 0x4000
 
 
-def _routers(nwk, *addrs):  # type: ignore[no-untyped-def]
+def _routers(nwk: Nwk, *addrs: int) -> None:
     for a in addrs:
         nwk.neighbors.add(NeighborEntry(network_address=a, lqi=250, outgoing_cost=1), 0)
 
@@ -48,16 +50,22 @@ def test_broadcast_delivered_once_relayed_after_jitter_duplicates_are_passive_ac
     assert nwk.stats.broadcast_duplicates == 1 and nwk.stats.passive_acks == 1
 
 
-def test_missing_passive_ack_triggers_retries_up_to_max() -> None:
-    nwk, mac, k, _ = make_nwk(ME)
-    _routers(nwk, A, B)
-    rx(nwk, data_frame(SRC, 0xFFFC, aps_payload(2), radius=5, seq=5), A)
+def _transmissions(mac: FakeMac, k: Kernel) -> int:
+    """Our broadcast transmissions (each confirmed) over five passive-ack periods."""
     total = 0
     for _ in range(5):
         k.run(k.now() + NWK_PASSIVE_ACK_TIMEOUT_US + NWKC_MAX_BROADCAST_JITTER_US + 1)
         for s in mac.take():
             total += 1
             mac.confirm(s)
+    return total
+
+
+def test_missing_passive_ack_triggers_retries_up_to_max() -> None:
+    nwk, mac, k, _ = make_nwk(ME)
+    _routers(nwk, A, B)
+    rx(nwk, data_frame(SRC, 0xFFFC, aps_payload(2), radius=5, seq=5), A)
+    total = _transmissions(mac, k)
     # one relay + nwkMaxBroadcastRetries retries, B never heard
     assert total == 1 + nwk.nib.nwk_max_broadcast_retries
     assert nwk.stats.broadcast_retries == nwk.nib.nwk_max_broadcast_retries
@@ -73,13 +81,7 @@ def _sends_after_relays(quorum: int | None, routers: int, relays: int) -> int:
     rx(nwk, f, neighbours[0])
     for a in neighbours[1:relays]:
         rx(nwk, f, a)
-    total = 0
-    for _ in range(5):
-        k.run(k.now() + NWK_PASSIVE_ACK_TIMEOUT_US + NWKC_MAX_BROADCAST_JITTER_US + 1)
-        for s in mac.take():
-            total += 1
-            mac.confirm(s)
-    return total
+    return _transmissions(mac, k)
 
 
 def test_retries_stop_once_a_quorum_of_router_neighbours_relayed() -> None:

@@ -9,35 +9,17 @@ knew it, so the parent's leave with remove_children never reached its subtree (i
 
 from __future__ import annotations
 
-from tests.nwk.nwkutil import SMALL_MEDIUM, S
-from zigmesh.mac.frames import FrameType
+from tests.nwk.nwkutil import SMALL_MEDIUM, S, drop_first_ack_of
 from zigmesh.node import NodeState
 from zigmesh.nwk.tables import Relationship
-from zigmesh.sim.medium import Radio
 from zigmesh.sim.world import World
-
-
-def _drop_first_ack_of(w: World, victim: str) -> list[int]:
-    """Drop the first MAC ACK the victim sends (a joining router's first ACK is the one of its
-    Association Response)."""
-    source = w.radios[victim]
-    dropped: list[int] = []
-
-    def drop(sender: Radio, radio: Radio, psdu: bytes) -> bytes | None:
-        if sender is source and not dropped and psdu[0] & 7 == FrameType.ACK:
-            dropped.append(w.now_us)
-            return None
-        return psdu
-
-    w.medium.rx_filter = drop
-    return dropped
 
 
 def test_a_joined_child_whose_ack_was_lost_stays_a_child() -> None:
     w = World(seed=1, security=False, medium=SMALL_MEDIUM)
     c = w.add_node("c", "coordinator", (0.0, 0.0))
     r = w.add_node("r", "router", (10.0, 0.0), join_at_us=1 * S)
-    dropped = _drop_first_ack_of(w, "r")
+    dropped = drop_first_ack_of(w, "r")
     w.run(3 * S)
     assert dropped and c.nwk.stats.association_ack_lost == 1
     assert r.state == NodeState.JOINED and r.stats.join_attempts == 1
@@ -53,7 +35,7 @@ def test_a_kept_child_not_heard_under_its_address_goes() -> None:
     w = World(seed=1, security=False, medium=SMALL_MEDIUM)
     c = w.add_node("c", "coordinator", (0.0, 0.0))
     r = w.add_node("r", "router", (10.0, 0.0), join_at_us=1 * S)
-    _drop_first_ack_of(w, "r")
+    drop_first_ack_of(w, "r")
     w.run(3 * S)
     jp = c.nwk.join_parent
     addr, ieee = r.nwk.address, r.nwk.ieee

@@ -62,26 +62,20 @@ def test_silent_router_child_ages_out_as_if_it_had_left() -> None:
     lost power, is removed after nwkRouterAgeLimit silent periods and reported as left; our
     parent is kept."""
     nwk, mac, k, events = make_nwk(ME, config=NwkConfig(link_status_jitter_us=0))
-    nwk.neighbors.add(
-        NeighborEntry(
-            network_address=0x0200,
-            extended_address=0xB0B,
-            lqi=240,
-            outgoing_cost=1,
-            relationship=Relationship.CHILD,
-        ),
-        0,
-    )
-    nwk.neighbors.add(
-        NeighborEntry(
-            network_address=0x0300,
-            extended_address=0xA0A,
-            lqi=240,
-            outgoing_cost=1,
-            relationship=Relationship.PARENT,
-        ),
-        0,
-    )
+    for address, ieee, relationship in (
+        (0x0200, 0xB0B, Relationship.CHILD),
+        (0x0300, 0xA0A, Relationship.PARENT),
+    ):
+        nwk.neighbors.add(
+            NeighborEntry(
+                network_address=address,
+                extended_address=ieee,
+                lqi=240,
+                outgoing_cost=1,
+                relationship=relationship,
+            ),
+            0,
+        )
     nwk.address_map.update(0x0200, 0xB0B)
     nwk.link_status.start()
     k.run(2 * 15 * S + 1)

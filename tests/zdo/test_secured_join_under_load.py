@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 from typing import Any, cast
 
-from tests.nwk.nwkutil import SMALL_MEDIUM, S
+from tests.nwk.nwkutil import SMALL_MEDIUM, S, drop_first_ack_of
 from zigmesh.aps.commands import ApsCommand, UpdateDevice, UpdateDeviceStatus
 from zigmesh.mac.frames import FrameType
 from zigmesh.node import NodeState
@@ -98,27 +98,11 @@ def test_rejoin_and_leave_reports_are_not_repeated_and_reset_stops_repeats() -> 
     assert _update_devices(aps) == [0x1111, 0x2222, 0x3333]
 
 
-def _drop_first_ack_of(w: World, victim: str) -> list[int]:
-    """Drop the first MAC ACK the victim sends (a joining router's first ACK is the one of its
-    Association Response)."""
-    source = w.radios[victim]
-    dropped: list[int] = []
-
-    def drop(sender: Radio, radio: Radio, psdu: bytes) -> bytes | None:
-        if sender is source and not dropped and psdu[0] & 7 == FrameType.ACK:
-            dropped.append(w.now_us)
-            return None
-        return psdu
-
-    w.medium.rx_filter = drop
-    return dropped
-
-
 def test_a_lost_association_response_ack_does_not_cost_the_join() -> None:
     w = World(seed=1, security=True, medium=SMALL_MEDIUM)
     c = w.add_node("c", "coordinator", (0.0, 0.0))
     r = w.add_node("r", "router", (10.0, 0.0), join_at_us=1 * S)
-    dropped = _drop_first_ack_of(w, "r")
+    dropped = drop_first_ack_of(w, "r")
     w.run(6 * S)
     assert dropped  # the coordinator never heard the ACK of its Association Response ...
     assert c.nwk.stats.association_ack_lost == 1

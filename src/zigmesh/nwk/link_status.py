@@ -123,7 +123,7 @@ class LinkStatusSender:
                 # a router child silent for nwkRouterAgeLimit periods left (its Leave missed)
                 # or died: gone as if we had heard its Leave (NLME-LEAVE.indication)
                 nwk.stats.aged_children_removed += 1
-                nwk.child_gone(gone)
+                nwk.neighbour_left(gone.network_address, gone.extended_address, False)
         self.send_now()
         period = nwk.nib.nwk_link_status_period_us
         j = nwk.config.link_status_jitter_us

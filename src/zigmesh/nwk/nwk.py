@@ -95,7 +95,6 @@ from zigmesh.nwk.tables import (
     AddressMap,
     BroadcastTransactionTable,
     DeviceType,
-    NeighborEntry,
     NeighborTable,
     Relationship,
     RouteDiscoveryTable,
@@ -658,16 +657,16 @@ class Nwk(TransmitEngine):
         self.stats.unauthenticated_children_removed += 1
         self.drop_joined_child(address, ieee)
 
-    def child_gone(self, e: NeighborEntry) -> None:
-        """A router child aged out of the neighbour table (link_status): what hearing its
-        Leave does (Leave.on_leave), the entry already removed."""
-        address = e.network_address
+    def neighbour_left(self, address: int, ieee: int | None, rejoin: bool) -> None:
+        """A neighbour left (its Leave, Leave.on_leave) or, a router child, aged out
+        (link_status): its routes, route records and address map entry go, the beacon is
+        updated and NLME-LEAVE.indication raised. Its neighbour entry and the routes through
+        it (Routing.neighbor_gone) are the caller's."""
         self.routes.remove(address)
         self.route_records.remove(address)
         self.address_map.remove_short(address)
         self.update_beacon()
-        ieee = e.extended_address
-        self.emit(NlmeLeaveIndication(ieee if ieee is not None else 0, False, address))
+        self.emit(NlmeLeaveIndication(ieee if ieee is not None else 0, rejoin, address))
 
     def drop_joined_child(self, address: int, ieee: int) -> None:
         """Forget a child that joined by association but never showed up as one."""
