@@ -2,8 +2,10 @@
 costs down").
 
 Builds the ``bench/scale.py`` grid of ``--nodes`` nodes (same layout, start window and traffic:
-every node reports 20 bytes to the coordinator every 60 s from 120 s on), runs formation to the
-120 s deadline unprofiled, then runs ``--steady`` simulated seconds under ``cProfile`` and prints
+every node reports 20 bytes to the coordinator every 60 s from 120 s on; ``--spacing`` and
+``--period`` change the grid and the report period, e.g. ``--spacing 8.5 --period 600`` for the
+density and load of the 10,000-node bench at 3,000 nodes), runs formation to the 120 s deadline
+unprofiled, then runs ``--steady`` simulated seconds under ``cProfile`` and prints
 the top entries by internal time and by cumulative time, with CPU-s per simulated second.
 
 ``--reps K`` instead runs the same steady state K times unprofiled, each in a process forked from
@@ -11,7 +13,7 @@ the one formed network (so formation is paid once), and prints the CPU time of e
 is the figure to compare between two trees on a busy machine.
 
 Run: PYTHONPATH=src python3 bench/profile_steady.py [--nodes 350] [--steady 60] [--secured]
-[--top 30] [--out FILE.prof] [--reps K]
+[--spacing 18] [--period 60] [--top 30] [--out FILE.prof] [--reps K]
 """
 
 from __future__ import annotations
@@ -38,14 +40,16 @@ def main() -> None:
     ap.add_argument("--steady", type=float, default=60.0, help="profiled sim-s after 120 s")
     ap.add_argument("--secured", action="store_true", help="NWK/APS security on")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--spacing", type=float, default=18.0, help="router grid spacing, m")
+    ap.add_argument("--period", type=float, default=60.0, help="report period per node, s")
     ap.add_argument("--top", type=int, default=30, help="entries per listing")
     ap.add_argument("--out", default=None, help="also write the raw profile here")
     ap.add_argument("--reps", type=int, default=0, help="K unprofiled forked runs instead")
     args = ap.parse_args()
     sc = grid_scenario(
         args.nodes,
-        spacing=18.0,
-        period_us=60 * S,
+        spacing=args.spacing,
+        period_us=round(args.period * S),
         steady_us=600 * S,
         start_window_us=60 * S,
         traffic_start_us=DEADLINE_US,
