@@ -97,8 +97,9 @@ class NwkConfig:
     #: of all broadcast transmissions at 10,000 nodes, and the congestion that turned a burst
     #: of address conflicts into a collapse. 1,000 nodes at 8.5 m with addresses drawn from
     #: 1-4,000 (bench/scale.py, seeds 1-3): 98.5, 94.3, 96.7 % of router reports delivered
-    #: and 1,900-2,100 broadcasts per sim-s without a quorum; 99.9, 95.0, 99.9 % and
-    #: 1,340-1,730 with 12; 100.0, 100.0, 98.5 % and 730-1,020 with 8. But 8 lost more
+    #: and 1,900-2,100 broadcasts per sim-s without a quorum; 99.97, 93.9, 99.97 % and
+    #: 1,373-1,725 with 12 (as landed); 100.0, 100.0, 98.5 % and 730-1,020 with 8 (a patched
+    #: build, like the figures without a quorum). But 8 lost more
     #: unicasts in a sparse 100-node network (9 of 1,400 frames over 14 seeds, against 1
     #: without a quorum and 2 with 12; cause not found): with 12 a router with up to 12 router
     #: neighbours follows the full rule
