@@ -68,6 +68,7 @@ import resource
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
@@ -282,6 +283,13 @@ HEALTH = (
 )  # fmt: skip
 
 
+def conflicting_pairs(nodes: list[Node]) -> int:
+    """Pairs of joined nodes holding the same network address (stochastic addresses collide,
+    about N^2 / 131,000 pairs; the ones not yet found and resolved)."""
+    holders = Counter(x.nwk.nib.nwk_network_address for x in nodes if x.joined)
+    return sum(k * (k - 1) // 2 for k in holders.values() if k > 1)
+
+
 def churn(nodes: list[Node], keys: tuple[str, ...] = CHURN) -> dict[str, int]:
     """NwkStats counters (default :data:`CHURN`) summed over ``nodes``."""
     return {k: sum(getattr(x.nwk.stats, k) for x in nodes) for k in keys}
@@ -419,7 +427,8 @@ def _run_to(
     after each (the same events in the same order: only the wall clock and counters are read
     between them). The line also gives the step's :data:`HEALTH` counters: a congestion
     collapse around the concentrator shows as link failures by the hundred, route
-    discoveries and a broadcast rate several times the usual."""
+    discoveries and a broadcast rate several times the usual; and the address conflicts
+    still in the network (:func:`conflicting_pairs`)."""
     if not every_s:
         return world.run(until_us)
     step = round(every_s * S)
@@ -437,7 +446,8 @@ def _run_to(
             f"  link failures {d['link_failures']}  discoveries {d['route_discoveries']}"
             f"  tx failures {d['tx_failures']}  nwk status {d['network_status_sent']}"
             f"  conflict reports {d['address_conflict_reports']}"
-            f"  addr chg {d['address_changes']}  rejoins {d['rejoins']}"
+            f"  addr chg {d['address_changes']}  conflicting pairs {conflicting_pairs(nodes)}"
+            f"  rejoins {d['rejoins']}"
             f"  rreq relays {d['rreq_relayed']}  mtorr {d['mtorr_sent']}"
             f"  bcast retries {d['broadcast_retries']}"
             f"  bcast/s {d['tx_broadcasts'] / max((world.now_us - t_from) / S, 1e-9):.0f}",

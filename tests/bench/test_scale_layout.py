@@ -111,6 +111,7 @@ def test_max_unrelated_option_and_progress_health(
     assert counts[0] == counts[1] > 0
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 4 and all("link failures" in x and "bcast/s" in x for x in lines)
+    assert all(" conflicting pairs 0 " in x for x in lines)
     bcast = sum(float(x.rsplit("bcast/s ", 1)[1]) * 10 for x in lines)
     assert bcast == pytest.approx(totals["tx_broadcasts"], abs=4 * 0.5 * 10)
     labels = {
@@ -123,3 +124,24 @@ def test_max_unrelated_option_and_progress_health(
     for label, key in labels.items():
         assert sum(int(x.split(f"  {label} ")[1].split()[0]) for x in lines) == totals[key]
     assert totals["mtorr_sent"] > 0 and totals["broadcast_retries"] > 0
+
+
+def test_conflicting_pairs_counts_shared_addresses(scale: ModuleType) -> None:
+    """A progress line's conflicting pairs: joined nodes holding one network address, pairs
+    of them (three on one address are three pairs); nodes not joined do not count."""
+    args = argparse.Namespace(
+        spacing=None, period=None, steady=30.0, settle=0.0, max_unrelated=None,
+        start_window=5.0, size=20, seed=3, secured=False,
+    )  # fmt: skip
+    sc, _ = scale.scenario_for(12, args)
+    world, _traffic = scale.build(sc, None, None)
+    world.run(40 * scale.S)
+    nodes = [x for x in world.nodes.values() if x.joined and x.nwk.nib.nwk_network_address]
+    assert len(nodes) >= 5 and scale.conflicting_pairs(nodes) == 0
+    shared = nodes[0].nwk.nib.nwk_network_address
+    for x in nodes[1:3]:
+        x.nwk.nib.nwk_network_address = shared
+    assert scale.conflicting_pairs(nodes) == 3
+    nodes[3].nwk.nib.nwk_network_address = nodes[4].nwk.nib.nwk_network_address
+    assert scale.conflicting_pairs(nodes) == 4
+    world.close()

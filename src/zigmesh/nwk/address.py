@@ -18,9 +18,10 @@ nwkUniqueAddr is FALSE and every device watches for conflicts:
   the same flooded frame, and one network-wide report is enough (without this, a 1,000-node
   grid at 8.5 m sent 321 reports, each a network-wide flood, for 6 conflicting addresses);
 * resolution, on a report or a local detection: a router or coordinator whose own address is
-  in conflict picks a new one (the upper layer then announces it); the parent of an end
-  device in conflict gives it a new address with an unsolicited rejoin response. The
-  coordinator keeps 0x0000.
+  in conflict picks a new one and sends a link status at once (no Device_annce follows yet:
+  announcing every change added a network-wide flood per change and cost delivery in the
+  large-network bench, issue 11); the parent of an end device in conflict gives it a new
+  address with an unsolicited rejoin response. The coordinator keeps 0x0000.
 
 :class:`ConflictState` is the per-address state kept to rate-limit reports.
 """

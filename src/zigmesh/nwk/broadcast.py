@@ -13,7 +13,7 @@ new one is recorded (dropped if the BTT is full), delivered if the destination c
 device and, on a router and while the radius allows, rebroadcast after a random jitter of up
 to nwkcMaxBroadcastJitter (64 ms). nwkPassiveAckTimeout after each transmission, unless enough router
 neighbours were heard relaying it (every one, or :attr:`NwkConfig.passive_ack_quorum` of them:
-Z-Stack tracks at most 8), the broadcast is sent again (after a new jitter), at most
+Z-Stack tracks 8), the broadcast is sent again (after a new jitter), at most
 nwkMaxBroadcastRetries times. Broadcasts of radius 1 (link status, leave) are sent once and
 skip the BTT. Route requests have their own duplicate handling (:mod:`zigmesh.nwk.routing`).
 

@@ -91,19 +91,16 @@ class NwkConfig:
     #: (at most nwkMaxBroadcastRetries times) while fewer than this many of our router
     #: neighbours, or fewer than all of them when we have fewer, were heard relaying it.
     #: None: until every router neighbour was heard (passive acknowledgement "may" be used,
-    #: 3.6.5; Z-Stack tracks at most 8 per broadcast, MAX_PASSIVE_ACK_CNT). In a dense mesh
+    #: 3.6.5). 8 is what Z-Stack tracks per broadcast (MAX_PASSIVE_ACK_CNT). In a dense mesh
     #: some neighbour always misses a flood (its broadcast table is full, a collision), so
-    #: waiting for all of them made nearly every router send every flood three times: 58-65 %
-    #: of all broadcast transmissions at 10,000 nodes, and the congestion that turned a burst
-    #: of address conflicts into a collapse. 1,000 nodes at 8.5 m with addresses drawn from
-    #: 1-4,000 (bench/scale.py, seeds 1-3): 98.5, 94.3, 96.7 % of router reports delivered
-    #: and 1,900-2,100 broadcasts per sim-s without a quorum; 99.97, 93.9, 99.97 % and
-    #: 1,373-1,725 with 12 (as landed); 100.0, 100.0, 98.5 % and 730-1,020 with 8 (a patched
-    #: build, like the figures without a quorum). But 8 lost more
-    #: unicasts in a sparse 100-node network (9 of 1,400 frames over 14 seeds, against 1
-    #: without a quorum and 2 with 12; cause not found): with 12 a router with up to 12 router
-    #: neighbours follows the full rule
-    passive_ack_quorum: int | None = 12
+    #: waiting for all of them made nearly every router send every flood three times (58-65 %
+    #: of all broadcast transmissions at 10,000 nodes: the congestion that turns a burst of
+    #: address conflicts into a collapse). 1,000 nodes at 8.5 m with addresses drawn from
+    #: 1-4,000 (bench/scale.py, seeds 1-3), routers' reports delivered and broadcasts per
+    #: sim-s (2026-12-06): no quorum 98.5, 94.3, 96.7 % and 1,900-2,100; 12: 99.97, 93.9,
+    #: 99.97 % and 1,373-1,725; 8: 100, 99.97, 100 % and 777-976. The 100-node
+    #: bench delivers 100 % on seeds 1-14 with 8 and with 12
+    passive_ack_quorum: int | None = 8
     #: frames held while their route is discovered (all destinations together)
     route_discovery_buffer: int = 16
     #: children admitted at once that still wait for their network key (0: no limit)
