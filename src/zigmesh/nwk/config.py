@@ -98,8 +98,11 @@ class NwkConfig:
     #: address conflicts into a collapse). 1,000 nodes at 8.5 m with addresses drawn from
     #: 1-4,000 (bench/scale.py, seeds 1-3), routers' reports delivered and broadcasts per
     #: sim-s (2026-12-06): no quorum 98.5, 94.3, 96.7 % and 1,900-2,100; 12: 99.97, 93.9,
-    #: 99.97 % and 1,373-1,725; 8: 100, 99.97, 100 % and 777-976. The 100-node
-    #: bench delivers 100 % on seeds 1-14 with 8 and with 12
+    #: 99.97 % and 1,373-1,725; 8: 100, 99.97, 100 % and 777-976. The 10,000-node bench
+    #: collapsed in its third minute of traffic with 12, not in seven with 8; 3,000 nodes with
+    #: addresses from 1-12,000 (seed 1) collapsed with 8 (84.8 %), not with 12 (99.57 %):
+    #: neither value prevents every collapse (README). The 100-node bench delivers 100 % on
+    #: seeds 1-14 with 8 and with 12
     passive_ack_quorum: int | None = 8
     #: frames held while their route is discovered (all destinations together)
     route_discovery_buffer: int = 16
