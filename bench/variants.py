@@ -60,6 +60,15 @@ def run_variant(
         )
 
 
+def _reap(running: dict[int, str], failed: list[str]) -> None:
+    """Wait for one copy to end; note its name in ``failed`` if it did not exit cleanly."""
+    pid, status = os.wait()
+    name = running.pop(pid)
+    if status:
+        failed.append(name)
+        print(f"{name} failed (see its log)", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("variants", nargs="+", help="variant files, or 'stock'")
@@ -83,12 +92,10 @@ def main() -> None:
     nodes = list(world.nodes.values())
     scale._run_to(world, lay.deadline_s * S, 60.0, args.nodes, nodes, time.perf_counter())
     running: dict[int, str] = {}
+    failed: list[str] = []
     for v, source in sources.items():
         while len(running) >= args.jobs:
-            pid, status = os.wait()
-            if status:
-                print(f"{running[pid]} failed (see its log)", flush=True)
-            running.pop(pid, None)
+            _reap(running, failed)
         name = Path(v).stem
         pid = os.fork()
         if pid == 0:  # the copy: its progress lines go to its log
@@ -105,12 +112,8 @@ def main() -> None:
                 os._exit(status)
         running[pid] = name
         print(f"{name}: pid {pid}, log {Path(args.out) / f'{name}.log'}", flush=True)
-    failed = []
     while running:
-        pid, status = os.wait()
-        if status:
-            failed.append(running[pid])
-        running.pop(pid, None)
+        _reap(running, failed)
     if failed:
         sys.exit(f"variants failed (see their logs): {', '.join(failed)}")
 

@@ -10,12 +10,10 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from tests.bench.test_scale_layout import scale  # noqa: F401 - the fixture
-
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "variants.py"
 
 
-def test_variants_fork_one_formed_network(tmp_path: Path, scale: ModuleType) -> None:  # noqa: F811
+def test_variants_fork_one_formed_network(tmp_path: Path, scale: ModuleType) -> None:
     (tmp_path / "quorum_all.py").write_text(
         "import dataclasses, sys\n"
         "for x in nodes:\n"
