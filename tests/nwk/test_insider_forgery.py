@@ -10,14 +10,19 @@ Found with traces of the campaign (seeds 1, 4, 5, 9, 10):
   queued frames failed, it was sent a Leave and associated afresh under a new address);
 * a forged Device_annce giving a router's network address to another IEEE address replaced the
   address map pair; the router's next frame then looked like an address conflict (3.6.1.9.3),
-  the router took a new address and its sleepy children lost it.
+  the router took a new address and its sleepy children lost it. Third parties now keep the
+  pair they hold. Since issue 11 the victim itself treats such an announcement as the address
+  conflict it would be if real (a device hearing its own address announced takes a new one:
+  the way conflicts are found when the second device joins), so a key holder can still move
+  a device to a new address, as it could before with a forged command carrying a source IEEE
+  address; the test checks that this is all it does.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from tests.nwk.nwkutil import SMALL_MEDIUM, S
+from tests.nwk.nwkutil import SMALL_MEDIUM, Recorder, S, send
 from zigmesh.aps.frames import ApsFrame, ApsFrameType
 from zigmesh.mac.frames import MacFrame
 from zigmesh.node import Node
@@ -94,13 +99,19 @@ def test_frame_secured_by_another_than_its_mac_sender_is_dropped() -> None:
     assert parent.nwk.stats.children_moved == 0 and ed.nwk.stats.rejoins == 0
 
 
-def test_forged_announcements_of_known_addresses_change_nothing() -> None:
+def test_forged_announcements_move_only_their_victims_and_the_network_heals() -> None:
+    """An announcement of a router's address (or of a sleepy child's, heard by its parent)
+    under another IEEE address is what a real address conflict looks like to the device that
+    holds the address (3.6.1.9.2: the second device to join announces it): the victim takes
+    a new address, as it must for a real conflict (issue 11: conflicts left to be found by
+    traffic cost a 10,000-node network hundreds of network-wide floods). What the forgery
+    must not do is rebind: no device maps a victim's address to another IEEE address, and
+    the victims stay reachable at their new addresses, the child with its parent. (The forged IEEE addresses may end up mapped to
+    the addresses the victims gave up: phantoms that nothing routes to.)"""
     w = _network()
     hub, r1, ed2 = w["hub"], w["r1"], w["ed2"]
-    addresses = {n.name: n.network_address for n in w}
+    parent = w.parent_of(ed2)
     ins = _Insider(w)
-    # Device_annces giving a router's and a sleepy child's address to other IEEE addresses,
-    # broadcast under a MAC source nobody knows (no hop check can catch them)
     k = 0
     for victim in (r1, ed2):
         for ieee in (victim.nwk.ieee ^ 0xFF000000, victim.nwk.ieee ^ 0xC9 << 40):
@@ -109,11 +120,16 @@ def test_forged_announcements_of_known_addresses_change_nothing() -> None:
             frame = NwkFrame(NwkFrameType.DATA, 0xFFFD, victim.network_address, 30, k, payload)
             ins.send(frame, 0x7E57, 0xFFFF)
             w.run_for(2 * S)
-    # the victims' own frames (link status, timeout requests, data) reach everyone meanwhile
     w.run_for(60 * S)
-    refused = sum(n.zdo.stats.device_annce_refused for n in w)
-    assert refused >= 4
-    assert {n.name: n.network_address for n in w} == addresses
-    assert sum(n.nwk.stats.address_conflicts for n in w) == 0
-    for victim in (r1, ed2):
-        assert hub.nwk.address_map.ieee_of(victim.network_address) in (None, victim.nwk.ieee)
+    assert all(n.nwk.joined for n in w)
+    assert len({n.network_address for n in w}) == len(w.nodes)
+    assert w.parent_of(ed2) is parent
+    for n in w:
+        for victim in (r1, ed2):
+            assert n.nwk.address_map.ieee_of(victim.network_address) in (None, victim.nwk.ieee)
+    rec = Recorder().attach(w)
+    for i, victim in enumerate((r1, ed2)):
+        p = bytes([0x40, i]) * 4
+        send(hub, victim.network_address, p, i)
+        w.run_for(5 * S)
+        assert rec.received(victim.name, p)

@@ -4,13 +4,22 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
+import zigmesh.nwk.address as address_module
 from tests.nwk.fakes import command_frame, data_frame, make_nwk, rx
 from tests.nwk.nwkutil import SMALL_MEDIUM, Recorder, S, aps_payload, send
+from zigmesh.node_config import NodeConfig, Role, _nwk_config
 from zigmesh.nwk.address import REPORT_HOLDOFF_US, REPORT_JITTER_US, allocate_stochastic
-from zigmesh.nwk.commands import NetworkStatus, NwkStatusCode
-from zigmesh.nwk.primitives import NldeDataIndication, NlmeNetworkAddressChangeIndication
+from zigmesh.nwk.commands import NetworkStatus, NwkStatusCode, RouteRecord
+from zigmesh.nwk.constants import NWK_NETWORK_BROADCAST_DELIVERY_TIME_US
+from zigmesh.nwk.primitives import (
+    NldeDataIndication,
+    NlmeNetworkAddressChangeIndication,
+    NwkAddrMode,
+)
 from zigmesh.nwk.tables import NeighborEntry
 from zigmesh.sim.world import World
 
@@ -172,3 +181,116 @@ def test_end_device_in_conflict_gets_new_address_from_parent() -> None:
     assert parent.nwk.neighbors.get_by_ieee(e.eui64).network_address == e.nwk.address  # type: ignore[union-attr]
     ch = [x for _, x in rec.of("e", NlmeNetworkAddressChangeIndication)]
     assert ch and ch[0].network_address == e.nwk.address
+
+
+def test_broadcast_under_our_address_that_is_not_ours_is_a_conflict() -> None:
+    """Our own broadcasts stay in the broadcast table while their flood lasts, so a broadcast
+    data frame from our network address that is not among them is another device's (its
+    Device_annce after joining): a conflict, found with no IEEE address in the NWK header
+    (3.6.1.9.2). A copy of our own broadcast that comes back is no conflict, even after its
+    table record expired (a mass join slowed floods past 9 s: such copies made routers take
+    new addresses for nothing)."""
+    nwk, mac, k, events = make_nwk(0x0100)
+    # our broadcast, then its copy relayed back to us
+    nwk.nlde_data_request(NwkAddrMode.NWK, 0xFFFD, aps_payload(1), 1)
+    k.run(k.now() + 200_000)
+    own = [s.frame for s in mac.take() if s.dst == 0xFFFF]
+    assert own and own[0].src == 0x0100
+    rx(nwk, own[0], 0x0202)
+    # and a copy slowed by full queues, after our broadcast table record expired
+    k.run(k.now() + NWK_NETWORK_BROADCAST_DELIVERY_TIME_US + 4 * S)
+    assert not nwk.btt.seen(0x0100, own[0].seq, k.now())
+    rx(nwk, own[0], 0x0303)
+    assert nwk.stats.broadcast_own_address == 0 and nwk.stats.address_conflicts == 0
+    assert nwk.address == 0x0100
+    # another device's announcement from 0x0100, with a sequence number we never used
+    rx(nwk, data_frame(0x0100, 0xFFFD, aps_payload(2), seq=own[0].seq ^ 0x80), 0x0202)
+    assert nwk.stats.broadcast_own_address == 1 and nwk.stats.address_conflicts == 1
+    assert nwk.address != 0x0100  # a router in conflict takes a new address at once
+    assert [e for e in events if isinstance(e, NldeDataIndication)] == []  # not delivered
+    k.run(k.now() + REPORT_JITTER_US + 1)
+    reports = [
+        s.command
+        for s in mac.take()
+        if s.dst == 0xFFFF and s.frame.frame_type == 1 and isinstance(s.command, NetworkStatus)
+    ]
+    assert [(r.status, r.dst) for r in reports] == [(NwkStatusCode.ADDRESS_CONFLICT, 0x0100)]
+
+
+def _join_with_address(
+    w: World, name: str, role: str, pos: tuple[float, float], clash: int, monkeypatch: Any
+) -> None:
+    """Add a device whose parent gives it the address ``clash`` (as if it had drawn an
+    address in use far away), and let it join."""
+    orig = address_module.allocate_stochastic
+    first = [True]
+
+    def once(randrange: Callable[[int, int], int], in_use: Callable[[int], bool]) -> int:
+        if first[0]:
+            first[0] = False
+            return clash
+        return orig(randrange, in_use)
+
+    monkeypatch.setattr(address_module, "allocate_stochastic", once)
+    w.add_node(name, role, pos, join_at_us=w.now_us + S)
+    assert w.run_until(lambda: w[name].nwk.joined, w.now_us + 10 * S)
+    assert not first[0]
+
+
+def test_conflict_with_a_router_found_at_the_newcomers_announcement(monkeypatch: Any) -> None:
+    """A router joins with an address another router uses: the other router hears the
+    newcomer's Device_annce from its own address, and both take new addresses (before any
+    traffic carries their IEEE addresses)."""
+    w = _conflict_world()
+    r1 = w["r1"]
+    clash = r1.nwk.address
+    _join_with_address(w, "r3", "router", (0.0, -15.0), clash, monkeypatch)
+    w.run(w.now_us + 3 * S)
+    r3 = w["r3"]
+    assert r1.nwk.stats.broadcast_own_address >= 1
+    assert r1.nwk.address != clash and r3.nwk.address != clash
+    assert len({n.nwk.address for n in w}) == len(w.nodes)
+    p = aps_payload(7)
+    rec = Recorder().attach(w)
+    send(w["e"], r3.nwk.address, p)
+    w.run(w.now_us + 3 * S)
+    assert rec.received("r3", p)
+
+
+def test_conflict_with_a_sleepy_child_found_by_its_parent_at_the_announcement(
+    monkeypatch: Any,
+) -> None:
+    """A router joins with the address of a sleepy end device elsewhere: the end device
+    hears no broadcast, but its parent hears the Device_annce giving its child's address to
+    another IEEE address; the child gets a new address, and the newcomer takes one."""
+    w = _conflict_world()
+    e = w["e"]
+    parent = w.parent_of(e)
+    assert parent is not None
+    clash = e.nwk.address
+    _join_with_address(w, "r3", "router", (-30.0, 0.0), clash, monkeypatch)
+    assert w.parent_of(w["r3"]) is not parent  # the parent did not give the address twice
+    w.run(w.now_us + 5 * S)
+    assert parent.zdo.stats.device_annce_conflicts == 1
+    assert e.nwk.address != clash and w["r3"].nwk.address != clash
+    assert parent.nwk.neighbors.get_by_ieee(e.eui64).network_address == e.nwk.address  # type: ignore[union-attr]
+    assert len({n.nwk.address for n in w}) == len(w.nodes)
+
+
+def test_coordinator_finds_a_conflict_among_ten_thousand_devices() -> None:
+    """The coordinator, a high-RAM concentrator, maps every device whose route record reached
+    it (a record carries its source's IEEE address): two devices sharing an address are
+    found when the second one's record arrives, however many devices reported in between.
+    With a map of 2,048 entries the first device had been forgotten by then, and a
+    10,000-node network found its conflicts a few dozen a minute (issue 11)."""
+    cfg = _nwk_config(NodeConfig(role=Role.COORDINATOR, eui64=0xC0))
+    nwk, mac, k, _ = make_nwk(0x0000, config=cfg)
+    nwk.nib.nwk_is_concentrator = True
+    for i in range(10_000):
+        src = 0x0001 + i
+        record = command_frame(RouteRecord(()), src, 0x0000, seq=i & 0xFF, src_ieee=0xD000 + i)
+        rx(nwk, record, src)
+    assert len(nwk.address_map) == 10_000 and nwk.stats.address_conflicts == 0
+    # a device that drew the first device's address reports
+    rx(nwk, command_frame(RouteRecord(()), 0x0001, 0x0000, seq=7, src_ieee=0xE000), 0x0001)
+    assert nwk.stats.address_conflicts == 1

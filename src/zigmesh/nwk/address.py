@@ -7,7 +7,12 @@ nwkUniqueAddr is FALSE and every device watches for conflicts:
 
 * detection: a frame whose NWK header carries a source IEEE address that the address map (or
   the neighbour table) knows under the same network address with another IEEE address, or a
-  frame for our address carrying another device's IEEE address as destination;
+  frame for our address carrying another device's IEEE address as destination; a broadcast
+  data frame from our own address that is none of ours (``Broadcaster``: the Device_annce of
+  a device that joined with our address); a Device_annce giving our end device child's
+  address to another IEEE address (``Zdo``). The last two find a conflict when the second
+  device joins, as far as its announcement's flood reaches (during a mass join the
+  broadcast tables are full and floods stop short: issue 11);
 * a broadcast data frame that revealed a conflict is discarded, not delivered or relayed
   (3.6.1.9): an announcement by a device in conflict does not flood past the devices that
   know the address belongs to another;

@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING
 
 from zigmesh.clock import TimerHandle
 from zigmesh.mac.primitives import MacStatus
-from zigmesh.nwk.constants import NWKC_MAX_BROADCAST_JITTER_US
-from zigmesh.nwk.frames import NwkFrame, one_hop_on
+from zigmesh.nwk.constants import NWKC_MAX_BROADCAST_JITTER_US, S
+from zigmesh.nwk.frames import NwkFrame, NwkFrameType, one_hop_on
 from zigmesh.nwk.primitives import NwkStatus, mac_to_nwk_status
 from zigmesh.nwk.tables import DeviceType
 
@@ -36,13 +36,19 @@ if TYPE_CHECKING:
     from zigmesh.nwk.nwk import Nwk, TxRecord
     from zigmesh.nwk.tables.btt import RelaySet
 
-__all__ = ["BroadcastState", "Broadcaster", "broadcast_covers"]
+__all__ = ["OWN_ECHO_US", "BroadcastState", "Broadcaster", "broadcast_covers"]
 
 _MAC_BROADCAST = 0xFFFF
 _NO_ADDRESS = 0xFFFF
 _ALL = 0xFFFF
 _RX_ON = 0xFFFD
 _ROUTERS = 0xFFFC
+_DATA = NwkFrameType.DATA
+_COORDINATOR = 0x0000
+#: a broadcast data frame from our own address with a sequence number we used this recently
+#: is taken for a late copy of ours, not another device's
+OWN_ECHO_US = 60 * S
+_OWN_MAX = 16
 _LOW_POWER_ROUTERS = 0xFFFB
 
 
@@ -83,11 +89,15 @@ class _Out:
 class Broadcaster:
     """Originates, relays and deduplicates broadcasts."""
 
-    __slots__ = ("_nwk", "_out")
+    __slots__ = ("_nwk", "_out", "_own")
 
     def __init__(self, nwk: Nwk) -> None:
         self._nwk = nwk
         self._out: dict[int, _Out] = {}
+        #: sequence number -> when we last originated a broadcast data frame with it: a copy
+        #: of ours can come back after its table record expired (a flood slowed by full
+        #: queues during a mass join took up to 13 s), and is no sign of an address conflict
+        self._own: dict[int, int] = {}
 
     def stop(self) -> None:
         for o in self._out.values():
@@ -101,6 +111,11 @@ class Broadcaster:
         """NLDE-DATA to a broadcast address."""
         nwk = self._nwk
         now = nwk.clock.now()
+        own = self._own
+        own[frame.seq] = now
+        if len(own) > _OWN_MAX:
+            for seq in [q for q, t in own.items() if now - t >= OWN_ECHO_US]:
+                del own[seq]
         if not nwk.btt.add(frame.src, frame.seq, now).admitted:
             nwk.stats.drop_btt_full += 1
             nwk.clock.call_later(
@@ -234,6 +249,14 @@ class Broadcaster:
                 nwk.stats.passive_acks += 1
             return False
         if frame.src == nwk.address:
+            if frame.frame_type == _DATA and frame.src != _COORDINATOR:
+                t = self._own.get(frame.seq)
+                if t is None or now - t >= OWN_ECHO_US:
+                    # none of ours: another device's that uses our network address (its
+                    # Device_annce after it joined, typically): an address conflict
+                    # (3.6.1.9.2). (0x0000 is never given out.)
+                    nwk.stats.broadcast_own_address += 1
+                    nwk.addressing.conflict(frame.src)
             return False
         ins = btt.add(frame.src, frame.seq, now)
         if ins.entry is None:

@@ -263,6 +263,20 @@ class Zdo(ZdoClient):
             return
         owner = nwk.neighbors.get(short)
         first_hand = owner.extended_address if owner is not None else None
+        if (
+            owner is not None
+            and owner.is_child
+            and owner.device_type == DeviceType.END_DEVICE
+            and first_hand is not None
+            and first_hand != ieee
+        ):
+            # our end device child's address announced by another device: an address
+            # conflict (3.6.1.9.2), found when the second device joins instead of when traffic
+            # later carries both IEEE addresses past a router that knows one (our own address
+            # announced by another: the NWK layer finds it, Broadcaster)
+            self.stats.device_annce_conflicts += 1
+            nwk.addressing.conflict(short)
+            return
         known = nwk.address_map.ieee_of(short)
         if (first_hand is not None and first_hand != ieee) or (known is not None and known != ieee):
             # the announcement gives another device's network address to this IEEE address.
