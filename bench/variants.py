@@ -83,6 +83,7 @@ def main() -> None:
     sources = {
         v: "" if v == "stock" else Path(v).read_text() for v in args.variants
     }  # read before an hour of formation, not after
+    Path(args.out).mkdir(parents=True, exist_ok=True)  # so is the logs' directory
     ns = argparse.Namespace(
         spacing=args.spacing, period=args.period, steady=args.minutes * 60.0, settle=0.0,
         start_window=60.0, size=20, seed=args.seed, secured=False,

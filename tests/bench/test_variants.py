@@ -21,16 +21,17 @@ def test_variants_fork_one_formed_network(tmp_path: Path, scale: ModuleType) -> 
         "print('variant ran on', len(nodes), 'nodes', file=sys.stderr)\n"
     )
     (tmp_path / "broken.py").write_text("raise RuntimeError('no such stack')\n")
+    logs = tmp_path / "logs"  # made by variants.py (before formation, not after)
     out = subprocess.run(
         [sys.executable, str(BENCH), "--nodes", "12", "--minutes", "1", "--jobs", "2",
-         "--out", str(tmp_path), "stock", str(tmp_path / "quorum_all.py"),
+         "--out", str(logs), "stock", str(tmp_path / "quorum_all.py"),
          str(tmp_path / "broken.py")],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert out.returncode != 0 and "variants failed" in out.stderr and "broken" in out.stderr
-    assert "no such stack" in (tmp_path / "broken.log").read_text()
-    assert "variant ran on 12 nodes" in (tmp_path / "quorum_all.log").read_text()
-    stock = (tmp_path / "stock.log").read_text().splitlines()
+    assert "no such stack" in (logs / "broken.log").read_text()
+    assert "variant ran on 12 nodes" in (logs / "quorum_all.log").read_text()
+    stock = (logs / "stock.log").read_text().splitlines()
     assert stock[0] == "stock: from 120 s" and "conflicting pairs" in stock[1]
     # the same network run without a fork
     ns = argparse.Namespace(
