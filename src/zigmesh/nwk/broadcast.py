@@ -43,13 +43,13 @@ _NO_ADDRESS = 0xFFFF
 _ALL = 0xFFFF
 _RX_ON = 0xFFFD
 _ROUTERS = 0xFFFC
+_LOW_POWER_ROUTERS = 0xFFFB
 _DATA = NwkFrameType.DATA
 _COORDINATOR = 0x0000
 #: a broadcast data frame from our own address with a sequence number we used this recently
 #: is taken for a late copy of ours, not another device's
 OWN_ECHO_US = 60 * S
 _OWN_MAX = 16
-_LOW_POWER_ROUTERS = 0xFFFB
 
 
 class BroadcastState(Enum):

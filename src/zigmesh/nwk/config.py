@@ -213,8 +213,9 @@ class NwkStats:
     #: such evidence refused: a frame not newer than the child's own, or a child still polling
     children_moved_refused: int = 0
     address_conflicts: int = 0
-    #: broadcast data frames with our own network address as source that are not ours (none
-    #: of our broadcasts in the table under that sequence number): another device uses it
+    #: broadcast data frames with our own network address as source that are not ours (no
+    #: broadcast data frame of ours with that sequence number in the last OWN_ECHO_US):
+    #: another device uses the address
     broadcast_own_address: int = 0
     #: network status ADDRESS_CONFLICT reports this device broadcast (each a network-wide flood)
     address_conflict_reports: int = 0

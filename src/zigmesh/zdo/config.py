@@ -148,8 +148,8 @@ class ZdoStats:
     #: hold stands and the announcement is not acted on (a forged one made the device look
     #: in conflict with itself)
     device_annce_refused: int = 0
-    #: Device_annce of our own address, or of our end device child's, by another IEEE
-    #: address: an address conflict detected (3.6.1.9.2) and handed to the NWK layer
+    #: Device_annce of our end device child's address by another IEEE address: an address
+    #: conflict detected (3.6.1.9.2) and handed to the NWK layer
     device_annce_conflicts: int = 0
     children_removed: int = 0
     #: bad input from the air (dropped)
