@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+import pytest
+
 import zigmesh.nwk.address as address_module
 from tests.nwk.fakes import command_frame, data_frame, make_nwk, rx
 from tests.nwk.nwkutil import SMALL_MEDIUM, Recorder, S, aps_payload, send
@@ -20,7 +22,7 @@ from zigmesh.nwk.primitives import (
     NlmeNetworkAddressChangeIndication,
     NwkAddrMode,
 )
-from zigmesh.nwk.tables import NeighborEntry
+from zigmesh.nwk.tables import DeviceType, NeighborEntry, Relationship
 from zigmesh.sim.world import World
 
 
@@ -293,4 +295,122 @@ def test_coordinator_finds_a_conflict_among_ten_thousand_devices() -> None:
     assert len(nwk.address_map) == 10_000 and nwk.stats.address_conflicts == 0
     # a device that drew the first device's address reports
     rx(nwk, command_frame(RouteRecord(()), 0x0001, 0x0000, seq=7, src_ieee=0xE000), 0x0001)
+    assert nwk.stats.address_conflicts == 1
+
+
+def test_concentrator_reports_a_conflict_it_finds_in_a_route_record_to_its_sender_alone() -> None:
+    """The coordinator maps 0x0777 to device A (its route record came through 0x0010); device
+    B's record arrives through 0x0020 and 0x0021 under the same address. The report goes as a
+    source-routed unicast along B's record, naming B's IEEE address, not as a network-wide
+    flood; A keeps the address, its route and its map entry."""
+    cfg = _nwk_config(NodeConfig(role=Role.COORDINATOR, eui64=0xC0))
+    nwk, mac, k, _ = make_nwk(0x0000, config=cfg)
+    nwk.nib.nwk_is_concentrator = True
+    rx(nwk, command_frame(RouteRecord((0x0010,)), 0x0777, 0x0000, seq=1, src_ieee=0xAAAA), 0x0010)
+    rx(
+        nwk,
+        command_frame(RouteRecord((0x0021, 0x0020)), 0x0777, 0x0000, seq=2, src_ieee=0xBBBB),
+        0x0020,
+    )
+    assert nwk.stats.address_conflicts == 1
+    k.run(k.now() + REPORT_JITTER_US + 1)
+    out = [s for s in mac.take() if isinstance(s.command, NetworkStatus)]
+    assert len(out) == 1 and out[0].dst == 0x0020  # the first relay of B's record
+    f, cmd = out[0].frame, out[0].command
+    assert isinstance(cmd, NetworkStatus)
+    assert (cmd.status, cmd.dst) == (NwkStatusCode.ADDRESS_CONFLICT, 0x0777)
+    assert f.dst == 0x0777 and f.dst_ieee == 0xBBBB
+    assert f.source_route is not None and f.source_route.relays == (0x0021, 0x0020)
+    assert nwk.stats.address_conflict_directed == 1 and nwk.stats.address_conflict_reports == 0
+    assert nwk.route_records.relays(0x0777, k.now()) == (0x0010,)
+    assert nwk.address_map.ieee_of(0x0777) == 0xAAAA
+
+
+def test_a_report_for_two_neighbours_of_the_concentrator_is_broadcast() -> None:
+    """B sent its record to us directly and A is our neighbour: a report to the address would
+    reach both, so it is broadcast as any other."""
+    cfg = _nwk_config(NodeConfig(role=Role.COORDINATOR, eui64=0xC0))
+    nwk, mac, k, _ = make_nwk(0x0000, config=cfg)
+    nwk.nib.nwk_is_concentrator = True
+    nwk.neighbors.add(
+        NeighborEntry(
+            extended_address=0xAAAA,
+            network_address=0x0777,
+            device_type=DeviceType.ROUTER,
+            rx_on_when_idle=True,
+            relationship=Relationship.NONE,
+            lqi=200,
+        ),
+        k.now(),
+    )
+    rx(nwk, command_frame(RouteRecord(()), 0x0777, 0x0000, seq=2, src_ieee=0xBBBB), 0x0777)
+    k.run(k.now() + REPORT_JITTER_US + 1)
+    out = [s for s in mac.take() if isinstance(s.command, NetworkStatus)]
+    assert len(out) == 1 and out[0].dst == 0xFFFF and out[0].frame.dst == 0xFFFD
+    assert nwk.stats.address_conflict_directed == 0 and nwk.stats.address_conflict_reports == 1
+
+
+def _line_world(last_role: str) -> World:
+    """c in the middle, r1 on one side, r2 and then the last device on the other: r1 and the
+    last device are three hops apart and hear none of each other's frames."""
+    w = World(seed=11, security=False, medium=SMALL_MEDIUM)
+    w.add_node("c", "coordinator", (0.0, 0.0))
+    w.add_node("r1", "router", (40.0, 0.0), join_at_us=1 * S)
+    w.add_node("r2", "router", (-40.0, 0.0), join_at_us=2 * S)
+    w.add_node("x", last_role, (-80.0, 0.0), join_at_us=4 * S, poll_interval_us=S)
+    w.run(15 * S)
+    assert w.all_joined() and w.parent_of(w["x"]) is w["r2"]
+    return w
+
+
+@pytest.mark.parametrize("role", ["router", "end_device"])
+def test_only_the_device_the_concentrator_names_moves(role: str) -> None:
+    """Far from r1, x is given r1's address (a router: it took it; an end device: its parent
+    gave it). r1 reports first, then x: the coordinator finds the conflict in x's route
+    record and reports it along that record. x moves (a router itself; an end device by its
+    parent, the record's last relay, which does not pass the report on), r1 keeps its
+    address, no report floods the network, and the coordinator reaches both."""
+    w = _line_world(role)
+    c, r1, r2, x = w["c"], w["r1"], w["r2"], w["x"]
+    send(r1, 0x0000, aps_payload(1))
+    w.run(w.now_us + 2 * S)
+    clash = r1.nwk.address
+    if role == "end_device":
+        r2.nwk.neighbors.change_address(x.eui64, clash)
+    x.nwk.set_network_address(clash)
+    rec = Recorder().attach(w)
+    send(x, 0x0000, aps_payload(2))
+    w.run(w.now_us + 4 * S)
+    assert rec.received("c", aps_payload(2))
+    assert c.nwk.stats.address_conflict_directed == 1
+    assert sum(n.nwk.stats.address_conflict_reports for n in w) == 0
+    assert r1.nwk.address == clash and x.nwk.address != clash
+    assert [n.nwk.stats.address_changes for n in w] == [0, 0, int(role == "end_device"), 1]
+    assert len({n.nwk.address for n in w}) == len(w.nodes)
+    assert c.nwk.address_map.ieee_of(clash) == r1.eui64
+    send(c, x.nwk.address, aps_payload(3))
+    send(c, clash, aps_payload(4))
+    w.run(w.now_us + 4 * S)
+    assert rec.received("x", aps_payload(3)) and rec.received("r1", aps_payload(4))
+
+
+def test_a_relay_leaves_a_conflict_in_a_route_record_to_the_concentrator() -> None:
+    """A router that maps 0x0777 to A relays B's route record from 0x0777 to the
+    concentrator: no report of its own (the concentrator finds the conflict and reports it
+    to B alone), the record goes on, the map still says A. Any other frame revealing the
+    same conflict is reported as before."""
+    nwk, mac, k, _ = make_nwk(0x0100)
+    nwk.neighbors.add(NeighborEntry(network_address=0x0200, extended_address=0x7002, lqi=200), 0)
+    assert nwk.routing.set_route(0x0000, 0x0200, k.now(), many_to_one=True, path_cost=3)
+    nwk.address_map.update(0x0777, 0xAAAA)
+    record = command_frame(RouteRecord(()), 0x0777, 0x0000, seq=3, src_ieee=0xBBBB)
+    rx(nwk, record, 0x0777)
+    k.run(k.now() + REPORT_JITTER_US + 1)
+    sent = mac.take()
+    assert nwk.stats.address_conflicts == 0 and nwk.stats.address_conflicts_left == 1
+    assert not [s for s in sent if isinstance(s.command, NetworkStatus)]
+    relayed = [s.command for s in sent if isinstance(s.command, RouteRecord)]
+    assert relayed == [RouteRecord((0x0100,))]
+    assert nwk.address_map.ieee_of(0x0777) == 0xAAAA
+    rx(nwk, command_frame(NetworkStatus(0, 1), 0x0777, 0x0100, src_ieee=0xBBBB), 0x0777)
     assert nwk.stats.address_conflicts == 1

@@ -22,6 +22,18 @@ nwkUniqueAddr is FALSE and every device watches for conflicts:
   device in conflict (and every router whose address map knows it) detects the conflict from
   the same flooded frame, and one network-wide report is enough (without this, a 1,000-node
   grid at 8.5 m sent 321 reports, each a network-wide flood, for 6 conflicting addresses);
+* directed report: a concentrator that finds the conflict in a route record for itself
+  knows the path to the device that sent it (the record) and to the device that held the
+  address before (its previous record): it sends the report as a source-routed unicast to
+  the address with the sender's IEEE address as NWK destination IEEE address, so that only
+  that device (a router; an end device's parent, the last relay, for its child) takes a new
+  address, and keeps the other's route and map entry. Relays of the report forget the pair
+  it names. A router that finds a conflict in a route record it relays to the
+  coordinator leaves it to the coordinator (a concentrator whose address map holds every
+  device that reports, ``node_config``). In a large network most conflicts are found so, as reports
+  flow, and each broadcast report is a network-wide flood (about 9,000 transmissions at
+  10,000 devices): those floods brought congestion collapses around the coordinator
+  (issue 11);
 * resolution, on a report or a local detection: a router or coordinator whose own address is
   in conflict picks a new one and sends a link status at once (no Device_annce follows yet:
   announcing every change added a network-wide flood per change and cost delivery in the
@@ -38,14 +50,22 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from zigmesh.clock import TimerHandle
-from zigmesh.nwk.commands import NetworkStatus, NwkStatusCode, RejoinResponse, RejoinStatus
+from zigmesh.errors import DecodeError
+from zigmesh.nwk.commands import (
+    NetworkStatus,
+    NwkCommandId,
+    NwkStatusCode,
+    RejoinResponse,
+    RejoinStatus,
+    RouteRecord,
+)
 from zigmesh.nwk.constants import (
     COORDINATOR_ADDRESS,
     MAX_UNICAST_ADDRESS,
     NWK_NETWORK_BROADCAST_DELIVERY_TIME_US,
     S,
 )
-from zigmesh.nwk.frames import NwkFrame, NwkFrameType
+from zigmesh.nwk.frames import NwkFrame, NwkFrameType, SourceRoute
 from zigmesh.nwk.primitives import NlmeNetworkAddressChangeIndication, NlmeNwkStatusIndication
 from zigmesh.nwk.tables import AddressMapStatus, DeviceType
 
@@ -90,10 +110,20 @@ def allocate_stochastic(
     raise RuntimeError("no free network address found")  # pragma: no cover - 65k space
 
 
+def _is_route_record(frame: NwkFrame) -> bool:
+    """``frame`` is a route record command (3.4.5)."""
+    p = frame.payload
+    return (
+        frame.frame_type == NwkFrameType.COMMAND
+        and len(p) > 0
+        and p[0] == NwkCommandId.ROUTE_RECORD
+    )
+
+
 class AddressManager:
     """Address assignment for joining children and conflict detection / resolution."""
 
-    __slots__ = ("_nwk", "_reports", "_pending", "reserved")
+    __slots__ = ("_nwk", "_reports", "_pending", "_directed", "reserved")
 
     def __init__(self, nwk: Nwk) -> None:
         self._nwk = nwk
@@ -101,6 +131,10 @@ class AddressManager:
         self._reports: dict[int, tuple[ConflictState, int]] = {}
         #: conflicting address -> our report waiting for its jitter
         self._pending: dict[int, TimerHandle] = {}
+        #: conflicting address -> (sender's IEEE address, its record's relays, the IEEE
+        #: address that held the address, its record's relays or None): a concentrator's
+        #: pending report goes to the sender alone
+        self._directed: dict[int, tuple[int, tuple[int, ...], int, tuple[int, ...] | None]] = {}
         #: addresses promised to devices whose join is not confirmed yet
         self.reserved: set[int] = set()
 
@@ -108,6 +142,7 @@ class AddressManager:
         for t in self._pending.values():
             t.cancel()
         self._pending.clear()
+        self._directed.clear()
         self._reports.clear()
         self.reserved.clear()
 
@@ -149,19 +184,28 @@ class AddressManager:
                 self.conflict(src)
                 found = True
             elif src <= MAX_UNICAST_ADDRESS:
+                other: int | None = None
                 e = nwk.neighbors.get(src)
                 if e is not None and e.extended_address is not None:
                     # a neighbour: its own frames told us its IEEE address first-hand
                     if e.extended_address != src_ieee:
-                        self.conflict(src)
-                        found = True
+                        other = e.extended_address
                     else:
                         # the pair confirmed: another address map entry is hearsay (a
                         # forged announcement), no conflict of this neighbour's
                         nwk.address_map.update(src, src_ieee, overwrite=True)
                 elif nwk.address_map.update(src, src_ieee) == AddressMapStatus.CONFLICT:
-                    self.conflict(src)
-                    found = True
+                    other = nwk.address_map.ieee_of(src)
+                if other is not None:
+                    if frame.dst == COORDINATOR_ADDRESS != me and _is_route_record(frame):
+                        # on its way to the coordinator, a concentrator that maps every
+                        # device that reports (node_config): it reports the conflict to
+                        # this record's sender alone
+                        nwk.stats.address_conflicts_left += 1
+                    else:
+                        self._direct(frame, src, src_ieee, other)
+                        self.conflict(src)
+                        found = True
         dst_ieee = frame.dst_ieee
         if dst_ieee is not None and frame.dst == me and dst_ieee != my_ieee:
             self.conflict(me)
@@ -170,12 +214,43 @@ class AddressManager:
             return True
         return False
 
+    def _direct(self, frame: NwkFrame, src: int, src_ieee: int, keeper: int | None) -> None:
+        """A concentrator found the conflict in ``src``'s route record for it (``keeper``:
+        the IEEE address it knew at ``src``): note both devices' paths, for a report to the
+        sender alone (:meth:`_report`)."""
+        nwk = self._nwk
+        if (
+            keeper is None
+            or not nwk.nib.nwk_is_concentrator
+            or frame.dst != nwk.nib.nwk_network_address
+            or not _is_route_record(frame)
+            or src in self._pending
+        ):
+            return
+        try:
+            relays = RouteRecord.decode(frame.payload).relays
+        except DecodeError:
+            return
+        if len(relays) > nwk.route_records.max_relays or (
+            not relays and nwk.neighbors.get(src) is not None
+        ):
+            # (both are our neighbours: a report sent to the address reaches both)
+            return
+        # the table still holds the other device's record: this one is stored after us
+        self._directed[src] = (
+            src_ieee,
+            relays,
+            keeper,
+            nwk.route_records.relays(src, nwk.clock.now()),
+        )
+
     def conflict(self, address: int) -> None:
         """A conflict on ``address`` was detected here (3.6.1.9.3)."""
         nwk = self._nwk
         now = nwk.clock.now()
         last = self._reports.get(address)
         if last is not None and now - last[1] < REPORT_HOLDOFF_US:
+            self._directed.pop(address, None)
             return
         nwk.stats.address_conflicts += 1
         self._note(address, ConflictState.REPORTED, now)
@@ -197,12 +272,40 @@ class AddressManager:
         reports[address] = (state, now)
 
     def _report(self, address: int) -> None:
-        """Our report's wait is over and nobody reported ``address`` meanwhile."""
+        """Our report's wait is over and nobody reported ``address`` meanwhile: to the device
+        that revealed the conflict when we know its path, else to every router."""
         del self._pending[address]
-        self._nwk.stats.address_conflict_reports += 1
-        self._nwk.send_command(
-            NetworkStatus(NwkStatusCode.ADDRESS_CONFLICT, address), 0xFFFD, radius=None
-        )
+        nwk = self._nwk
+        status = NetworkStatus(NwkStatusCode.ADDRESS_CONFLICT, address)
+        directed = self._directed.pop(address, None)
+        last = self._reports.get(address)
+        if directed is not None and (last is None or last[0] != ConflictState.RESOLVED):
+            ieee, relays, keeper, kept = directed
+            nwk.stats.address_conflict_directed += 1
+            frame = NwkFrame(
+                NwkFrameType.COMMAND,
+                address,
+                nwk.nib.nwk_network_address,
+                nwk.default_radius(),
+                nwk.next_seq(),
+                status.encode(),
+                dst_ieee=ieee,
+                src_ieee=nwk.ieee,
+                source_route=SourceRoute(len(relays) - 1, relays) if relays else None,
+            )
+            # along the sender's own record (our neighbour table or routes may lead to
+            # the other device)
+            nwk.transmit(frame, relays[-1] if relays else address)
+            # the device that keeps the address keeps its route and its map entry
+            records = nwk.route_records
+            if kept is None:
+                records.remove(address)
+            else:
+                records.update(address, kept, nwk.clock.now())
+            nwk.address_map.update(address, keeper, overwrite=True)
+            return
+        nwk.stats.address_conflict_reports += 1
+        nwk.send_command(status, 0xFFFD, radius=None)
 
     def on_conflict_status(self, address: int) -> None:
         """A network status ADDRESS_CONFLICT about ``address`` was received."""
@@ -211,6 +314,7 @@ class AddressManager:
         pending = self._pending.pop(address, None)
         if pending is not None:
             pending.cancel()  # reported by another device: ours would repeat it
+            self._directed.pop(address, None)
         now = nwk.clock.now()
         last = self._reports.get(address)
         if (
@@ -221,6 +325,28 @@ class AddressManager:
             return
         self._note(address, ConflictState.REPORTED, now)
         self.resolve(address)
+
+    def on_directed_report(self, frame: NwkFrame, address: int) -> bool:
+        """A unicast ADDRESS_CONFLICT report about ``address`` passes through us (a relay of a
+        concentrator's directed report): forget the pair it names; if it is for our end device
+        child, give the child a new address here (it cannot pick one itself) and return True
+        (the report stops here)."""
+        nwk = self._nwk
+        ieee = frame.dst_ieee
+        if ieee is not None and nwk.address_map.ieee_of(address) == ieee:
+            nwk.address_map.remove_short(address)
+        if frame.dst != address:
+            return False
+        e = nwk.neighbors.get(address)
+        if (
+            e is None
+            or not e.is_child
+            or e.device_type != DeviceType.END_DEVICE
+            or e.extended_address is None
+        ):
+            return False
+        self.on_conflict_status(address)
+        return True
 
     def resolve(self, address: int) -> None:
         """Change our address, or our end device child's, when it is ``address``."""

@@ -213,12 +213,18 @@ class NwkStats:
     #: such evidence refused: a frame not newer than the child's own, or a child still polling
     children_moved_refused: int = 0
     address_conflicts: int = 0
+    #: conflicts seen in a route record we relayed to the coordinator: left to it (it maps
+    #: every device that reports, and sends its report to the record's sender alone)
+    address_conflicts_left: int = 0
     #: broadcast data frames with our own network address as source that are not ours (no
     #: broadcast data frame of ours with that sequence number in the last OWN_ECHO_US):
     #: another device uses the address
     broadcast_own_address: int = 0
     #: network status ADDRESS_CONFLICT reports this device broadcast (each a network-wide flood)
     address_conflict_reports: int = 0
+    #: network status ADDRESS_CONFLICT reports this concentrator sent as a source-routed
+    #: unicast to the one device to move (address.py: directed report)
+    address_conflict_directed: int = 0
     address_changes: int = 0
     #: PAN ID conflicts detected (3.6.1.13), reports and updates sent, PAN ID changes made
     pan_id_conflicts: int = 0

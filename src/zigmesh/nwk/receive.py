@@ -24,6 +24,7 @@ from zigmesh.nwk.commands import (
     NetworkReport,
     NetworkStatus,
     NetworkUpdate,
+    NwkStatusCode,
     RejoinRequest,
     RejoinResponse,
     RouteRecord,
@@ -273,6 +274,12 @@ def receive_command(
         assert isinstance(cmd, RouteRecord)
         nwk.mto.on_route_record(frame, cmd, prev_hop, now)
         return
+    if t is NetworkStatus and dst != me and dst < _BROADCAST_MIN and nwk.is_router:
+        assert isinstance(cmd, NetworkStatus)
+        if cmd.status == NwkStatusCode.ADDRESS_CONFLICT and nwk.addressing.on_directed_report(
+            frame, cmd.dst
+        ):
+            return  # a concentrator's report for our end device child: resolved here
     if dst >= _BROADCAST_MIN:
         if not nwk.broadcaster.accept_command(frame, prev_hop, now, ind.msdu):
             return
