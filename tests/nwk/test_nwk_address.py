@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 import zigmesh.nwk.address as address_module
 from tests.nwk.fakes import command_frame, data_frame, make_nwk, rx
 from tests.nwk.nwkutil import SMALL_MEDIUM, Recorder, S, aps_payload, send
+from tests.tshark import assert_no_malformed, tshark_fields
 from zigmesh.node_config import NodeConfig, Role, _nwk_config
 from zigmesh.nwk.address import REPORT_HOLDOFF_US, REPORT_JITTER_US, allocate_stochastic
 from zigmesh.nwk.commands import NetworkStatus, NwkStatusCode, RouteRecord
@@ -414,3 +416,41 @@ def test_a_relay_leaves_a_conflict_in_a_route_record_to_the_concentrator() -> No
     assert nwk.address_map.ieee_of(0x0777) == 0xAAAA
     rx(nwk, command_frame(NetworkStatus(0, 1), 0x0777, 0x0100, src_ieee=0xBBBB), 0x0777)
     assert nwk.stats.address_conflicts == 1
+
+
+def test_the_directed_report_on_the_air(tmp_path: Path) -> None:
+    """In a secured network, Wireshark (given only the well-known link key, it learns the
+    network key from the transport) decodes the coordinator's directed report: a NWK-secured
+    network status ADDRESS_CONFLICT (0x0d) to the address, with the sender's IEEE address as
+    destination IEEE address and a source route through the sender's relay; nothing
+    malformed."""
+    pcap = tmp_path / "directed.pcap"
+    w = World(seed=11, security=True, medium=SMALL_MEDIUM, capture=str(pcap))
+    w.add_node("c", "coordinator", (0.0, 0.0))
+    w.add_node("r1", "router", (40.0, 0.0), join_at_us=1 * S)
+    w.add_node("r2", "router", (-40.0, 0.0), join_at_us=2 * S)
+    w.add_node("x", "router", (-80.0, 0.0), join_at_us=4 * S)
+    w.run(20 * S)
+    assert w.all_joined() and w.parent_of(w["x"]) is w["r2"]
+    r1, r2, x = w["r1"], w["r2"], w["x"]
+    send(r1, 0x0000, aps_payload(1))
+    w.run(w.now_us + 2 * S)
+    clash = r1.nwk.address
+    x.nwk.set_network_address(clash)
+    send(x, 0x0000, aps_payload(2))
+    w.run(w.now_us + 4 * S)
+    w.close()
+    assert w["c"].nwk.stats.address_conflict_directed == 1 and x.nwk.address != clash
+    keys = ("5a6967426565416c6c69616e63653039",)
+    rows = tshark_fields(
+        pcap,
+        ["wpan.dst16", "zbee_nwk.dst", "zbee_nwk.dst64", "zbee_nwk.relay", "zbee_nwk.cmd.status"],
+        "zbee_nwk.cmd.id == 0x03",
+        link_keys=keys,
+    )
+    ieee = ":".join(f"{b:02x}" for b in x.eui64.to_bytes(8, "big"))
+    dst, relay = f"{clash:#06x}", f"{r2.nwk.address:#06x}"
+    assert [r[0] for r in rows] == [relay, dst]  # the coordinator to r2, r2 to x
+    for r in rows:
+        assert r[1:3] == [dst, ieee] and int(r[3]) == r2.nwk.address and r[4] == "0x0d"
+    assert_no_malformed(pcap, link_keys=keys)
