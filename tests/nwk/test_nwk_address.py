@@ -352,17 +352,32 @@ def test_a_report_for_two_neighbours_of_the_concentrator_is_broadcast() -> None:
     assert nwk.stats.address_conflict_directed == 0 and nwk.stats.address_conflict_reports == 1
 
 
-def _line_world(last_role: str) -> World:
-    """c in the middle, r1 on one side, r2 and then the last device on the other: r1 and the
-    last device are three hops apart and hear none of each other's frames."""
-    w = World(seed=11, security=False, medium=SMALL_MEDIUM)
+def _line_world(last_role: str, *, security: bool = False, capture: str | None = None) -> World:
+    """c in the middle, r1 on one side, r2 and then the last device x on the other: r1 and x
+    are three hops apart and hear none of each other's frames."""
+    w = World(seed=11, security=security, medium=SMALL_MEDIUM, capture=capture)
     w.add_node("c", "coordinator", (0.0, 0.0))
     w.add_node("r1", "router", (40.0, 0.0), join_at_us=1 * S)
     w.add_node("r2", "router", (-40.0, 0.0), join_at_us=2 * S)
     w.add_node("x", last_role, (-80.0, 0.0), join_at_us=4 * S, poll_interval_us=S)
-    w.run(15 * S)
+    w.run(20 * S)
     assert w.all_joined() and w.parent_of(w["x"]) is w["r2"]
     return w
+
+
+def _x_takes_r1s_address(w: World) -> int:
+    """r1 reports to the coordinator, then x (an end device: given by its parent r2) takes
+    r1's address and reports: the coordinator finds the conflict in x's route record."""
+    r1, x = w["r1"], w["x"]
+    send(r1, 0x0000, aps_payload(1))
+    w.run(w.now_us + 2 * S)
+    clash = r1.nwk.address
+    if x.role == Role.END_DEVICE:
+        w["r2"].nwk.neighbors.change_address(x.eui64, clash)
+    x.nwk.set_network_address(clash)
+    send(x, 0x0000, aps_payload(2))
+    w.run(w.now_us + 4 * S)
+    return clash
 
 
 @pytest.mark.parametrize("role", ["router", "end_device"])
@@ -373,16 +388,9 @@ def test_only_the_device_the_concentrator_names_moves(role: str) -> None:
     parent, the record's last relay, which does not pass the report on), r1 keeps its
     address, no report floods the network, and the coordinator reaches both."""
     w = _line_world(role)
-    c, r1, r2, x = w["c"], w["r1"], w["r2"], w["x"]
-    send(r1, 0x0000, aps_payload(1))
-    w.run(w.now_us + 2 * S)
-    clash = r1.nwk.address
-    if role == "end_device":
-        r2.nwk.neighbors.change_address(x.eui64, clash)
-    x.nwk.set_network_address(clash)
+    c, r1, x = w["c"], w["r1"], w["x"]
     rec = Recorder().attach(w)
-    send(x, 0x0000, aps_payload(2))
-    w.run(w.now_us + 4 * S)
+    clash = _x_takes_r1s_address(w)
     assert rec.received("c", aps_payload(2))
     assert c.nwk.stats.address_conflict_directed == 1
     assert sum(n.nwk.stats.address_conflict_reports for n in w) == 0
@@ -425,20 +433,9 @@ def test_the_directed_report_on_the_air(tmp_path: Path) -> None:
     destination IEEE address and a source route through the sender's relay; nothing
     malformed."""
     pcap = tmp_path / "directed.pcap"
-    w = World(seed=11, security=True, medium=SMALL_MEDIUM, capture=str(pcap))
-    w.add_node("c", "coordinator", (0.0, 0.0))
-    w.add_node("r1", "router", (40.0, 0.0), join_at_us=1 * S)
-    w.add_node("r2", "router", (-40.0, 0.0), join_at_us=2 * S)
-    w.add_node("x", "router", (-80.0, 0.0), join_at_us=4 * S)
-    w.run(20 * S)
-    assert w.all_joined() and w.parent_of(w["x"]) is w["r2"]
-    r1, r2, x = w["r1"], w["r2"], w["x"]
-    send(r1, 0x0000, aps_payload(1))
-    w.run(w.now_us + 2 * S)
-    clash = r1.nwk.address
-    x.nwk.set_network_address(clash)
-    send(x, 0x0000, aps_payload(2))
-    w.run(w.now_us + 4 * S)
+    w = _line_world("router", security=True, capture=str(pcap))
+    r2, x = w["r2"], w["x"]
+    clash = _x_takes_r1s_address(w)
     w.close()
     assert w["c"].nwk.stats.address_conflict_directed == 1 and x.nwk.address != clash
     keys = ("5a6967426565416c6c69616e63653039",)

@@ -28,9 +28,9 @@ nwkUniqueAddr is FALSE and every device watches for conflicts:
   the address with the sender's IEEE address as NWK destination IEEE address, so that only
   that device (a router; an end device's parent, the last relay, for its child) takes a new
   address, and keeps the other's route and map entry. Relays of the report forget the pair
-  it names. A router that finds a conflict in a route record it relays to the
-  coordinator leaves it to the coordinator (a concentrator whose address map holds every
-  device that reports, ``node_config``). In a large network most conflicts are found so, as reports
+  it names. A router that finds a conflict in a route record it relays to the coordinator
+  leaves it to the coordinator (a concentrator whose address map holds every device that
+  reports, ``node_config``). In a large network most conflicts are found so, as reports
   flow, and each broadcast report is a network-wide flood (about 9,000 transmissions at
   10,000 devices): those floods brought congestion collapses around the coordinator
   (issue 11);
