@@ -99,6 +99,40 @@ def test_retries_stop_once_a_quorum_of_router_neighbours_relayed() -> None:
     assert _sends_after_relays(None, 16, 16) == 1
 
 
+def test_no_retry_once_our_btt_turned_broadcasts_away_after_the_relay() -> None:
+    """A relay not heard from enough neighbours is retried (above) unless our BTT refused a
+    broadcast since it went out: the neighbours, in the same flood of broadcasts, refused it
+    too. A refusal before it went out changes nothing."""
+    other = 0x5000
+
+    def relay_with_fillers(before: int, after: int) -> tuple[int, Nwk]:
+        nwk, mac, k, _ = make_nwk(ME)
+        _routers(nwk, A, B)
+        cap = nwk.btt.capacity
+        seq = iter(range(100, 200))
+        for _ in range(cap - 1):  # the table one short of full
+            rx(nwk, data_frame(other, 0xFFFF, aps_payload(1), seq=next(seq), radius=1), A)
+        rx(nwk, data_frame(SRC, 0xFFFC, aps_payload(2), radius=5, seq=5), A)  # fills it
+        for _ in range(before):  # refused during our jitter
+            rx(nwk, data_frame(other, 0xFFFF, aps_payload(1), seq=next(seq), radius=1), A)
+        k.run(NWKC_MAX_BROADCAST_JITTER_US)
+        sent = mac.take()
+        assert len(sent) == 1
+        mac.confirm(sent[0])
+        for _ in range(after):  # refused while we wait for the passive acks
+            rx(nwk, data_frame(other, 0xFFFF, aps_payload(1), seq=next(seq), radius=1), A)
+        return 1 + _transmissions(mac, k), nwk
+
+    retries = NWK_MAX_BROADCAST_RETRIES
+    sends, nwk = relay_with_fillers(0, 1)
+    assert sends == 1 and nwk.stats.broadcast_retries_skipped == 1
+    assert nwk.stats.broadcast_retries == 0 and nwk.stats.drop_btt_full == 1
+    sends, nwk = relay_with_fillers(2, 0)
+    assert sends == 1 + retries and nwk.stats.broadcast_retries_skipped == 0
+    sends, nwk = relay_with_fillers(0, 0)
+    assert sends == 1 + retries
+
+
 def test_radius_one_not_relayed_and_destination_filtering() -> None:
     nwk, mac, k, events = make_nwk(ME, device_type=DeviceType.END_DEVICE)
     nwk.mac.pib.mac_rx_on_when_idle = False

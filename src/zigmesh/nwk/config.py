@@ -193,6 +193,8 @@ class NwkStats:
     route_loops: int = 0
     #: broadcast
     broadcast_retries: int = 0
+    #: retransmissions not sent because our BTT turned broadcasts away meanwhile
+    broadcast_retries_skipped: int = 0
     broadcast_duplicates: int = 0
     passive_acks: int = 0
     link_status_sent: int = 0
