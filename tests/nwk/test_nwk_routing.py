@@ -126,35 +126,6 @@ def test_rreq_better_copy_after_the_first_relay_goes_out_next_and_retries_repeat
     assert all(s.frame == better[0].frame for s in retries)
 
 
-def test_many_to_one_request_is_relayed_once_better_copies_only_update_the_route() -> None:
-    """A concentrator's request: a better copy during the jitter replaces the relay; one heard
-    after the relay went out moves our route to the concentrator, and is not broadcast again."""
-    nwk, mac, k, _ = make_nwk(ME)
-    for a in (SENDER, 0x5555, 0x6666):
-        _neighbor(nwk, a, lqi=255, outgoing=1)
-
-    def mto(cost: int, radius: int = 10):  # type: ignore[no-untyped-def]
-        req = RouteRequest(9, 0xFFFC, cost, many_to_one=ManyToOne.WITH_ROUTE_RECORD)
-        return command_frame(req, 0x0000, 0xFFFC, radius=radius)
-
-    rx(nwk, mto(8), SENDER)
-    rx(nwk, mto(5), 0x5555)  # better, during the jitter: the relay will carry it
-    k.run(NWKC_MAX_RREQ_JITTER_US)
-    first = mac.take()
-    assert [s.command.path_cost for s in first] == [6]  # type: ignore[union-attr]
-    r = nwk.routes.get(0x0000)
-    assert r is not None and r.many_to_one and (r.next_hop_address, r.path_cost) == (0x5555, 6)
-    rx(nwk, mto(1, radius=7), 0x6666)  # better still, after the relay
-    r = nwk.routes.get(0x0000)
-    assert r is not None and (r.next_hop_address, r.path_cost) == (0x6666, 2)
-    e = nwk.discovery.get(0x0000, 9, k.now())
-    assert e is not None and e.relayed and e.forward_cost == 2
-    k.run(k.now() + NWKC_MAX_RREQ_JITTER_US + NWKC_RREQ_RETRIES * NWKC_RREQ_RETRY_INTERVAL_US + 1)
-    # two neighbours were heard relaying it (the quorum): no retry either
-    assert mac.take() == []
-    # an ordinary route request is still relayed again for a better copy (the test above)
-
-
 def test_destination_replies_along_best_sender_and_learns_reverse_route() -> None:
     nwk, mac, k, _ = make_nwk(DST)
     _neighbor(nwk, SENDER, lqi=255, outgoing=1)

@@ -21,14 +21,6 @@ bound them; the spec leaves them open):
   beyond it fails at once (ROUTE_DISCOVERY_FAILED, ``drop_rreq_rate_limited``);
 * **counter-based suppression**: a route request (ours or relayed, many-to-one included) is not
   repeated once :data:`RREQ_QUORUM` neighbours were heard relaying it;
-* **a many-to-one request is relayed once**: a copy with a lower path cost heard after our
-  relay went out updates our route to the concentrator (and a relay still waiting for its
-  jitter carries it) but is not broadcast again, as 3.6.3.5.2 has it for every better copy.
-  Every router hears the periodic request from many neighbours in random order: relaying each
-  better copy cost 3.4 broadcasts per router per request on the 1,000-node grid (2,592 every
-  minute, a quarter of all receptions) for the same route lengths (one relay each: data frames
-  per report unchanged). Routes stay loop-free: a router's advertised cost only ever bounds
-  its actual cost from above, so each hop's actual cost is below the previous one's;
 * a concentrator answering a device that just talked to it from several hops away without a
   route record waits up to :data:`RECORD_WAIT_US` for the record (the device's APS retry
   carries one) instead of flooding the network for one device;
@@ -550,8 +542,7 @@ class RouteDiscovery:
                 no_route_cache=not record,
             )
             nwk.mto.on_many_to_one_request(src, record)
-            if e is None or not e.relayed:
-                self._rebroadcast(frame, cmd, cost)
+            self._rebroadcast(frame, cmd, cost)
             return
         dst = cmd.dst
         responder_ieee: int | None = None
@@ -613,10 +604,6 @@ class RouteDiscovery:
             r.data = nwk.encode_for_later(out)
         nwk.transmit(out, _MAC_BROADCAST, data=r.data)
         nwk.stats.rreq_relayed += 1
-        if r.source[1].many_to_one:
-            e = nwk.discovery.get(out.src, r.source[1].route_request_id, nwk.clock.now())
-            if e is not None:
-                e.relayed = True
         if r.retries_left > 0:
             r.retries_left -= 1
             r.timer = nwk.clock.call_later(NWKC_RREQ_RETRY_INTERVAL_US, self._rebroadcast_send, key)

@@ -25,8 +25,8 @@ __all__ = ["RouteDiscoveryEntry", "RouteDiscoveryTable", "MAX_PATH_COST"]
 @dataclass(slots=True, kw_only=True)
 class RouteDiscoveryEntry:
     """A route discovery table entry (Zigbee spec Table 3-68); ``expiration_time`` is an
-    absolute time in microseconds. ``destination_address`` (the route request's destination)
-    and ``relayed`` are implementation fields."""
+    absolute time in microseconds. ``destination_address`` is an implementation field (the
+    route request's destination)."""
 
     route_request_id: int
     source_address: int
@@ -36,9 +36,6 @@ class RouteDiscoveryEntry:
     residual_cost: int = MAX_PATH_COST
     expiration_time: int
     destination_address: int | None = None
-    #: implementation field: a many-to-one request we have relayed (better copies heard
-    #: later update our route to the concentrator but are not relayed again)
-    relayed: bool = False
 
 
 def _key(source: int, rreq_id: int) -> int:
