@@ -65,8 +65,10 @@ def test_hundred_nodes_join_and_deliver_unicast(tmp_path: Path) -> None:
     # NWK unicasts with no APS retry: a frame relayed over a hop within ~1 dB of the SINR
     # threshold while a route request flood passes is lost after its 16 MAC/NWK tries. Seeds
     # 1-10 of this world lose 0-2 of 100 per seed (5 of 1,000 with the passive-ack quorum of
-    # 8, 2 with 12; seed 1: 2 with 8, over -99.5 / -99.8 / -98.3 dBm hops): 98 is the floor
-    assert router_ok >= 98, router_ok
+    # 8, 2 with 12; seed 1: 2 with 8, over -99.5 / -99.8 / -98.3 dBm hops); with no broadcast
+    # retry after a BTT refusal (2026-12-06) 0-3 (6 of 1,000, 5 without; seed 1: 3, seed 8:
+    # 1 instead of 0): 97 is the floor
+    assert router_ok >= 97, router_ok
     assert ed_ok >= 0.99 * 58, ed_ok
     hops = [e.hops for _, e in rec.indications("c")]
     assert max(hops) >= 4
