@@ -335,18 +335,18 @@ class AddressManager:
         ieee = frame.dst_ieee
         if ieee is not None and nwk.address_map.ieee_of(address) == ieee:
             nwk.address_map.remove_short(address)
-        if frame.dst != address:
-            return False
-        e = nwk.neighbors.get(address)
-        if (
-            e is None
-            or not e.is_child
-            or e.device_type != DeviceType.END_DEVICE
-            or e.extended_address is None
-        ):
+        if frame.dst != address or self._end_device_child(address) is None:
             return False
         self.on_conflict_status(address)
         return True
+
+    def _end_device_child(self, address: int) -> int | None:
+        """The IEEE address of our end device child at ``address`` (None: no such child, or
+        its IEEE address unknown)."""
+        e = self._nwk.neighbors.get(address)
+        if e is None or not e.is_child or e.device_type != DeviceType.END_DEVICE:
+            return None
+        return e.extended_address
 
     def resolve(self, address: int) -> None:
         """Change our address, or our end device child's, when it is ``address``."""
@@ -357,15 +357,10 @@ class AddressManager:
                 self._note(address, ConflictState.RESOLVED, now)
                 self.change_own_address()
             return
-        e = nwk.neighbors.get(address)
-        if (
-            e is not None
-            and e.is_child
-            and e.device_type == DeviceType.END_DEVICE
-            and e.extended_address is not None
-        ):
+        child = self._end_device_child(address)
+        if child is not None:
             self._note(address, ConflictState.RESOLVED, now)
-            self.reassign_child(e.extended_address)
+            self.reassign_child(child)
 
     # -- resolution ------------------------------------------------------------------------
 

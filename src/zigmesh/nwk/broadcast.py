@@ -18,8 +18,8 @@ nwkMaxBroadcastRetries times, but not when our BTT turned a broadcast away (full
 out: the neighbours not heard relaying it, in the same flood of broadcasts, most likely
 refused it rather than missed it, and would refuse it again (a mass join's announcements: a
 3,000-node grid at 8.5 m sent 383,200 retransmissions in its first two minutes without this
-rule, 58,511 with it). Broadcasts of
-radius 1 (link status, leave) are sent once and skip the BTT. Route requests have their own duplicate handling (:mod:`zigmesh.nwk.routing`).
+rule, 58,511 with it). Broadcasts of radius 1 (link status, leave) are sent once and skip the
+BTT. Route requests have their own duplicate handling (:mod:`zigmesh.nwk.routing`).
 
 :class:`BroadcastState` is the life of one broadcast this device transmits.
 """
