@@ -24,7 +24,7 @@ from zigmesh.nwk.constants import (
     NWKC_RREQ_RETRIES,
     NWKC_RREQ_RETRY_INTERVAL_US,
 )
-from zigmesh.nwk.frames import DiscoverRoute
+from zigmesh.nwk.frames import DiscoverRoute, NwkFrame
 from zigmesh.nwk.link_cost import LINK_COST_TABLE
 from zigmesh.nwk.primitives import NldeDataConfirm, NlmeNwkStatusIndication, NwkAddrMode, NwkStatus
 from zigmesh.nwk.tables import DeviceType, NeighborEntry, Relationship, RouteStatus
@@ -124,6 +124,66 @@ def test_rreq_better_copy_after_the_first_relay_goes_out_next_and_retries_repeat
     retries = mac.take()
     assert len(retries) == NWKC_RREQ_RETRIES
     assert all(s.frame == better[0].frame for s in retries)
+
+
+def _mto(cost: int, radius: int = 10) -> NwkFrame:
+    """Copy of the concentrator 0x0000's many-to-one request 9 carrying ``cost``."""
+    req = RouteRequest(9, 0xFFFC, cost, many_to_one=ManyToOne.WITH_ROUTE_RECORD)
+    return command_frame(req, 0x0000, 0xFFFC, radius=radius)
+
+
+def test_many_to_one_request_is_relayed_again_only_for_a_much_cheaper_copy() -> None:
+    """Relayed at 9: a copy at 8 (less than NwkConfig.mtorr_relay_margin cheaper) moves our
+    route to the concentrator without a broadcast; one at 6 is relayed again."""
+    nwk, mac, k, _ = make_nwk(ME)
+    assert nwk.config.mtorr_relay_margin == 3
+    for a in (SENDER, 0x5555, 0x6666):
+        _neighbor(nwk, a, lqi=255, outgoing=1)  # link cost 1
+    rx(nwk, _mto(8), SENDER)
+    k.run(NWKC_MAX_RREQ_JITTER_US)
+    rx(nwk, _mto(7), 0x5555)
+    r = nwk.routes.get(0x0000)
+    assert r is not None and r.many_to_one and (r.next_hop_address, r.path_cost) == (0x5555, 8)
+    k.run(k.now() + NWKC_MAX_RREQ_JITTER_US)
+    sent = mac.take()
+    assert [s.command.path_cost for s in sent] == [9]  # type: ignore[union-attr]
+    rx(nwk, _mto(5), 0x6666)
+    r = nwk.routes.get(0x0000)
+    assert r is not None and (r.next_hop_address, r.path_cost) == (0x6666, 6)
+    k.run(k.now() + NWKC_MAX_RREQ_JITTER_US + NWKC_RREQ_RETRIES * NWKC_RREQ_RETRY_INTERVAL_US)
+    costs = [s.command.path_cost for s in mac.take()]  # type: ignore[union-attr]
+    assert 6 in costs and set(costs) <= {9, 6}  # relayed again (retries may repeat 9 first)
+    # with a margin of 1, every cheaper copy is relayed (3.6.3.5.2)
+    nwk, mac, k, _ = make_nwk(ME, config=replace(NwkConfig(), mtorr_relay_margin=1))
+    for a in (SENDER, 0x5555):
+        _neighbor(nwk, a, lqi=255, outgoing=1)
+    rx(nwk, _mto(8), SENDER)
+    k.run(NWKC_MAX_RREQ_JITTER_US)
+    rx(nwk, _mto(7), 0x5555)
+    k.run(k.now() + NWKC_MAX_RREQ_JITTER_US + NWKC_RREQ_RETRIES * NWKC_RREQ_RETRY_INTERVAL_US)
+    assert 8 in [s.command.path_cost for s in mac.take()]  # type: ignore[union-attr]
+
+
+def test_many_to_one_alternates_are_those_cheaper_than_what_our_relay_advertised() -> None:
+    """Relayed at 6, we route at 4 (a later copy, too little cheaper to relay): a neighbour
+    that advertised 4 or 5 cannot have us on its path (advertised costs decrease along every
+    chain of next hops), so it is an alternate when our next hop fails; one that advertised 6
+    is not."""
+    nwk, mac, k, _ = make_nwk(ME)
+    for a in (0x5555, 0x6666, 0x7777, 0x8888):
+        _neighbor(nwk, a, lqi=255, outgoing=1)
+    rx(nwk, _mto(5), 0x5555)
+    k.run(NWKC_MAX_RREQ_JITTER_US)
+    assert [s.command.path_cost for s in mac.take()] == [6]  # type: ignore[union-attr]
+    rx(nwk, _mto(3), 0x6666)
+    rx(nwk, _mto(4), 0x7777)
+    rx(nwk, _mto(6), 0x8888)
+    r = nwk.routes.get(0x0000)
+    assert r is not None and (r.next_hop_address, r.path_cost) == (0x6666, 4)
+    assert nwk.mto.alternate(0x0000, 0x6666, r.path_cost) == 0x7777  # 4 + 1 < 5 + 1
+    assert nwk.mto.alternate(0x0000, 0x6666, r.path_cost, 0x7777) == 0x5555
+    nwk.neighbors.remove(0x7777)
+    assert nwk.mto.alternate(0x0000, 0x6666, r.path_cost, 0x5555) is None  # not 0x8888
 
 
 def test_destination_replies_along_best_sender_and_learns_reverse_route() -> None:

@@ -82,6 +82,7 @@ class ManyToOne:
         "_last_mtorr",
         "_records",
         "_alternates",
+        "_advertised",
         "_unreachable",
         "_errors",
     )
@@ -97,6 +98,8 @@ class ManyToOne:
         #: concentrator -> (request id, neighbour -> the path cost it advertised in that
         #: request): the loop-free alternates of a many-to-one route
         self._alternates: dict[int, tuple[int, dict[int, int]]] = {}
+        #: concentrator -> (request id, the path cost our last relay of that request carried)
+        self._advertised: dict[int, tuple[int, int]] = {}
         #: devices heard lately from several hops away with no route record: when
         self._unreachable: dict[int, int] = {}
         #: devices with a route error since our last many-to-one request
@@ -226,15 +229,36 @@ class ManyToOne:
         if old is None or cost < old:
             alt[1][neighbor] = cost
 
+    def note_relay(self, concentrator: int, rreq_id: int, cost: int) -> None:
+        """Our relay of the concentrator's many-to-one request carries ``cost``."""
+        self._advertised[concentrator] = (rreq_id, cost)
+
+    def worth_relaying(self, concentrator: int, rreq_id: int, cost: int) -> bool:
+        """Whether a copy of the request at ``cost`` is to be relayed: we have not relayed
+        this request yet, or the copy is :attr:`NwkConfig.mtorr_relay_margin` cheaper than
+        our last relay of it."""
+        adv = self._advertised.get(concentrator)
+        return (
+            adv is None
+            or adv[0] != rreq_id
+            or cost <= adv[1] - self._nwk.config.mtorr_relay_margin
+        )
+
     def alternate(
         self, concentrator: int, avoid: int, own_cost: int, avoid2: int = _NO_ADDRESS
     ) -> int | None:
         """A next hop toward ``concentrator`` other than ``avoid`` (and ``avoid2``) that
-        cannot loop back: a neighbour that advertised a smaller cost than ours in the last
-        request (every hop of its path is nearer still), the cheapest through its link first."""
+        cannot loop back: a neighbour that advertised in the last request a smaller cost than
+        we did (or than ``own_cost``, our route's, if larger), the cheapest through its link
+        first. Loop-free: a router's route only moves to cheaper copies after it relayed
+        one, so the costs advertised along any chain of next hops strictly decrease, and a
+        neighbour that advertised less than we did cannot have us on its path."""
         alt = self._alternates.get(concentrator)
         if alt is None:
             return None
+        adv = self._advertised.get(concentrator)
+        if adv is not None and adv[0] == alt[0] and adv[1] > own_cost:
+            own_cost = adv[1]
         nwk = self._nwk
         best: tuple[int, int] | None = None
         for n, c in alt[1].items():

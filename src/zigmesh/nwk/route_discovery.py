@@ -21,6 +21,10 @@ bound them; the spec leaves them open):
   beyond it fails at once (ROUTE_DISCOVERY_FAILED, ``drop_rreq_rate_limited``);
 * **counter-based suppression**: a route request (ours or relayed, many-to-one included) is not
   repeated once :data:`RREQ_QUORUM` neighbours were heard relaying it;
+* **a many-to-one request is relayed again only for a much cheaper copy**
+  (:attr:`NwkConfig.mtorr_relay_margin`): a copy cheaper by less moves our route to the
+  concentrator without a broadcast (3.6.3.5.2 relays every cheaper copy). Loop-free, as
+  :meth:`ManyToOne.alternate` explains;
 * a concentrator answering a device that just talked to it from several hops away without a
   route record waits up to :data:`RECORD_WAIT_US` for the record (the device's APS retry
   carries one) instead of flooding the network for one device;
@@ -542,7 +546,8 @@ class RouteDiscovery:
                 no_route_cache=not record,
             )
             nwk.mto.on_many_to_one_request(src, record)
-            self._rebroadcast(frame, cmd, cost)
+            if nwk.mto.worth_relaying(src, rid, cost):
+                self._rebroadcast(frame, cmd, cost)
             return
         dst = cmd.dst
         responder_ieee: int | None = None
@@ -602,6 +607,8 @@ class RouteDiscovery:
             payload = replace(cmd, path_cost=cost).encode()
             r.frame = out = replace(frame, radius=frame.radius - 1, payload=payload)
             r.data = nwk.encode_for_later(out)
+            if cmd.many_to_one:
+                nwk.mto.note_relay(frame.src, cmd.route_request_id, cost)
         nwk.transmit(out, _MAC_BROADCAST, data=r.data)
         nwk.stats.rreq_relayed += 1
         if r.retries_left > 0:
