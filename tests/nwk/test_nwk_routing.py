@@ -164,6 +164,22 @@ def test_many_to_one_request_is_relayed_again_only_for_a_much_cheaper_copy() -> 
     assert 8 in [s.command.path_cost for s in mac.take()]  # type: ignore[union-attr]
 
 
+def test_many_to_one_request_whose_id_wrapped_around_starts_afresh() -> None:
+    """Request ids wrap at 256: a new request with the id of one we relayed long ago is a new
+    flood (relayed whatever its cost) with new alternates, not a copy of the old one."""
+    nwk, mac, k, _ = make_nwk(ME)
+    for a in (SENDER, 0x5555):
+        _neighbor(nwk, a, lqi=255, outgoing=1)
+    rx(nwk, _mto(2), 0x5555)
+    k.run(NWKC_ROUTE_DISCOVERY_TIME_US + NWKC_RREQ_RETRIES * NWKC_RREQ_RETRY_INTERVAL_US)
+    assert {s.command.path_cost for s in mac.take()} == {3}  # type: ignore[union-attr]
+    assert nwk.discovery.get(0x0000, 9, k.now()) is None  # that flood is long over
+    rx(nwk, _mto(8), SENDER)  # request 9 again, 256 requests later
+    k.run(k.now() + NWKC_MAX_RREQ_JITTER_US)
+    assert [s.command.path_cost for s in mac.take()] == [9]  # type: ignore[union-attr]
+    assert nwk.mto.alternate(0x0000, SENDER, 9) is None  # 0x5555's cost 2 was the old one's
+
+
 def test_many_to_one_alternates_are_those_cheaper_than_what_our_relay_advertised() -> None:
     """Relayed at 6, we route at 4 (a later copy, too little cheaper to relay): a neighbour
     that advertised 4 or 5 cannot have us on its path (advertised costs decrease along every

@@ -219,12 +219,17 @@ class ManyToOne:
             if cost is not None:
                 alt[new] = cost
 
-    def note_copy(self, concentrator: int, rreq_id: int, neighbor: int, cost: int) -> None:
+    def note_copy(
+        self, concentrator: int, rreq_id: int, neighbor: int, cost: int, *, first: bool = False
+    ) -> None:
         """A copy of the concentrator's many-to-one request came from ``neighbor``, which is
-        ``cost`` away from it."""
+        ``cost`` away from it. ``first``: the first copy of this request we hear (no route
+        discovery table entry for it): what we noted of an earlier request is forgotten even
+        when it had the same id (request ids wrap at 256)."""
         alt = self._alternates.get(concentrator)
-        if alt is None or alt[0] != rreq_id:
+        if first or alt is None or alt[0] != rreq_id:
             alt = self._alternates[concentrator] = (rreq_id, {})
+            self._advertised.pop(concentrator, None)
         old = alt[1].get(neighbor)
         if old is None or cost < old:
             alt[1][neighbor] = cost

@@ -514,10 +514,10 @@ class RouteDiscovery:
         cost = cmd.path_cost + nwk.link_cost(prev_hop, lqi_for_cost)
         if cost > MAX_PATH_COST:
             cost = MAX_PATH_COST
-        if cmd.many_to_one:
-            nwk.mto.note_copy(src, rid, prev_hop, cmd.path_cost)
         table = nwk.discovery
         e = table.get(src, rid, now)
+        if cmd.many_to_one:
+            nwk.mto.note_copy(src, rid, prev_hop, cmd.path_cost, first=e is None)
         if e is not None:
             r = self._rebroadcasts.get(src << 8 | rid)
             if r is not None:
