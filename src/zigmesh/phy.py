@@ -80,30 +80,27 @@ class FilterAddresses(Protocol):
     mac_short_address: int
 
 
-class FilterCounters(Protocol):
-    """The MAC counter a frame filter bumps for each frame it rejects."""
-
-    rx_not_for_us: int
-
-
 class FrameFilter(Protocol):
     """The MAC's first-level filter, evaluated by a PHY that can (radios filter addresses and
     match ACKs in hardware: CC2420 ``MDMCTRL0.ADR_DECODE``, AT86RF2xx frame filtering).
 
     Optional: a PHY offering ``set_frame_filter(mac)`` gets the MAC (which is also its user)
     and, while that MAC is its user, drops what ``pd_data_indication`` of the MAC would reject
-    at once, counting it in ``stats.rx_not_for_us`` as the MAC would: a 5-byte immediate ACK
+    at once, counting it itself (the MAC never sees it, as behind a radio's hardware filter;
+    the MAC's ``rx_not_for_us`` counts only what reached it): a 5-byte immediate ACK
     whose DSN (byte 2) is not ``ack_dsn``; a 2003/2006 frame with a short destination whose
     destination address (byte 5) is neither ``pib.mac_short_address`` nor 0xffff, or whose
     destination PAN ID (byte 3) is neither ``pib.mac_pan_id`` nor 0xffff. The same rule on
     the same values at the same moment, without the indication.
+
+    A PHY that keeps copies of those three values (the simulated medium holds them in arrays,
+    to filter every receiver of a frame at once) also offers ``frame_filter_changed()``: the
+    MAC calls it after every change of ``ack_dsn``, ``pib.mac_short_address`` or
+    ``pib.mac_pan_id``.
     """
 
     @property
     def pib(self) -> FilterAddresses: ...
-
-    @property
-    def stats(self) -> FilterCounters: ...
 
     @property
     def ack_dsn(self) -> int:

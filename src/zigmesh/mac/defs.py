@@ -159,6 +159,8 @@ class MacStats:
     rx_acks: int = 0
     rx_bad_fcs: int = 0
     rx_decode_error: int = 0
+    #: frames for another address (or an ACK not awaited) that reached the MAC: a filtering
+    #: radio drops most before (``zigmesh.phy.FrameFilter``; the simulator's ``rx_filtered``)
     rx_not_for_us: int = 0
     rx_duplicate: int = 0
     #: valid frames for us that nothing was expecting (beacons outside a scan, frames during

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import random
 from collections import deque
+from collections.abc import Callable
 
 from zigmesh.clock import Clock, TimerHandle
 from zigmesh.errors import LocalProtocolError
@@ -94,7 +95,13 @@ from zigmesh.mac.defs import (
 from zigmesh.mac.fcs import append_fcs
 from zigmesh.mac.frames import AddrMode, MacFrame
 from zigmesh.mac.indirect import TransactionQueue
-from zigmesh.mac.pib import A_TURNAROUND_TIME_US, CCA_DURATION_US, MAC_ACK_WAIT_DURATION_US, MacPib
+from zigmesh.mac.pib import (
+    A_TURNAROUND_TIME_US,
+    CCA_DURATION_US,
+    MAC_ACK_WAIT_DURATION_US,
+    MacPib,
+    WatchedPib,
+)
 from zigmesh.mac.polling import PollingMixin
 from zigmesh.mac.primitives import (
     MacEvent,
@@ -164,7 +171,8 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
         "_tx_kind",
         "_tx_timer",
         "_upper",
-        "ack_dsn",
+        "_ack_dsn",
+        "_filter_changed",
         "config",
         "pib",
         "stats",
@@ -186,7 +194,9 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
         self._rng = rng
         self.config = config if config is not None else MacConfig()
         self._ext = EUI64(extended_address)
-        self.pib = self._default_pib()
+        #: a filtering PHY's copy of ack_dsn and the PIB's addresses (zigmesh.phy.FrameFilter)
+        self._filter_changed: Callable[[], None] | None = getattr(phy, "frame_filter_changed", None)
+        self.pib: MacPib = self._default_pib()
         self.stats = MacStats()
         self._upper: UpperCallback | None = None
         self._csma = UnslottedCsmaCa(
@@ -197,9 +207,8 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
         self._job: _TxJob | None = None
         self._tx_kind = _TXK_NONE
         self._tx_timer: TimerHandle | None = None
-        #: DSN of the ACK we wait for (-1: none; read-only outside, a filtering PHY reads it)
-        #: and the ACK-wait timer
-        self.ack_dsn = -1
+        #: DSN of the ACK we wait for (-1: none; ``ack_dsn``) and the ACK-wait timer
+        self._ack_dsn = -1
         self._ack_timer: TimerHandle | None = None
         #: an ACK of ours is scheduled or on air; when our last ACK ended
         self._acking = False
@@ -230,13 +239,30 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
         set_filter = getattr(phy, "set_frame_filter", None)
         if set_filter is not None:
             set_filter(self)
+            self._filter_was_changed()
         self._go_idle()
 
     def _default_pib(self) -> MacPib:
         rng = self._rng
         dsn = rng.getrandbits(8)
         bsn = rng.getrandbits(8)
-        return MacPib(mac_extended_address=self._ext, mac_dsn=dsn, mac_bsn=bsn)
+        return WatchedPib(
+            self._filter_changed, mac_extended_address=self._ext, mac_dsn=dsn, mac_bsn=bsn
+        )
+
+    @property
+    def ack_dsn(self) -> int:
+        """DSN of the ACK the MAC waits for (-1: none; :class:`zigmesh.phy.FrameFilter`)."""
+        return self._ack_dsn
+
+    def _set_ack_dsn(self, dsn: int) -> None:
+        self._ack_dsn = dsn
+        self._filter_was_changed()
+
+    def _filter_was_changed(self) -> None:
+        changed = self._filter_changed
+        if changed is not None:
+            changed()
 
     # ==========================================================================================
     # upper-layer plumbing
@@ -342,7 +368,7 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
         self._queue.clear()
         self._job = None
         self._tx_kind = _TXK_NONE
-        self.ack_dsn = -1
+        self._set_ack_dsn(-1)
         self._acking = False
         self._dsn_seen.clear()
         self._in_flight.clear()
@@ -355,6 +381,7 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
         if set_default_pib:
             self.pib = self._default_pib()
             self._csma.set_pib(self.pib)
+            self._filter_was_changed()
         self._go_idle()
         return MacStatus.SUCCESS
 
@@ -576,7 +603,7 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
             job = self._job
             if job is not None:
                 if job.ack:
-                    self.ack_dsn = job.seq
+                    self._set_ack_dsn(job.seq)
                     self._ack_timer = self._clock.call_later(
                         MAC_ACK_WAIT_DURATION_US, self._ack_timeout
                     )
@@ -592,7 +619,7 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
 
     def _ack_timeout(self) -> None:
         self._ack_timer = None
-        self.ack_dsn = -1
+        self._set_ack_dsn(-1)
         job = self._job
         if job is None:
             return
@@ -606,7 +633,7 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
         self._csma.start()
 
     def _on_ack(self, pending: bool) -> None:
-        self.ack_dsn = -1
+        self._set_ack_dsn(-1)
         timer = self._ack_timer
         if timer is not None:
             timer.cancel()

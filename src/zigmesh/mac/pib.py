@@ -11,7 +11,9 @@ validates the name, the type and the range (802.15.4-2006 Table 86) and raises
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
+from typing import Any
 
 from zigmesh.errors import LocalProtocolError
 from zigmesh.phy import MAX_PSDU, SYMBOL_US
@@ -30,6 +32,7 @@ __all__ = [
     "MAC_ACK_WAIT_DURATION",
     "MAC_ACK_WAIT_DURATION_US",
     "MacPib",
+    "WatchedPib",
     "PHY_MAX_FRAME_DURATION",
     "PHY_SHR_DURATION",
     "max_frame_total_wait_time",
@@ -199,6 +202,30 @@ class MacPib:
             if name == "mac_max_be" and value < self.mac_min_be:
                 raise LocalProtocolError(f"mac_max_be {value} < mac_min_be {self.mac_min_be}")
         setattr(self, name, value)
+
+
+#: the attributes a filtering PHY compares (:class:`zigmesh.phy.FrameFilter`)
+_FILTER_ATTRIBUTES = frozenset({"mac_short_address", "mac_pan_id"})
+
+
+class WatchedPib(MacPib):
+    """A :class:`MacPib` that calls ``watch()`` after every write of macShortAddress or
+    macPANId, however it is written (MLME-SET, the MAC's own association and scan code, the
+    NWK layer): a filtering PHY keeps copies of them (``frame_filter_changed``)."""
+
+    __slots__ = ("watch",)
+
+    def __init__(self, watch: Callable[[], None] | None = None, **attributes: Any) -> None:
+        object.__setattr__(self, "watch", None)
+        super().__init__(**attributes)
+        self.watch = watch
+
+    def __setattr__(self, name: str, value: object) -> None:
+        object.__setattr__(self, name, value)
+        if name in _FILTER_ATTRIBUTES:
+            watch = self.watch
+            if watch is not None:
+                watch()
 
 
 #: largest beacon payload: aMaxBeaconPayloadLength = aMaxPHYPacketSize - aMaxBeaconOverhead (75)

@@ -71,7 +71,7 @@ class RxMixin:
     if TYPE_CHECKING:
         _ack_psdu: bytes
         _ack_send_timer: TimerHandle | None
-        ack_dsn: int
+        _ack_dsn: int
         _acking: bool
         _assoc: AssocState
         _clock: Clock
@@ -115,7 +115,7 @@ class RxMixin:
         n = len(psdu)
         # the rules of zigmesh.phy.FrameFilter (a radio may have applied them already)
         if n == 5 and psdu[0] & 7 == 2:  # immediate ACK (fcf, seq, FCS)
-            if psdu[2] == self.ack_dsn:
+            if psdu[2] == self._ack_dsn:
                 if fcs_ok(psdu):
                     self._on_ack(bool(psdu[0] & _FCF_FRAME_PENDING))
                 else:

@@ -51,30 +51,24 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from itertools import repeat
-from typing import cast
 
 import numpy as np
 import numpy.typing as npt
 
 from zigmesh.errors import LocalProtocolError
 from zigmesh.phy import (
-    BYTE_US,
-    CCA_US,
     CHANNELS,
-    MAX_PSDU,
-    SHR_PHR_BYTES,
     FrameFilter,
-    PhyUser,
     RadioState,
-    ed_level,
 )
 from zigmesh.sim.kernel import Kernel
 from zigmesh.sim.links import Grid, Links, build_grid, build_links, cell_offsets, key_of
 from zigmesh.sim.links import shadowing_db as _shadowing_db
 from zigmesh.sim.propagation import CaptureSink, MediumConfig, Position, RxFilter
 from zigmesh.sim.propagation import dbm_to_mw as _mw
+from zigmesh.sim.radio import Radio, Transmission
 
 __all__ = ["CaptureSink", "Medium", "MediumConfig", "Position", "Radio", "RxFilter", "Transmission"]
 
@@ -101,275 +95,6 @@ _NONE_LOST = repeat(False)
 
 _Ints = npt.NDArray[np.intp]
 _Floats = npt.NDArray[np.float64]
-
-
-class Transmission:
-    """One PPDU on air, with its sender's links captured when it started.
-
-    ``links``: the receivers (:data:`~zigmesh.sim.links.Links`, the first ``na`` audible, the
-    rest interference only); ``rxs``/``powers`` alone make every link audible. ``serial`` tells
-    it apart in the receivers' lock array; ``locked``: the receivers that synchronised on it
-    (they may lose it before the end).
-    """
-
-    __slots__ = ("sender", "channel", "psdu", "start", "end", "idx", "pw", "na", "serial", "locked")
-
-    def __init__(
-        self,
-        sender: Radio,
-        channel: int,
-        psdu: bytes,
-        start: int,
-        end: int,
-        rxs: Sequence[Radio] = (),
-        powers: Sequence[float] = (),
-        links: Links | None = None,
-        serial: int = -1,
-    ) -> None:
-        self.sender = sender
-        self.channel = channel
-        self.psdu = psdu
-        self.start = start
-        self.end = end
-        if links is None:
-            links = (
-                np.array([r.index for r in rxs], dtype=np.intp),
-                np.array(powers, dtype=np.float64),
-                len(rxs),
-            )
-        self.idx: _Ints = links[0]
-        self.pw: _Floats = links[1]
-        self.na = links[2]
-        self.serial = serial
-        self.locked: _Ints | None = None
-
-    @property
-    def rxs(self) -> list[Radio]:
-        """Radios this frame reaches, by index."""
-        radios = self.sender.medium.radios
-        return [radios[i] for i in sorted(self.idx.tolist())]
-
-    @property
-    def powers(self) -> list[float]:
-        """Received power (mW) at each of ``rxs``."""
-        order = np.argsort(self.idx, kind="stable")
-        return [float(p) for p in self.pw[order]]
-
-
-class Radio:
-    """One node's transceiver on the medium; implements :class:`zigmesh.phy.Phy`.
-
-    Its receiver state is a row of the medium's arrays (``index``)."""
-
-    __slots__ = (
-        "_user",
-        "medium",
-        "index",
-        "eui64",
-        "_kernel",
-        "_x",
-        "_y",
-        "_z",
-        "_key",
-        "_tx_dbm",
-        "_since",
-        "_times",
-        "_links",
-        "_filter",
-        "tx_frames",
-        "rx_frames",
-        "rx_lost",
-    )
-
-    def __init__(
-        self,
-        medium: Medium,
-        index: int,
-        eui64: int,
-        position: tuple[float, float, float],
-        tx_power_dbm: float,
-    ) -> None:
-        self.medium = medium
-        self.index = index
-        self.eui64 = eui64
-        self._kernel = medium.kernel
-        self._user: PhyUser | None = None
-        self._x, self._y, self._z = position
-        self._key: tuple[int, int, int] | None = None
-        self._tx_dbm = float(tx_power_dbm)
-        self._since = self._kernel.now()
-        self._times = [0, 0, 0, 0]
-        #: links of this radio's transmissions (None until built or after an invalidation)
-        self._links: Links | None = None
-        #: the MAC whose address filter this radio applies while it is the user
-        self._filter: FrameFilter | None = None
-        #: frames this radio sent / received / lost to interference after locking on them
-        self.tx_frames = 0
-        self.rx_frames = 0
-        self.rx_lost = 0
-
-    def __repr__(self) -> str:
-        return f"Radio(index={self.index}, eui64={self.eui64:#018x}, state={self.state.name})"
-
-    # --- Phy protocol -------------------------------------------------------------------
-
-    @property
-    def channel(self) -> int:
-        return int(self.medium._ch[self.index])
-
-    @channel.setter
-    def channel(self, value: int) -> None:
-        if value not in CHANNELS:
-            raise LocalProtocolError(f"channel {value} not in 11-26")
-        m = self.medium
-        i = self.index
-        if m._state[i] == _TX:
-            raise LocalProtocolError("cannot change channel while transmitting")
-        old = int(m._ch[i])
-        if value != old:
-            counts = m._ch_count
-            counts[old] -= 1
-            counts[value] += 1
-            m._ch[i] = value
-            m._lock[i] = -1
-            m._free[i] = m._state[i] == _RX
-            m._hold[i] = _LONG_AGO
-            m._retune(self)
-
-    @property
-    def tx_power_dbm(self) -> float:
-        return self._tx_dbm
-
-    @tx_power_dbm.setter
-    def tx_power_dbm(self, value: float) -> None:
-        self._tx_dbm = float(value)
-        self.medium._tx_power_changed(self)
-
-    @property
-    def state(self) -> RadioState:
-        return _STATES[self.medium._state[self.index]]
-
-    def set_user(self, user: PhyUser | None) -> None:
-        self._user = user
-        f = self._filter
-        self.medium._flt[self.index] = f if f is not None and f is cast(object, user) else None
-
-    def set_frame_filter(self, mac: FrameFilter | None) -> None:
-        """Filter addresses for ``mac`` (:class:`zigmesh.phy.FrameFilter`) while it is the
-        user: frames it would reject at once are counted, not indicated (None: off)."""
-        self._filter = mac
-        self.set_user(self._user)
-
-    def set_state(self, state: RadioState) -> None:
-        new = int(state)
-        m = self.medium
-        i = self.index
-        old = m._state[i]
-        if old == _TX:
-            raise LocalProtocolError("cannot change state while transmitting")
-        if new == _TX:
-            raise LocalProtocolError("TX is entered through transmit()")
-        if new == old:
-            return
-        now = self._kernel._now
-        self._times[old] += now - self._since
-        self._since = now
-        m._state[i] = new
-        # entering RX: no lock (dropped when the radio left RX); leaving it drops the lock
-        m._free[i] = new == _RX
-        if new != _RX:
-            m._lock[i] = -1
-
-    def transmit(self, psdu: bytes) -> int:
-        medium = self.medium
-        i = self.index
-        st = medium._state[i]
-        if st != _RX and st != _IDLE:
-            raise LocalProtocolError(f"transmit() in state {RadioState(st).name}")
-        n = len(psdu)
-        if n == 0 or n > MAX_PSDU:
-            raise LocalProtocolError(f"PSDU of {n} bytes (1-{MAX_PSDU})")
-        kernel = self._kernel
-        now = kernel._now
-        end = now + (SHR_PHR_BYTES + n) * BYTE_US
-        links = self._links
-        if links is None:
-            links = build_links(medium, self)
-        self._times[st] += now - self._since
-        self._since = now
-        medium._state[i] = _TX
-        medium._lock[i] = -1
-        medium._free[i] = False
-        serial = medium._serial
-        medium._serial = serial + 1
-        tx = Transmission(self, int(medium._ch[i]), psdu, now, end, (), (), links, serial)
-        medium._active[tx] = None
-        if medium.capture is not None:
-            medium.capture.write(now, psdu)
-        medium._on(tx)
-        kernel.call_at_early(end, medium._end, tx)
-        return end
-
-    def cca(self) -> bool:
-        m = self.medium
-        i = self.index
-        if m._state[i] != _RX:
-            raise LocalProtocolError(f"cca() needs RX, radio is {self.state.name}")
-        if m._tot[i] >= m._cca_cut:
-            return False
-        return self._kernel._now - int(m._hold[i]) >= CCA_US
-
-    def energy_detect(self) -> int:
-        m = self.medium
-        if m._state[self.index] != _RX:
-            raise LocalProtocolError(f"energy_detect() needs RX, radio is {self.state.name}")
-        total = max(float(m._tot[self.index]), 0.0) + m._noise_mw
-        return ed_level(10.0 * math.log10(total), m.config.sensitivity_dbm)
-
-    # --- simulator-side API ---------------------------------------------------------------
-
-    @property
-    def user(self) -> PhyUser | None:
-        return self._user
-
-    @property
-    def position(self) -> tuple[float, float, float]:
-        return (self._x, self._y, self._z)
-
-    @property
-    def receiving(self) -> bool:
-        """True while locked on a frame."""
-        return bool(self.medium._lock[self.index] >= 0)
-
-    def power_on_air_dbm(self) -> float:
-        """Total received power now on this radio's channel, noise floor included."""
-        m = self.medium
-        return 10.0 * math.log10(max(float(m._tot[self.index]), 0.0) + m._noise_mw)
-
-    def state_time_us(self, state: RadioState) -> int:
-        """Time spent in ``state`` since the radio was added, up to now."""
-        t = self._times[int(state)]
-        if self.medium._state[self.index] == int(state):
-            t += self._kernel._now - self._since
-        return t
-
-    def state_times(self) -> dict[RadioState, int]:
-        """Time spent in each state up to now (feeds ``zigmesh.sim.energy``)."""
-        return {s: self.state_time_us(s) for s in RadioState}
-
-    def links(self) -> Links:
-        """This radio's links (built if needed): receiver indices, mW, audible count."""
-        links = self._links
-        return links if links is not None else build_links(self.medium, self)
-
-    def neighbours(self) -> list[tuple[Radio, float]]:
-        """Radios this one's transmissions reach above sensitivity - margin, with dBm."""
-        idx, pw, _ = self.links()
-        radios = self.medium.radios
-        order = np.argsort(idx, kind="stable").tolist()
-        ii = idx.tolist()
-        pp = pw.tolist()
-        return [(radios[ii[k]], 10.0 * math.log10(pp[k])) for k in order]
 
 
 _OFFSETS = cell_offsets()
@@ -441,8 +166,16 @@ class Medium:
         #: grid cell -> its radios' indices (sorted), built on demand, dropped when it changes
         self._cell_idx: dict[tuple[int, int, int], _Ints] = {}
         self._serial = 0
-        #: by radio index: the frame filter in force (``Radio.set_frame_filter``) or None
+        #: by radio index: the frame filter in force (``Radio.set_frame_filter``) or None, and
+        #: copies of what it compares (``Radio.frame_filter_changed``): no filter, short
+        #: address and PAN ID, DSN of the awaited ACK; ``_end`` filters every receiver at once
         self._flt: list[FrameFilter | None] = []
+        self._fnone: npt.NDArray[np.bool_] = np.zeros(0, dtype=np.bool_)
+        self._unfiltered = 0  # radios whose _fnone is set
+        self._fkey: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)  # short | PAN << 16
+        self._fack: npt.NDArray[np.int32] = np.zeros(0, dtype=np.int32)
+        #: by radio index: frames its filter rejected (``Radio.rx_filtered``)
+        self._nfu: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
 
     # --- building the network ---------------------------------------------------------
 
@@ -476,6 +209,8 @@ class Medium:
         self._px[index], self._py[index], self._pz[index] = radio._x, radio._y, radio._z
         self.radios.append(radio)
         self._flt.append(None)
+        self._fnone[index] = True
+        self._unfiltered += 1
         self._by_eui[eui64] = radio
         self._ch_count[channel] += 1
         grid = self._grid
@@ -510,6 +245,10 @@ class Medium:
         self._px = grown(self._px)  # type: ignore[assignment]
         self._py = grown(self._py)  # type: ignore[assignment]
         self._pz = grown(self._pz)  # type: ignore[assignment]
+        self._fnone = grown(self._fnone)  # type: ignore[assignment]
+        self._fkey = grown(self._fkey)  # type: ignore[assignment]
+        self._fack = grown(self._fack)  # type: ignore[assignment]
+        self._nfu = grown(self._nfu)  # type: ignore[assignment]
 
     def radio(self, eui64: int) -> Radio:
         """The radio with this EUI-64."""
@@ -653,11 +392,25 @@ class Medium:
                 # interference (or a clean SINR on the threshold's edge): the exact SINR decides
                 clean = self._clean_mw
                 lost = (p / (self._noise_mw + i)) < self._sinr_thr
-                lost_l: Iterable[bool] = _NONE_LOST
-                if _count(lost):
+                nlost = _count(lost)
+                if nlost:
                     lost &= ((p / self._noise_mw) < self._edge_thr) | (i >= clean) | (i <= -clean)
-                    lost_l = lost.tolist()
-                got = (sel.tolist(), p.tolist(), lost_l)
+                    nlost = _count(lost)
+                if self.rx_filter is None:
+                    # the receivers' MAC filters (zigmesh.phy.FrameFilter), all at once; not
+                    # with a fault-injection filter (it may alter the frame)
+                    rej = self._rejected(tx.psdu, sel)
+                    if rej is not None:
+                        if nlost:
+                            rej &= ~lost
+                        if _count(rej):
+                            self._nfu[sel[rej]] += 1  # receivers in RX (locked till now)
+                            keep = ~rej
+                            sel = sel[keep]
+                            p = p[keep]
+                            if nlost:
+                                lost = lost[keep]
+                got = (sel.tolist(), p.tolist(), lost.tolist() if nlost else _NONE_LOST)
         sender = tx.sender
         sender._times[_TX] += end - sender._since
         sender._since = end
@@ -673,21 +426,6 @@ class Medium:
         rx_filter = self.rx_filter
         radios = self.radios
         psdu = tx.psdu
-        # the receivers' MAC filters (zigmesh.phy.FrameFilter), not with a fault-injection
-        # filter (it may alter the frame): ACK DSN, or short destination and PAN ID
-        ack = -1
-        dst = -1
-        dpan = 0
-        if rx_filter is None:
-            n = len(psdu)
-            if n == 5 and psdu[0] & 7 == 2:
-                ack = psdu[2]
-            elif n >= 9 and psdu[1] & 0x2C == 0x08:
-                dst = psdu[5] | psdu[6] << 8
-                dpan = psdu[3] | psdu[4] << 8
-                if dst == 0xFFFF and dpan == 0xFFFF:
-                    dst = -1  # broadcast: passes every filter
-        flts = self._flt
         state = self._state
         for k, p_k, lost_k in zip(*got, strict=False):  # lost: a list, or endless False
             if lost_k:
@@ -695,21 +433,6 @@ class Medium:
                 continue
             if state[k] != _RX:
                 continue
-            f = flts[k]
-            if f is not None:
-                if ack >= 0:
-                    if ack != f.ack_dsn:
-                        radios[k].rx_frames += 1
-                        f.stats.rx_not_for_us += 1
-                        continue
-                elif dst >= 0:
-                    pib = f.pib
-                    if (dst != pib.mac_short_address and dst != 0xFFFF) or (
-                        dpan != pib.mac_pan_id and dpan != 0xFFFF
-                    ):
-                        radios[k].rx_frames += 1
-                        f.stats.rx_not_for_us += 1
-                        continue
             radio = radios[k]
             q = quality_of.get(p_k) or self._quality(p_k)
             data = psdu
@@ -718,10 +441,36 @@ class Medium:
                 if filtered is None:
                     continue
                 data = filtered
-            radio.rx_frames += 1
+            radio._rx_frames += 1
             ruser = radio._user
             if ruser is not None:
                 ruser.pd_data_indication(data, q[0], q[1])
+
+    def _rejected(self, psdu: bytes, sel: _Ints) -> npt.NDArray[np.bool_] | None:
+        """Which of the receivers ``sel`` reject ``psdu`` at once by the rules of
+        :class:`zigmesh.phy.FrameFilter`, on the copies of their filters' values (None: a
+        frame every filter passes)."""
+        n = len(psdu)
+        bad: npt.NDArray[np.bool_]
+        if n == 5 and psdu[0] & 7 == 2:  # immediate ACK: its DSN
+            bad = self._fack[sel] != psdu[2]
+        elif n >= 9 and psdu[1] & 0x2C == 0x08:  # short destination: address and PAN ID
+            dst = psdu[5] | psdu[6] << 8
+            dpan = psdu[3] | psdu[4] << 8
+            if dst != 0xFFFF:
+                if dpan != 0xFFFF:
+                    bad = self._fkey[sel] != (dst | dpan << 16)
+                else:
+                    bad = (self._fkey[sel] & 0xFFFF) != dst
+            elif dpan != 0xFFFF:
+                bad = (self._fkey[sel] >> 16) != dpan
+            else:
+                return None
+        else:
+            return None
+        if self._unfiltered:
+            bad &= ~self._fnone[sel]
+        return bad
 
     def _lqi(self, sinr: float) -> int:
         """LQI 0-255, linear in ``sinr`` (dB) over the configured range."""
