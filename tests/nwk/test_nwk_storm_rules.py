@@ -6,6 +6,8 @@ scans, poll jitter."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tests.nwk.fakes import FakeMac, Sent, command_frame, data_frame, make_nwk, rx
 from tests.nwk.nwkutil import MS, S, aps_payload, line_world, send
 from zigmesh.mac.frames import FrameType, MacFrame
@@ -296,7 +298,9 @@ def test_frames_queued_behind_a_failed_one_to_the_concentrator_get_their_own_att
     k.run(k.now() + 1)
     _fail_for_good(mac, k, COORD)
     k.run(k.now() + S)
-    assert [s for s in mac.take() if s.dst == COORD and s.frame.frame_type == NwkFrameType.DATA] == []
+    assert [
+        s for s in mac.take() if s.dst == COORD and s.frame.frame_type == NwkFrameType.DATA
+    ] == []
     assert nwk.stats.route_repairs == 3
 
 
@@ -457,6 +461,44 @@ def test_originator_still_retries_when_only_one_neighbour_relayed_twice() -> Non
     # the neighbour's first rebroadcast (jitter <= 128 ms) and its first retry (254 ms later)
     # both come before our second retry: one neighbour, not two
     assert _originator_hearing(2, same_neighbour=True) == 1 + NWKC_INITIAL_RREQ_RETRIES
+
+
+def _concentrator_hearing(copies: int) -> int:
+    """Transmissions of one many-to-one route request by the concentrator that heard
+    ``copies`` neighbours relay it."""
+    nwk, mac, k, _ = _router(COORD, depth=0)
+    for a in (0x0601, 0x0602, 0x0603):
+        _nbr(nwk, a)
+    nwk.routing.discover_many_to_one()
+    k.run(k.now() + 1)
+    [first] = mac.take()
+    f = first.frame
+    cmd = first.command
+    assert isinstance(cmd, RouteRequest) and cmd.many_to_one
+    for i in range(copies):
+        relayed = replace(cmd, path_cost=1)
+        rx(
+            nwk,
+            NwkFrame(
+                f.frame_type,
+                f.dst,
+                f.src,
+                f.radius - 1,
+                f.seq,
+                relayed.encode(),
+                src_ieee=f.src_ieee,
+            ),
+            0x0601 + i,
+        )
+    k.run(k.now() + (NWKC_INITIAL_RREQ_RETRIES + 1) * NWKC_RREQ_RETRY_INTERVAL_US + 1)
+    return 1 + sum(_is_cmd(s, RouteRequest) for s in mac.take())
+
+
+def test_concentrator_sends_its_many_to_one_request_every_time() -> None:
+    """3.6.3.5.1: 1 + nwkcInitialRREQRetries broadcasts, however many neighbours were heard
+    relaying it (its near neighbours may all have lost one copy at once)."""
+    assert _concentrator_hearing(3) == 1 + NWKC_INITIAL_RREQ_RETRIES
+    assert _concentrator_hearing(0) == 1 + NWKC_INITIAL_RREQ_RETRIES
 
 
 # -- 8. frames to one neighbour keep their order ------------------------------------------------

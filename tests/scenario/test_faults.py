@@ -178,7 +178,9 @@ def test_faults_run_and_show_the_networks_response(tmp_path: Path) -> None:
         {"kind": "interference", "position": [25, 5], "power_dbm": 5, "at": "70s",
          "until": "80s"},
         {"kind": "frame_loss", "probability": 0.3, "at": "85s", "until": "95s"},
-        {"kind": "link", "between": ["r-1", "r-2"], "db": "cut", "at": "100s", "until": "105s"},
+        # r-2 cut from the hub and the other routers: the hub's frames to it fail
+        {"kind": "link", "between": ["r-2", [-5, -5, 20, 20]], "db": "cut", "at": "100s",
+         "until": "105s"},
         {"kind": "move", "target": "s-2", "by": [5, 0], "at": "110s", "until": "115s"},
     ]  # fmt: skip
     s = _run(tmp_path, faults=faults)
