@@ -238,8 +238,7 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
         # a radio that filters addresses before indicating frames (zigmesh.phy.FrameFilter)
         set_filter = getattr(phy, "set_frame_filter", None)
         if set_filter is not None:
-            set_filter(self)
-            self._filter_was_changed()
+            set_filter(self)  # (the radio copies the filter's values as it takes it)
         self._go_idle()
 
     def _default_pib(self) -> MacPib:
