@@ -13,8 +13,12 @@ dataclasses.replace(x.nwk.config, passive_ack_quorum=None)``; the name ``stock``
 network as formed. Every copy starts from the same state, so a difference between two logs is
 the variants' (the stock copy runs the same events as one uninterrupted run).
 
+With ``--serve DIR`` the formed process stays: every variant file later put into DIR is run
+the same way (in name order, as they appear), until a file named ``STOP`` appears there; so
+one formation serves variants written after it started.
+
 Run: python3 bench/variants.py --nodes 10000 [--seed N] [--spacing M] [--period S]
-[--minutes K] [--jobs J] [--out DIR] stock VARIANT.py ...
+[--minutes K] [--jobs J] [--out DIR] [--serve DIR] stock VARIANT.py ...
 """
 
 from __future__ import annotations
@@ -60,18 +64,55 @@ def run_variant(
         )
 
 
-def _reap(running: dict[int, str], failed: list[str]) -> None:
-    """Wait for one copy to end; note its name in ``failed`` if it did not exit cleanly."""
-    pid, status = os.wait()
+def _reap(running: dict[int, str], failed: list[str], block: bool = True) -> bool:
+    """Wait for one copy to end (or, not ``block``ing, take one that has ended; False if
+    none has); note its name in ``failed`` if it did not exit cleanly."""
+    pid, status = os.waitpid(-1, 0 if block else os.WNOHANG)
+    if pid == 0:
+        return False
     name = running.pop(pid)
     if status:
         failed.append(name)
         print(f"{name} failed (see its log)", flush=True)
+    else:
+        print(f"{name} done", flush=True)
+    return True
+
+
+def start(
+    v: str,
+    source: str,
+    running: dict[int, str],
+    failed: list[str],
+    args: argparse.Namespace,
+    world: World,
+    nodes: list[Node],
+    traffic: _Traffic,
+) -> None:
+    """Fork a copy running variant ``v`` (once fewer than ``--jobs`` run)."""
+    while len(running) >= args.jobs:
+        _reap(running, failed)
+    name = Path(v).stem
+    pid = os.fork()
+    if pid == 0:  # the copy: its progress lines go to its log
+        with open(Path(args.out) / f"{name}.log", "w", buffering=1) as log:
+            sys.stderr = log
+            print(f"{name}: from {world.now_us / S:.0f} s", file=log)
+            status = 0
+            try:
+                run_variant(source, world, nodes, traffic, args.minutes)
+            except BaseException:  # noqa: BLE001 - a copy never returns into the loop
+                traceback.print_exc(file=log)
+                status = 1
+            log.flush()
+            os._exit(status)
+    running[pid] = name
+    print(f"{name}: pid {pid}, log {Path(args.out) / f'{name}.log'}", flush=True)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    ap.add_argument("variants", nargs="+", help="variant files, or 'stock'")
+    ap.add_argument("variants", nargs="*", help="variant files, or 'stock'")
     ap.add_argument("--nodes", type=int, default=10_000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--spacing", type=float, default=None, help="router grid spacing, m")
@@ -79,6 +120,7 @@ def main() -> None:
     ap.add_argument("--minutes", type=int, default=5, help="simulated minutes of traffic")
     ap.add_argument("--jobs", type=int, default=2, help="variants run at once")
     ap.add_argument("--out", default=".", help="directory of the variants' logs")
+    ap.add_argument("--serve", default=None, help="directory watched for more variant files")
     args = ap.parse_args()
     sources = {
         v: "" if v == "stock" else Path(v).read_text() for v in args.variants
@@ -95,24 +137,18 @@ def main() -> None:
     running: dict[int, str] = {}
     failed: list[str] = []
     for v, source in sources.items():
-        while len(running) >= args.jobs:
-            _reap(running, failed)
-        name = Path(v).stem
-        pid = os.fork()
-        if pid == 0:  # the copy: its progress lines go to its log
-            with open(Path(args.out) / f"{name}.log", "w", buffering=1) as log:
-                sys.stderr = log
-                print(f"{name}: from {world.now_us / S:.0f} s", file=log)
-                status = 0
-                try:
-                    run_variant(source, world, nodes, traffic, args.minutes)
-                except BaseException:  # noqa: BLE001 - a copy never returns into the loop
-                    traceback.print_exc(file=log)
-                    status = 1
-                log.flush()
-                os._exit(status)
-        running[pid] = name
-        print(f"{name}: pid {pid}, log {Path(args.out) / f'{name}.log'}", flush=True)
+        start(v, source, running, failed, args, world, nodes, traffic)
+    if args.serve:
+        queue = Path(args.serve)
+        queue.mkdir(parents=True, exist_ok=True)
+        seen: set[Path] = set()
+        while not (queue / "STOP").exists():
+            for f in sorted(set(queue.glob("*.py")) - seen):
+                seen.add(f)
+                start(str(f), f.read_text(), running, failed, args, world, nodes, traffic)
+            while running and _reap(running, failed, block=False):
+                pass
+            time.sleep(2.0)
     while running:
         _reap(running, failed)
     if failed:
