@@ -15,6 +15,7 @@ import zigmesh.nwk.address as address_module
 from tests.nwk.fakes import command_frame, data_frame, make_nwk, rx
 from tests.nwk.nwkutil import SMALL_MEDIUM, Recorder, S, aps_payload, send
 from tests.tshark import assert_no_malformed, tshark_fields
+from zigmesh.mac.frames import FrameType
 from zigmesh.node_config import NodeConfig, Role, _nwk_config
 from zigmesh.nwk.address import REPORT_HOLDOFF_US, REPORT_JITTER_US, allocate_stochastic
 from zigmesh.nwk.commands import NetworkStatus, NwkStatusCode, RouteRecord
@@ -25,6 +26,7 @@ from zigmesh.nwk.primitives import (
     NwkAddrMode,
 )
 from zigmesh.nwk.tables import DeviceType, NeighborEntry, Relationship
+from zigmesh.sim.radio import Radio
 from zigmesh.sim.world import World
 
 
@@ -451,3 +453,82 @@ def test_the_directed_report_on_the_air(tmp_path: Path) -> None:
     for r in rows:
         assert r[1:3] == [dst, ieee] and int(r[3]) == r2.nwk.address and r[4] == "0x0d"
     assert_no_malformed(pcap, link_keys=keys)
+
+
+@pytest.mark.parametrize("security", [False, True])
+def test_sleepy_child_keeps_a_parent_that_changed_its_address(
+    security: bool, tmp_path: Path
+) -> None:
+    """r2 changes its address (conflict resolution): its sleepy child x, polling r2's old
+    short address, gets no ACK, polls r2's extended address instead, is answered, and learns
+    the new short address from r2's unsolicited Rejoin Response (its own address unchanged,
+    r2's IEEE address in the NWK header): no parent loss, no rejoin, and x's reports reach
+    the coordinator through r2 again. Wireshark decodes (and, secured, decrypts) every frame."""
+    cap = tmp_path / "moved.pcap"
+    w = _line_world("end_device", security=security, capture=str(cap))
+    c, r2, x = w["c"], w["r2"], w["x"]
+    rec = Recorder().attach(w)
+    old = r2.nwk.address
+    r2.nwk.addressing.change_own_address()
+    new = r2.nwk.address
+    assert new != old
+    w.run(w.now_us + 4 * S)  # x polls every second
+    assert x.nwk.stats.parent_address_stale == 1 and x.nwk.stats.parent_moved == 1
+    assert r2.nwk.stats.parent_address_notices == 1
+    assert x.nwk.parent_address == new and x.mac.pib.mac_coord_short_address == new
+    assert x.nwk.stats.parent_losses == 0 and x.nwk.stats.rejoins == 0
+    assert x.nwk.address != 0xFFFE and r2.nwk.neighbors.get(x.nwk.address) is not None
+    send(x, 0x0000, aps_payload(7))
+    send(c, x.nwk.address, aps_payload(8))
+    w.run(w.now_us + 4 * S)
+    assert rec.received("c", aps_payload(7)) and rec.received("x", aps_payload(8))
+    assert x.nwk.stats.parent_losses == 0 and x.nwk.stats.rejoins == 0
+    w.close()
+    keys = ("5a6967426565416c6c69616e63653039",) if security else ()
+    assert_no_malformed(cap, link_keys=keys)
+    rows = tshark_fields(
+        cap,
+        ["zbee_nwk.src", "zbee_nwk.cmd.addr", "zbee_nwk.src64"],
+        "zbee_nwk.cmd.id == 0x07",
+        link_keys=keys,
+    )
+    ieee = ":".join(f"{b:02x}" for b in r2.eui64.to_bytes(8, "big"))
+    assert [
+        int(r[0], 16) == new and int(r[1], 16) == x.nwk.address and r[2] == ieee for r in rows
+    ] == [True], rows
+
+
+def test_a_parent_gone_for_good_is_still_lost() -> None:
+    """The extended-address check does not keep a child on a parent that answers neither
+    way: it rejoins elsewhere after ``parent_loss_threshold`` checked failures."""
+    w = _line_world("end_device")
+    x = w["x"]
+    w.power_off("r2")
+    w.run(w.now_us + 10 * S)
+    assert x.nwk.stats.parent_losses == 1
+    assert x.nwk.stats.parent_address_stale == 0 and x.nwk.stats.parent_moved == 0
+
+
+def test_a_lost_poll_is_not_a_move() -> None:
+    """Every ACK of one of x's polls is lost (its parent r2 answered; x did not hear it): x
+    checks r2's extended address, is answered, and polls so until r2's notice, which names
+    r2's unchanged address; then x polls r2's short address again. Nothing else changes."""
+    w = _line_world("end_device")
+    r2, x = w["r2"], w["x"]
+    source, child = w.radios["r2"], w.radios["x"]
+    window: list[int] = []
+
+    def drop(sender: Radio, radio: Radio, psdu: bytes) -> bytes | None:
+        if sender is source and radio is child and psdu[0] & 7 == FrameType.ACK and len(window) < 4:
+            window.append(w.now_us)  # the four ACKs of one poll (three MAC retries)
+            return None
+        return psdu
+
+    w.medium.rx_filter = drop
+    addr = r2.nwk.address
+    w.run(w.now_us + 4 * S)
+    assert len(window) == 4
+    assert x.nwk.stats.parent_address_stale == 1 and x.nwk.stats.parent_moved == 1
+    assert r2.nwk.stats.parent_address_notices == 1
+    assert not x.nwk.child.stale and x.nwk.parent_address == addr == r2.nwk.address
+    assert x.nwk.stats.parent_losses == 0 and x.nwk.child.failures == 0

@@ -1,8 +1,11 @@
 """A parent the device left may still repeat its Update-Device (it repeats until the trust
 center's Tunnel comes, issue 7): arriving after the device joined elsewhere and verified its
 unique link key, it reset that key at the trust center (a 60-node secured network ended with
-one device holding a unique key the trust center had forgotten). An unsecured-join report
-naming another address within ``stale_join_window_us`` of the verification is ignored."""
+one device holding a unique key the trust center had forgotten). So may the report of a
+second association to the same parent (the first association response lost) whose first
+report's network key the device took from its parent's queue: it verified before the second
+report came. An unsecured-join report within ``stale_join_window_us`` of the verification is
+ignored."""
 
 from __future__ import annotations
 
@@ -56,7 +59,7 @@ def _report(tc: TrustCenter, parent: int, short: int) -> None:
     tc.on_command(ind)
 
 
-def test_stale_report_from_the_left_parent_keeps_the_verified_key() -> None:
+def _tc() -> tuple[Kernel, _StubAps, TrustCenter]:
     k = Kernel()
     keys = KeyStore()
     aps = _StubAps()
@@ -72,6 +75,11 @@ def test_stale_report_from_the_left_parent_keeps_the_verified_key() -> None:
         is_own_child=lambda ieee: False,
     )
     tc.form()
+    return k, aps, tc
+
+
+def test_stale_report_from_the_left_parent_keeps_the_verified_key() -> None:
+    k, aps, tc = _tc()
     _report(tc, NEW_PARENT, 0x795A)
     assert aps.tunnels == [(NEW_PARENT, DEVICE)]
     dev = tc.devices[DEVICE]
@@ -86,3 +94,16 @@ def test_stale_report_from_the_left_parent_keeps_the_verified_key() -> None:
     _report(tc, OLD_PARENT, 0x7222)
     assert (dev.short, dev.parent, dev.unique_link_key) == (0x7222, OLD_PARENT, False)
     assert aps.tunnels[-1] == (OLD_PARENT, DEVICE)
+
+
+def test_late_report_of_a_second_association_to_the_same_parent_keeps_the_key() -> None:
+    k, aps, tc = _tc()
+    _report(tc, NEW_PARENT, 0x374F)  # the first association's report (its response was lost)
+    dev = tc.devices[DEVICE]
+    k.run(k.now() + 5 * S)
+    dev.unique_link_key, dev.verified_us = True, k.now()  # verified with the key it took
+    k.run(k.now() + S // 5)
+    _report(tc, NEW_PARENT, 0x374F)  # the second association's report, late
+    assert (dev.short, dev.parent, dev.unique_link_key) == (0x374F, NEW_PARENT, True)
+    assert tc.stats.dropped == {"update_device_stale": 1}
+    assert aps.tunnels == [(NEW_PARENT, DEVICE)]

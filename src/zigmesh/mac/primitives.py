@@ -267,12 +267,15 @@ class MlmePollIndication:
     device's Data Request command was received and acknowledged (the transaction it asked for,
     if any, is on its way). Zigbee parents take it as the child's MAC data poll keepalive
     (Zigbee R22 3.6.10). ``timestamp`` is the reception time in microseconds; a retransmitted
-    Data Request rejected as a duplicate is not indicated again.
+    Data Request rejected as a duplicate is not indicated again. ``dst_addr_mode``: which of
+    our addresses the Data Request was sent to (zigmesh's addition: EXTENDED from a child
+    that no longer knows our short address, see Zigbee ``EndDeviceParent``).
     """
 
     src_addr_mode: AddrMode
     src_addr: int
     timestamp: int
+    dst_addr_mode: AddrMode = AddrMode.SHORT
 
 
 MacEvent: TypeAlias = (

@@ -333,7 +333,7 @@ class RxMixin:
                 if pending:
                     self._extract(src | EXT_KEY if f.src_mode == _EXT else src)
                 # ACK scheduled, transaction (if any) on its way: tell the upper layer
-                self._emit(MlmePollIndication(f.src_mode, src, now))
+                self._emit(MlmePollIndication(f.src_mode, src, now, f.dst_mode))
             return
         if self._rx_wait == _RXW_POLL and f.dst_addr != _BROADCAST:
             # any frame for us ends the wait for the polled data

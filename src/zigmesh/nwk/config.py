@@ -221,6 +221,13 @@ class NwkStats:
     network_followed: int = 0
     network_reannounced: int = 0
     parent_losses: int = 0
+    #: end device: polls of the parent's extended address answered after its short one was
+    #: not (it changed it, or that poll was lost), and its short address learnt again from
+    #: its notice (new or, the poll having been lost, unchanged)
+    parent_address_stale: int = 0
+    parent_moved: int = 0
+    #: parent: notices of our short address queued for children polling our extended address
+    parent_address_notices: int = 0
     children_aged_out: int = 0
     #: end-device children found attached to another parent (their frames came relayed)
     children_moved: int = 0

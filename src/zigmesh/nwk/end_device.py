@@ -14,14 +14,23 @@ Child side (:class:`EndDeviceChild`, :class:`ChildState`):
 * ``parent_loss_threshold`` consecutive failures (polls, or frames to the parent after every
   retry, unanswered: a busy channel is no failure of the parent) mean the parent is lost:
   NLME-NWK-STATUS.indication PARENT_LINK_FAILURE and, if
-  configured, a NWK rejoin to a new parent (retried every ``rejoin_retry_us``).
+  configured, a NWK rejoin to a new parent (retried every ``rejoin_retry_us``);
+* a failure is first checked by polling the parent at its extended address
+  (macCoordExtendedAddress, 802.15.4 7.5.6.3): a parent that changed its short address
+  (address conflict resolution, 3.6.1.9.3) answers there, and the child keeps polling it so
+  until the parent tells it the new address (below); only an unanswered check counts. A
+  router that moved left all its sleepy children rejoining otherwise, each rejoin a
+  network-wide Device_annce (issue 11, 10,000 nodes).
 
 Parent side (:class:`EndDeviceParent`): the End Device Timeout Request sets the child's timeout
 (neighbour table) and its response advertises both keepalive methods (the MAC data poll one
 unless ``NwkConfig.mac_data_poll_keepalive`` is off); any frame from the child, and each of its
 MAC data polls (MLME-POLL.indication), restarts it; a child whose timeout runs out is removed
 and the frames its MAC still held for it are purged (the MAC itself drops a frame not polled
-for within macTransactionPersistenceTime, 7.68 s).
+for within macTransactionPersistenceTime, 7.68 s). A child polling our extended address does
+not know our short address (we changed it): it is queued an unsolicited Rejoin Response
+carrying its own address unchanged (3.4.7) from our new short address and our IEEE address
+(NWK header), from which it learns where we are.
 """
 
 from __future__ import annotations
@@ -43,6 +52,8 @@ from zigmesh.nwk.commands import (
     EndDeviceTimeoutStatus,
     Leave,
     NwkStatusCode,
+    RejoinResponse,
+    RejoinStatus,
     end_device_timeout_seconds,
 )
 from zigmesh.nwk.constants import MS, S
@@ -100,6 +111,8 @@ class EndDeviceChild:
         "_sync",
         "_more",
         "_retries",
+        "stale",
+        "_probing",
     )
 
     def __init__(self, nwk: Nwk) -> None:
@@ -117,6 +130,11 @@ class EndDeviceChild:
         self._more = False
         #: rejoin retries since the parent was lost
         self._retries = 0
+        #: our parent answers at its extended address but not at the short address we know
+        #: (it changed it): we poll it by its extended address until it tells us the new one
+        self.stale = False
+        #: the poll in progress checks a failure by the parent's extended address
+        self._probing = False
 
     def stop(self) -> None:
         for h in (self._poll_timer, self._keepalive_timer, self._rejoin_timer):
@@ -127,6 +145,7 @@ class EndDeviceChild:
         self.failures = self.busy = 0
         self._sync = False
         self._more = False
+        self.stale = self._probing = False
         # a poll in flight dies with the MAC reset that follows: its confirm never comes, and
         # a flag left set would refuse every later poll (the child never fetched its network
         # key again and failed authentication for ever)
@@ -149,6 +168,7 @@ class EndDeviceChild:
             self._rejoin_timer = None
         self.state = ChildState.ATTACHED
         self.failures = self.busy = 0
+        self.stale = self._probing = False
         pib = nwk.mac.pib
         parent = nwk.neighbors.parent()
         if not pib.mac_coord_extended_address and parent is not None and parent.extended_address:
@@ -174,8 +194,9 @@ class EndDeviceChild:
         self._poll_timer = nwk.clock.call_later(interval, self._poll_tick)
         self.poll()
 
-    def poll(self) -> bool:
-        """Send a data request to the parent now (False when one is already running)."""
+    def poll(self, extended: bool = False) -> bool:
+        """Send a data request to the parent now (False when one is already running): to its
+        extended address when ``extended`` or :attr:`stale`."""
         nwk = self._nwk
         if self.polling or self.state != ChildState.ATTACHED:
             return False
@@ -183,10 +204,40 @@ class EndDeviceChild:
         if parent is None:
             return False
         try:
-            nwk.mac.mlme_poll_request(parent)
+            if extended or self.stale:
+                ieee = self.parent_ieee()
+                if ieee is None:
+                    return False
+                nwk.mac.mlme_poll_request(ieee, coord_addr_mode=AddrMode.EXTENDED)
+            else:
+                nwk.mac.mlme_poll_request(parent)
         except LocalProtocolError:
             return False
         self.polling = True
+        return True
+
+    def parent_ieee(self) -> int | None:
+        """Our parent's IEEE address (None: unknown)."""
+        p = self._nwk.neighbors.parent()
+        if p is not None and p.extended_address is not None:
+            return int(p.extended_address)
+        return self._nwk.mac.pib.mac_coord_extended_address or None
+
+    def parent_moved(self, address: int) -> bool:
+        """A frame from ``address`` carrying our parent's IEEE address while we check or know
+        that our parent's short address is stale: it is the parent's short address now (new,
+        3.6.1.9.3, or the same: our poll to it was lost). Returns False (nothing learnt) when
+        we did not ask."""
+        nwk = self._nwk
+        ieee = self.parent_ieee()
+        if not (self.stale or self._probing) or ieee is None:
+            return False
+        nwk.neighbors.change_address(ieee, address)
+        nwk.address_map.update(address, ieee, overwrite=True)
+        nwk.mac.pib.mac_coord_short_address = address
+        self.stale = self._probing = False
+        self.failures = self.busy = 0
+        nwk.stats.parent_moved += 1
         return True
 
     def sync(self) -> None:
@@ -210,6 +261,7 @@ class EndDeviceChild:
             nwk.join.on_poll_confirm(c)
             return
         self.polling = False
+        probing, self._probing = self._probing, False
         status = c.status
         if self._sync:
             self._sync = False
@@ -218,6 +270,13 @@ class EndDeviceChild:
             return
         if status == MacStatus.SUCCESS or status == MacStatus.NO_DATA:
             self.failures = self.busy = 0
+            if probing:
+                # answered at its extended address, not at its short one: the parent moved
+                # (its notice of the new address comes with its next answer)
+                self.stale = True
+                nwk.stats.parent_address_stale += 1
+                if status == MacStatus.NO_DATA:
+                    nwk.clock.call_later(_REPOLL_US, self.poll)
             if self._more and status == MacStatus.SUCCESS:
                 self._more = False
                 nwk.clock.call_later(_REPOLL_US, self.poll)
@@ -225,7 +284,7 @@ class EndDeviceChild:
         if status == MacStatus.CHANNEL_ACCESS_FAILURE:
             self._busy()
         else:
-            self._failure()
+            self._failure(check=not probing)
 
     def on_tx_result(self, status: MacStatus) -> None:
         """A frame to the parent succeeded or failed (after every retry)."""
@@ -238,10 +297,15 @@ class EndDeviceChild:
         elif status == MacStatus.CHANNEL_ACCESS_FAILURE:
             self._busy()
 
-    def _failure(self) -> None:
+    def _failure(self, check: bool = True) -> None:
+        """The parent did not answer: counted unless ``check`` and a poll of its extended
+        address (see the module docstring) is now under way to tell a moved parent."""
         nwk = self._nwk
         if nwk.pan_conflict.updating:
             return  # our parent may have switched PAN ID before us (see pan_switched)
+        if check and not self.stale and not self.polling and self.poll(extended=True):
+            self._probing = True
+            return
         self.failures += 1
         if self.failures >= nwk.config.parent_loss_threshold:
             self.parent_lost()
@@ -385,7 +449,17 @@ class EndDeviceChild:
 class EndDeviceParent:
     """A router's end device children: timeouts and ageing."""
 
-    __slots__ = ("_nwk", "_timer", "_at", "_orphans", "_seqs", "_polls", "_suspects", "_switched")
+    __slots__ = (
+        "_nwk",
+        "_timer",
+        "_at",
+        "_orphans",
+        "_seqs",
+        "_polls",
+        "_suspects",
+        "_switched",
+        "_telling",
+    )
 
     def __init__(self, nwk: Nwk) -> None:
         self._nwk = nwk
@@ -405,6 +479,8 @@ class EndDeviceParent:
         #: when we last changed PAN ID: our children follow up to a poll period later and
         #: cannot reach us meanwhile (their silence before it says nothing)
         self._switched = -1
+        #: children polling our extended address, our notice of our short address on its way
+        self._telling: set[int] = set()
 
     def stop(self) -> None:
         if self._timer is not None:
@@ -415,6 +491,7 @@ class EndDeviceParent:
         self._suspects.clear()
         self._seqs.clear()
         self._polls.clear()
+        self._telling.clear()
 
     def pan_switched(self) -> None:
         """We moved to a new PAN ID (3.6.1.13.2)."""
@@ -477,6 +554,32 @@ class EndDeviceParent:
             nbrs.keepalive(addr, now)
         else:
             child.last_heard_us = now
+        if ind.dst_addr_mode == AddrMode.EXTENDED:
+            self._tell_address(addr, not child.rx_on_when_idle)
+
+    def _tell_address(self, address: int, indirect: bool) -> None:
+        """Our end-device child ``address`` polled our extended address: it no longer knows
+        our short address (we changed it, 3.6.1.9.3). Send it (``indirect``: queue it, an
+        rx-off child) an unsolicited Rejoin Response (3.4.7) with its address unchanged, from
+        our short and IEEE addresses."""
+        nwk = self._nwk
+        if address in self._telling:
+            return
+        self._telling.add(address)
+        nwk.stats.parent_address_notices += 1
+
+        def done(rec: TxRecord, status: MacStatus) -> None:
+            self._telling.discard(address)
+
+        nwk.send_command(
+            RejoinResponse(address, RejoinStatus.SUCCESS),
+            address,
+            address,
+            radius=1,
+            src_ieee=True,
+            indirect=indirect,
+            on_done=done,
+        )
 
     def _orphan(self, address: int) -> None:
         """An end device polls us as its parent but is not our child (its join or rejoin

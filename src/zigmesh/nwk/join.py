@@ -619,6 +619,15 @@ class Join:
                 nwk.neighbors.set_extended_address(parent.network_address, frame.src_ieee)
             self._joined(parent, cmd.network_address, JoinMethod.REJOIN)
             return
+        # unsolicited, from our parent at the address we were waiting to learn (it changed
+        # its own, or not: our poll was lost; end_device.EndDeviceChild.parent_moved)
+        if (
+            frame.src == prev_hop
+            and frame.src_ieee is not None
+            and nwk.is_end_device
+            and frame.src_ieee == nwk.child.parent_ieee()
+        ):
+            nwk.child.parent_moved(frame.src)
         # unsolicited, from our parent: our new address (address conflict resolution)
         if (
             nwk.joined

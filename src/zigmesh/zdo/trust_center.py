@@ -69,9 +69,12 @@ class TrustCenterConfig:
     unique_link_keys: bool = True
     #: network key update: longest wait for the Transport-Key confirms before Switch-Key
     switch_delay_us: int = 30_000_000
-    #: an Update-Device (unsecured join) naming another address than the one a device
-    #: verified its unique link key at less than this long ago is stale (a parent the device
-    #: left still repeating its report): ignored, or it would reset the fresh key
+    #: an Update-Device (unsecured join) for a device that verified its unique link key less
+    #: than this long ago is stale: a parent the device left still repeating its report, or
+    #: the late report of the association the device's network key followed (a device that
+    #: associated twice, its first association response lost, took the key queued for the
+    #: first and verified before the second report came). Ignored, or it would reset the
+    #: fresh key: the device would hold a key the trust center no longer knows
     stale_join_window_us: int = 10_000_000
 
 
@@ -248,7 +251,6 @@ class TrustCenter:
                 dev is not None
                 and dev.authorized
                 and dev.verified_us is not None
-                and cmd.short_address != dev.short
                 and self.clock.now() - dev.verified_us < self.config.stale_join_window_us
             ):
                 self.stats.drop("update_device_stale")
