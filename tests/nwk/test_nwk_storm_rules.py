@@ -28,7 +28,7 @@ from zigmesh.nwk.constants import (
 )
 from zigmesh.nwk.frames import NwkFrame, NwkFrameType
 from zigmesh.nwk.join import JoinState
-from zigmesh.nwk.many_to_one import RecordState
+from zigmesh.nwk.many_to_one import MTORR_HOLDOFF_US, RecordState
 from zigmesh.nwk.nwk import Nwk, NwkConfig
 from zigmesh.nwk.primitives import NldeDataConfirm, NlmeJoinConfirm, NwkAddrMode, NwkStatus
 from zigmesh.nwk.route_discovery import RECORD_WAIT_US
@@ -906,18 +906,31 @@ def test_concentrator_waits_for_the_record_of_a_device_that_just_talked() -> Non
     assert nwk.stats.route_discoveries == 0
 
 
-def test_concentrator_discovers_after_the_record_wait_or_for_a_silent_device() -> None:
-    nwk, mac, k = _concentrator()
+def test_concentrator_fails_after_the_record_wait_and_discovers_for_a_silent_device() -> None:
+    """No record within the wait: the answer fails (its originator is told), counting as a
+    route error toward a repair many-to-one request, with no discovery; a device we did not
+    hear from lately gets a discovery at once."""
+    nwk, mac, k, events = _router(COORD, depth=0)
+    nwk.nib.nwk_is_concentrator = True
+    _nbr(nwk, 0x0101)
+
+    def failed() -> list[NwkStatus]:
+        return [c.status for c in _confirms(events) if c.nsdu_handle == 5]
+
     rx(nwk, data_frame(SRC, COORD, aps_payload(1)), 0x0909)
     _answer(nwk, SRC, 5)
     k.run(k.now() + RECORD_WAIT_US - 1)
-    assert nwk.stats.route_discoveries == 0
+    assert nwk.stats.route_discoveries == 0 and not failed()
     k.run(k.now() + 2)
-    assert nwk.stats.route_discoveries == 1  # no record came: a discovery as usual
+    assert nwk.stats.route_discoveries == 0  # no record came: no flood either
+    assert failed() == [NwkStatus.ROUTE_DISCOVERY_FAILED]
+    # the device is a route error: with one record or none, that is the repair threshold
+    k.run(k.now() + MTORR_HOLDOFF_US)
+    assert nwk.stats.mtorr_sent >= 1
     # a device we did not hear from lately: a discovery at once
     _answer(nwk, DST, 6)
     k.run(k.now() + 1)
-    assert nwk.stats.route_discoveries == 2
+    assert nwk.stats.route_discoveries == 1
 
 
 def test_rejoin_rescan_waits_for_its_own_poll_to_end() -> None:
