@@ -18,7 +18,7 @@ from tests.tshark import assert_no_malformed, tshark_fields
 from zigmesh.mac.frames import FrameType
 from zigmesh.node_config import NodeConfig, Role, _nwk_config
 from zigmesh.nwk.address import REPORT_HOLDOFF_US, REPORT_JITTER_US, allocate_stochastic
-from zigmesh.nwk.commands import NetworkStatus, NwkStatusCode, RouteRecord
+from zigmesh.nwk.commands import LinkStatus, NetworkStatus, NwkStatusCode, RouteRecord
 from zigmesh.nwk.constants import NWK_NETWORK_BROADCAST_DELIVERY_TIME_US
 from zigmesh.nwk.primitives import (
     NldeDataIndication,
@@ -532,3 +532,20 @@ def test_a_lost_poll_is_not_a_move() -> None:
     assert r2.nwk.stats.parent_address_notices == 1
     assert not x.nwk.child.stale and x.nwk.parent_address == addr == r2.nwk.address
     assert x.nwk.stats.parent_losses == 0 and x.nwk.child.failures == 0
+
+
+def test_link_status_of_a_router_we_keep_no_entry_for_is_checked_not_learnt() -> None:
+    """A link status from a router we hold no neighbour entry for: its pair is not learnt
+    into the address map (in a dense network such senders churned the 64-entry map), but a
+    pair it contradicts is a conflict as before; other frames still teach the map."""
+    nwk, mac, k, _ = make_nwk(0x0100)
+    nwk.neighbors._capacity = 0  # refuses every new neighbour
+    ls = LinkStatus((), first_frame=True, last_frame=True)
+    rx(nwk, command_frame(ls, 0x0300, 0xFFFC, radius=1, src_ieee=0xAAAA), 0x0300)
+    assert nwk.address_map.ieee_of(0x0300) is None and nwk.neighbors.get(0x0300) is None
+    assert nwk.stats.address_conflicts == 0
+    nwk.address_map.update(0x0301, 0xBBBB)
+    rx(nwk, command_frame(ls, 0x0301, 0xFFFC, radius=1, src_ieee=0xCCCC), 0x0301)
+    assert nwk.stats.address_conflicts == 1
+    rx(nwk, command_frame(NetworkStatus(0, 1), 0x0302, 0x0100, src_ieee=0xDDDD), 0x0302)
+    assert nwk.address_map.ieee_of(0x0302) == 0xDDDD

@@ -162,7 +162,6 @@ class LinkStatusSender:
         me = nwk.nib.nwk_network_address
         if src != prev_hop or src == me or src > 0xFFF7:
             return
-        outgoing = _costs_of(frame.payload, cmd).get(me, 0)
         nbrs = nwk.neighbors
         e = nbrs.get(src)
         if e is None and frame.src_ieee is not None:
@@ -175,6 +174,7 @@ class LinkStatusSender:
             ieee = frame.src_ieee
             if (ieee is None or nbrs.get_by_ieee(ieee) is None) and nbrs.refuses_unrelated(lqi):
                 return  # a full table with better links (most link statuses in a dense grid)
+            outgoing = _costs_of(frame.payload, cmd).get(me, 0)
             e = NeighborEntry(
                 network_address=src,
                 extended_address=ieee,
@@ -187,6 +187,8 @@ class LinkStatusSender:
                 return
         elif e.device_type == _END_DEVICE:
             return
+        else:
+            outgoing = _costs_of(frame.payload, cmd).get(me, 0)
         if e.extended_address is None and frame.src_ieee is not None:
             nbrs.set_extended_address(src, frame.src_ieee)
         # NeighborTable.link_status_received, on the entry in hand (the table's entry of src)
