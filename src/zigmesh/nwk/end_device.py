@@ -51,6 +51,7 @@ from zigmesh.nwk.commands import (
     EndDeviceTimeoutResponse,
     EndDeviceTimeoutStatus,
     Leave,
+    NwkCommand,
     NwkStatusCode,
     RejoinResponse,
     RejoinStatus,
@@ -562,17 +563,35 @@ class EndDeviceParent:
         our short address (we changed it, 3.6.1.9.3). Send it (``indirect``: queue it, an
         rx-off child) an unsolicited Rejoin Response (3.4.7) with its address unchanged, from
         our short and IEEE addresses."""
-        nwk = self._nwk
-        if address in self._telling:
+        if self._send_once(
+            self._telling, RejoinResponse(address, RejoinStatus.SUCCESS), address, indirect
+        ):
+            self._nwk.stats.parent_address_notices += 1
+
+    def _orphan(self, address: int) -> None:
+        """An end device polls us as its parent but is not our child (its join or rejoin
+        response was lost, or we aged it out): it would poll for ever and hear nothing. Ask
+        it to leave and rejoin (NWK Leave, request + rejoin, 3.6.1.10), as deployed stacks do."""
+        if address > 0xFFF7:
             return
-        self._telling.add(address)
-        nwk.stats.parent_address_notices += 1
+        leave = Leave(remove_children=False, request=True, rejoin=True)
+        if self._send_once(self._orphans, leave, address, True):
+            self._nwk.stats.orphan_leaves_sent += 1
+
+    def _send_once(
+        self, inflight: set[int], command: NwkCommand, address: int, indirect: bool
+    ) -> bool:
+        """Send ``command`` one hop to ``address`` with our IEEE address, unless one in the
+        ``inflight`` set is still on its way there (False)."""
+        if address in inflight:
+            return False
+        inflight.add(address)
 
         def done(rec: TxRecord, status: MacStatus) -> None:
-            self._telling.discard(address)
+            inflight.discard(address)
 
-        nwk.send_command(
-            RejoinResponse(address, RejoinStatus.SUCCESS),
+        self._nwk.send_command(
+            command,
             address,
             address,
             radius=1,
@@ -580,29 +599,7 @@ class EndDeviceParent:
             indirect=indirect,
             on_done=done,
         )
-
-    def _orphan(self, address: int) -> None:
-        """An end device polls us as its parent but is not our child (its join or rejoin
-        response was lost, or we aged it out): it would poll for ever and hear nothing. Ask
-        it to leave and rejoin (NWK Leave, request + rejoin, 3.6.1.10), as deployed stacks do."""
-        nwk = self._nwk
-        if address in self._orphans or address > 0xFFF7:
-            return
-        self._orphans.add(address)
-        nwk.stats.orphan_leaves_sent += 1
-
-        def done(rec: TxRecord, status: MacStatus) -> None:
-            self._orphans.discard(address)
-
-        nwk.send_command(
-            Leave(remove_children=False, request=True, rejoin=True),
-            address,
-            address,
-            radius=1,
-            src_ieee=True,
-            indirect=True,
-            on_done=done,
-        )
+        return True
 
     def schedule_ageing(self) -> None:
         """(Re)arm the timer for the earliest child timeout."""

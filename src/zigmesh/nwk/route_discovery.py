@@ -280,38 +280,39 @@ class RouteDiscovery:
         waiting.append(p)
         return True
 
+    def _send_pending(self, p: _Pending) -> None:
+        """A waiting frame's route is there: send it."""
+        self.send_unicast(
+            p.frame,
+            on_done=p.user,
+            originated=p.originated,
+            nsdu_handle=p.nsdu_handle,
+            repaired=p.repaired,
+        )
+
+    def _fail_pending(
+        self, p: _Pending, status: NwkStatus, code: NwkStatusCode, *, buffer_full: bool = False
+    ) -> None:
+        """A waiting frame gets no route (:meth:`Routing._fail`)."""
+        self._fail(
+            p.frame, p.user, p.originated, p.nsdu_handle, status, code, buffer_full=buffer_full
+        )
+
     def record_arrived(self, dst: int) -> None:
         """A route record for ``dst`` came: the frames waiting for it go (source-routed)."""
         for p in self._awaiting.pop(dst, ()):
-            self.send_unicast(
-                p.frame,
-                on_done=p.user,
-                originated=p.originated,
-                nsdu_handle=p.nsdu_handle,
-                repaired=p.repaired,
-            )
+            self._send_pending(p)
 
     def _record_wait_over(self, dst: int) -> None:
         """No record came within :data:`RECORD_WAIT_US`: the frames fail, and the device is a
         route error of the concentrator's (module docstring)."""
         for p in self._awaiting.pop(dst, ()):
             if self.resolve(dst) is not None:
-                self.send_unicast(
-                    p.frame,
-                    on_done=p.user,
-                    originated=p.originated,
-                    nsdu_handle=p.nsdu_handle,
-                    repaired=p.repaired,
-                )
+                self._send_pending(p)
             else:
                 self._nwk.mto.on_route_failure(dst)
-                self._fail(
-                    p.frame,
-                    p.user,
-                    p.originated,
-                    p.nsdu_handle,
-                    NwkStatus.ROUTE_DISCOVERY_FAILED,
-                    NwkStatusCode.NO_ROUTE_AVAILABLE,
+                self._fail_pending(
+                    p, NwkStatus.ROUTE_DISCOVERY_FAILED, NwkStatusCode.NO_ROUTE_AVAILABLE
                 )
 
     def _discover_for(self, p: _Pending) -> None:
@@ -321,24 +322,13 @@ class RouteDiscovery:
         if d is None:
             d = self.start_discovery(dst)
             if d is None:
-                self._fail(
-                    p.frame,
-                    p.user,
-                    p.originated,
-                    p.nsdu_handle,
-                    NwkStatus.ROUTE_DISCOVERY_FAILED,
-                    NwkStatusCode.NO_ROUTING_CAPACITY,
+                self._fail_pending(
+                    p, NwkStatus.ROUTE_DISCOVERY_FAILED, NwkStatusCode.NO_ROUTING_CAPACITY
                 )
                 return
         if self._buffered >= nwk.config.route_discovery_buffer:
-            self._fail(
-                p.frame,
-                p.user,
-                p.originated,
-                p.nsdu_handle,
-                NwkStatus.FRAME_NOT_BUFFERED,
-                NwkStatusCode.NO_ROUTE_AVAILABLE,
-                buffer_full=True,
+            self._fail_pending(
+                p, NwkStatus.FRAME_NOT_BUFFERED, NwkStatusCode.NO_ROUTE_AVAILABLE, buffer_full=True
             )
             return
         d.pending.append(p)
@@ -434,13 +424,8 @@ class RouteDiscovery:
         d.pending = []
         self._buffered -= len(pending)
         for p in pending:
-            self._fail(
-                p.frame,
-                p.user,
-                p.originated,
-                p.nsdu_handle,
-                NwkStatus.ROUTE_DISCOVERY_FAILED,
-                NwkStatusCode.NO_ROUTE_AVAILABLE,
+            self._fail_pending(
+                p, NwkStatus.ROUTE_DISCOVERY_FAILED, NwkStatusCode.NO_ROUTE_AVAILABLE
             )
         if d.confirm:
             nwk.emit(
@@ -460,13 +445,7 @@ class RouteDiscovery:
         d.pending = []
         self._buffered -= len(pending)
         for p in pending:
-            self.send_unicast(
-                p.frame,
-                on_done=p.user,
-                originated=p.originated,
-                nsdu_handle=p.nsdu_handle,
-                repaired=p.repaired,
-            )
+            self._send_pending(p)
         if d.confirm:
             nwk.emit(NlmeRouteDiscoveryConfirm(NwkStatus.SUCCESS, None, dst))
 
