@@ -106,7 +106,7 @@ def test_strong_link_lqi_saturates() -> None:
 
 def _link(src: Radio, dst: Radio) -> tuple[float, bool] | None:
     """(mW, audible) the medium uses for src -> dst; None when dst is out of reach."""
-    idx, pw, na = src.links()
+    idx, pw, na, _ = src.links()
     for k, (i, p) in enumerate(zip(idx.tolist(), pw.tolist(), strict=True)):
         if i == dst.index:
             return p, k < na

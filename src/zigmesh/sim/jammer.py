@@ -108,9 +108,9 @@ class Jammer:
     def _emit(self, now: int, end: int) -> None:
         """One noise burst from ``now`` to ``end`` on the jammer's channel."""
         medium = self.medium
-        idx, pw, _ = self.radio.links()
+        idx, pw, _, qc = self.radio.links()
         # every link interference only (no audible part: nobody locks on noise)
-        tx = Transmission(self.radio, self.channel, b"", now, end, (), (), (idx, pw, 0))
+        tx = Transmission(self.radio, self.channel, b"", now, end, (), (), (idx, pw, 0, qc[:0]))
         medium._active[tx] = None
         medium._on(tx)
         self._burst = tx

@@ -1,12 +1,14 @@
 """The medium's link lists: which radios one radio's transmissions reach, and at what power.
 
-A radio's links are one :data:`Links` triple ``(idx, pw, na)``: the receiving radios' indices
-and the received powers (mW) as numpy arrays, the ``na`` audible links (at or above the
+A radio's links are one :data:`Links` tuple ``(idx, pw, na, qc)``: the receiving radios'
+indices and the received powers (mW) as numpy arrays, the ``na`` audible links (at or above the
 sensitivity) first, then the interference-only ones (down to sensitivity - margin), each part
-in radio index order. They are built lazily from the medium's uniform grid (cell = the largest
+in radio index order; ``qc`` holds, per audible link, the index of its (RSSI, LQI) in the
+medium's table of qualities (``Medium.quality_code``: a frame's RSSI and LQI depend on its
+received power only). They are built lazily from the medium's uniform grid (cell = the largest
 reach) with the scalar formulas of ``math`` (the same doubles as the medium's link budget;
 numpy's transcendental functions are not guaranteed to round the same), then frozen into
-arrays: 16 bytes a link, walked by the medium with vectorised gathers and scatters. numpy only
+arrays: 16 bytes a link (18 an audible one), walked by the medium with vectorised gathers and scatters. numpy only
 pre-selects the candidates: it drops those out of reach even with the most favourable
 shadowing by a margin (1e-9 relative on the squared distance, 1e-6 dB on the power) far wider
 than its rounding differences, so every radio it drops the scalar test would drop too.
@@ -29,8 +31,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Grid", "Links", "build_grid", "build_links", "cell_offsets", "shadowing_db"]
 
-#: (receiver indices, received mW, number of audible links at the front)
-Links = tuple[npt.NDArray[np.intp], npt.NDArray[np.float64], int]
+#: (receiver indices, received mW, number of audible links at the front, quality code of each
+#: audible link)
+Links = tuple[npt.NDArray[np.intp], npt.NDArray[np.float64], int, npt.NDArray[np.int16]]
 #: grid cell -> radios in it
 Grid = dict[tuple[int, int, int], list["Radio"]]
 
@@ -168,10 +171,12 @@ def build_links(medium: Medium, a: Radio) -> Links:
             else:
                 far_i.append(b.index)
                 far_p.append(mw)
+    code = medium.quality_code
     links: Links = (
         np.array(aud_i + far_i, dtype=np.intp),
         np.array(aud_p + far_p, dtype=np.float64),
         len(aud_i),
+        np.array([code(p) for p in aud_p], dtype=np.int16),
     )
     a._links = links
     return links

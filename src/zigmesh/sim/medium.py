@@ -42,9 +42,9 @@ event (its end), so its cost grows with neighbours, not network size, and its Py
 the receivers that synchronised, not the links. Every receiver still gets the same double
 operations in the same order as a scalar walk (each array operation touches a receiver once),
 so the sums, and every decision taken from them, are bit-identical to the formulas. A
-delivery's RSSI and LQI are memoised per received power; the exact SINR decides only for
-frames that met interference (or whose clean SINR sits within rounding distance of the
-threshold).
+delivery's RSSI and LQI come with its link (an index into the medium's table of the distinct
+pairs, computed when the links are built); the exact SINR decides only for frames that met
+interference (or whose clean SINR sits within rounding distance of the threshold).
 """
 
 from __future__ import annotations
@@ -77,11 +77,14 @@ _RX = int(RadioState.RX)
 _TX = int(RadioState.TX)
 _STATES = tuple(RadioState)
 _LONG_AGO = -(1 << 62)
-#: interference below noise x this over a frame counts as none (see ``Medium._quality``)
+#: interference below noise x this over a frame counts as none (see ``Medium._end``)
 _CLEAN_REL = 1e-7
-#: bound on the per-medium memos keyed by link power (cleared when they reach it)
-_MEMO_MAX = 1 << 18
-_NO_LINKS: Links = (np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float64), 0)
+_NO_LINKS: Links = (
+    np.zeros(0, dtype=np.intp),
+    np.zeros(0, dtype=np.float64),
+    0,
+    np.zeros(0, dtype=np.int16),
+)
 
 #: number of True entries (much cheaper than ``ndarray.any()`` on small arrays; numpy's C
 #: function, without the Python wrapper of ``np.count_nonzero`` around it)
@@ -137,11 +140,10 @@ class Medium:
         #: radios per channel (index 11-26): when one channel holds them all, the per-frame
         #: work skips the per-receiver channel test
         self._ch_count = [0] * CHANNELS.stop
-        #: received power (mW) -> (RSSI, LQI without interference or -1), see ``_quality``
-        self._quality_of: dict[float, tuple[int, int, bool]] = {}
-        #: one tuple per distinct (RSSI, LQI, edge) shared by every entry of ``_quality_of``
-        #: (a few thousand at most: at 10,000 nodes the memo's own tuples were 25 MB)
-        self._qualities: dict[tuple[int, int, bool], tuple[int, int, bool]] = {}
+        #: the distinct (RSSI, LQI) of the links, indexed by the links' quality codes (a few
+        #: hundred: RSSI is an integer dBm, LQI 0-255), and the code of each
+        self._qualities: list[tuple[int, int]] = []
+        self._quality_codes: dict[tuple[int, int], int] = {}
         #: |interference| below this (mW) cannot change a delivery's outcome or LQI when the
         #: link's no-interference LQI is not -1 (it absorbs the rounding residue of ``tot``)
         self._clean_mw = self._noise_mw * _CLEAN_REL
@@ -317,21 +319,22 @@ class Medium:
 
     # --- internals ----------------------------------------------------------------------
 
-    def _on_channel(self, tx: Transmission) -> tuple[_Ints, _Floats, int]:
+    def _on_channel(self, tx: Transmission) -> Links:
         """``tx``'s links to radios now on its channel (all of them while every radio is)."""
-        idx, pw, na = tx.idx, tx.pw, tx.na
+        idx, pw, na, qc = tx.idx, tx.pw, tx.na, tx.qc
         ch = tx.channel
         if self._ch_count[ch] != len(self.radios):
             on = self._ch[idx] == ch
-            na = int(np.count_nonzero(on[:na]))
+            qc = qc[on[:na]]
+            na = len(qc)
             idx = idx[on]
             pw = pw[on]
-        return idx, pw, na
+        return idx, pw, na, qc
 
     def _on(self, tx: Transmission) -> None:
         """Start of ``tx``: its power goes on air at its receivers; free listening receivers
         of the audible links synchronise if the SINR allows it."""
-        idx, pw, na = self._on_channel(tx)
+        idx, pw, na, qc = self._on_channel(tx)
         if not len(idx):
             return
         tot = self._tot
@@ -356,11 +359,12 @@ class Medium:
                 self._lockp[sel] = pa[ok]
                 peak[sel] = sa[ok]
                 tx.locked = sel
+                tx.locked_qc = qc[ok]
 
     def _off(self, tx: Transmission, end: int) -> None:
         """``tx``'s power leaves the air at ``end`` (the CCA hold of receivers that saw the
         threshold reached runs to ``end``)."""
-        idx, pw, _ = self._on_channel(tx)
+        idx, pw, _, _ = self._on_channel(tx)
         if not len(idx):
             return
         tot = self._tot
@@ -376,14 +380,16 @@ class Medium:
         del self._active[tx]
         end = tx.end
         self._off(tx, end)
-        got: tuple[list[int], list[float], Iterable[bool]] | None = None
+        got: tuple[list[int], list[int], Iterable[bool]] | None = None
         sel = tx.locked
         if sel is not None:
             # snapshot (power, interference) before any callback can lock these radios again
+            qc = tx.locked_qc
             lock = self._lock
             still = lock[sel] == tx.serial
             if _count(still) != len(still):
                 sel = sel[still]
+                qc = qc[still]
             if len(sel):
                 lock[sel] = -1
                 self._free[sel] = True  # locked, so in RX
@@ -407,10 +413,10 @@ class Medium:
                             self._nfu[sel[rej]] += 1  # receivers in RX (locked till now)
                             keep = ~rej
                             sel = sel[keep]
-                            p = p[keep]
+                            qc = qc[keep]
                             if nlost:
                                 lost = lost[keep]
-                got = (sel.tolist(), p.tolist(), lost.tolist() if nlost else _NONE_LOST)
+                got = (sel.tolist(), qc.tolist(), lost.tolist() if nlost else _NONE_LOST)
         sender = tx.sender
         sender._times[_TX] += end - sender._since
         sender._since = end
@@ -422,19 +428,19 @@ class Medium:
             user.pd_tx_done()
         if got is None:
             return
-        quality_of = self._quality_of
+        qualities = self._qualities
         rx_filter = self.rx_filter
         radios = self.radios
         psdu = tx.psdu
         state = self._state
-        for k, p_k, lost_k in zip(*got, strict=False):  # lost: a list, or endless False
+        for k, q_k, lost_k in zip(*got, strict=False):  # lost: a list, or endless False
             if lost_k:
                 radios[k].rx_lost += 1
                 continue
             if state[k] != _RX:
                 continue
             radio = radios[k]
-            q = quality_of.get(p_k) or self._quality(p_k)
+            q = qualities[q_k]
             data = psdu
             if rx_filter is not None:
                 filtered = rx_filter(sender, radio, psdu)
@@ -477,22 +483,15 @@ class Medium:
         lqi = round((10.0 * math.log10(sinr) - self._lqi_lo) * self._lqi_scale)
         return 0 if lqi < 0 else 255 if lqi > 255 else lqi
 
-    def _quality(self, p: float) -> tuple[int, int, bool]:
-        """(RSSI, LQI, edge) of a frame received at ``p`` mW: the LQI from its SNR; ``edge``
-        when an interference below ``_clean_mw`` could move the delivery decision (the clean
-        SINR within 1e-6, relative, of the threshold): such frames get the exact SINR test."""
-        noise = self._noise_mw
-        sinr = p / noise
-        q = (
-            round(10.0 * math.log10(p)),
-            self._lqi(sinr),
-            sinr < self._edge_thr,
-        )
-        q = self._qualities.setdefault(q, q)
-        if len(self._quality_of) >= _MEMO_MAX:
-            self._quality_of.clear()
-        self._quality_of[p] = q
-        return q
+    def quality_code(self, p: float) -> int:
+        """The index in ``_qualities`` of the (RSSI, LQI) of a frame received at ``p`` mW:
+        RSSI its power in dBm, rounded; LQI from its SNR (``_lqi``)."""
+        q = (round(10.0 * math.log10(p)), self._lqi(p / self._noise_mw))
+        code = self._quality_codes.get(q)
+        if code is None:
+            code = self._quality_codes[q] = len(self._qualities)
+            self._qualities.append(q)
+        return code
 
     def _retune(self, radio: Radio) -> None:
         """Recompute a radio's on-air power after a channel change (or when added)."""

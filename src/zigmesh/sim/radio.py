@@ -42,6 +42,7 @@ _STATES = tuple(RadioState)
 _LONG_AGO = -(1 << 62)
 
 _Ints = npt.NDArray[np.intp]
+_NO_CODES: npt.NDArray[np.int16] = np.zeros(0, dtype=np.int16)
 _Floats = npt.NDArray[np.float64]
 
 
@@ -54,7 +55,20 @@ class Transmission:
     (they may lose it before the end).
     """
 
-    __slots__ = ("sender", "channel", "psdu", "start", "end", "idx", "pw", "na", "serial", "locked")
+    __slots__ = (
+        "sender",
+        "channel",
+        "psdu",
+        "start",
+        "end",
+        "idx",
+        "pw",
+        "na",
+        "qc",
+        "serial",
+        "locked",
+        "locked_qc",
+    )
 
     def __init__(
         self,
@@ -74,16 +88,22 @@ class Transmission:
         self.start = start
         self.end = end
         if links is None:
+            code = sender.medium.quality_code
             links = (
                 np.array([r.index for r in rxs], dtype=np.intp),
                 np.array(powers, dtype=np.float64),
                 len(rxs),
+                np.array([code(p) for p in powers], dtype=np.int16),
             )
         self.idx: _Ints = links[0]
         self.pw: _Floats = links[1]
         self.na = links[2]
+        #: quality code (``Medium.quality_code``) of each audible link
+        self.qc: npt.NDArray[np.int16] = links[3]
         self.serial = serial
         self.locked: _Ints | None = None
+        #: the quality codes of the ``locked`` receivers' links
+        self.locked_qc: npt.NDArray[np.int16] = _NO_CODES
 
     @property
     def rxs(self) -> list[Radio]:
@@ -336,7 +356,7 @@ class Radio:
 
     def neighbours(self) -> list[tuple[Radio, float]]:
         """Radios this one's transmissions reach above sensitivity - margin, with dBm."""
-        idx, pw, _ = self.links()
+        idx, pw, _, _ = self.links()
         radios = self.medium.radios
         order = np.argsort(idx, kind="stable").tolist()
         ii = idx.tolist()

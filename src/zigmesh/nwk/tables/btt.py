@@ -18,6 +18,7 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
 from zigmesh.errors import LocalProtocolError
 from zigmesh.nwk.constants import (
@@ -164,6 +165,17 @@ class BroadcastTransactionTable:
         r = self.get(source, sequence_number, now_us)
         if r is not None:
             return Insertion(r)
+        records = self._records
+        # records that expired leave from the front (insertion order: oldest first), so a
+        # quiet table holds no dead records (at 10,000 nodes they were 4 KB a node)
+        dead = 0
+        for old in records.values():
+            if old.expiration_time > now_us:
+                break
+            dead += 1
+        if dead:
+            for k in list(islice(records, dead)):
+                del records[k]
         evicted: BttRecord | None = None
         if len(self._records) >= self._capacity:
             self.expire(now_us)
