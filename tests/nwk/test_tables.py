@@ -749,6 +749,15 @@ class TestBroadcastTransactionTable:
         assert t.expire(2 * S) == 1 and len(t) == 1
         assert t.remove(0x0001, 2) is not None and t.next_expiry() is None
 
+    def test_expired_records_leave_at_the_next_broadcast(self) -> None:
+        t = BroadcastTransactionTable(delivery_time_us=2 * S)
+        for seq in range(3):
+            t.add(0x0001, seq, seq * S)
+        t.add(0x0002, 0, 3 * S)  # the records of 0 and 1 s expired
+        assert len(t) == 2 and t.get(0x0001, 2, 3 * S) is not None
+        t.add(0x0003, 0, 10 * S)
+        assert len(t) == 1
+
     def test_sequence_range(self) -> None:
         with pytest.raises(LocalProtocolError):
             BroadcastTransactionTable().add(0x0001, 256, 0)

@@ -58,13 +58,19 @@ class DuplicateTable:
 
     def _age(self, now_us: int) -> None:
         seen = self._seen
+        if not seen:
+            return
         limit = now_us - self.timeout_us
         while seen:
             k, t = next(iter(seen.items()))
             if t > limit:
-                break
+                return
             del seen[k]
             self._fp.pop(k, None)
+        # all aged out: the latest counters only ever judge remembered frames, so they go too,
+        # and ``clear`` gives back the tables' memory (a dict keeps its size as it empties;
+        # most routers of a large network receive a frame of their own rarely)
+        self.clear()
 
     def contains(
         self, src: int, counter: int, now_us: int, fingerprint: bytes | None = None

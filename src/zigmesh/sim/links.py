@@ -8,10 +8,12 @@ medium's table of qualities (``Medium.quality_code``: a frame's RSSI and LQI dep
 received power only). They are built lazily from the medium's uniform grid (cell = the largest
 reach) with the scalar formulas of ``math`` (the same doubles as the medium's link budget;
 numpy's transcendental functions are not guaranteed to round the same), then frozen into
-arrays: 16 bytes a link (18 an audible one), walked by the medium with vectorised gathers and scatters. numpy only
-pre-selects the candidates: it drops those out of reach even with the most favourable
-shadowing by a margin (1e-9 relative on the squared distance, 1e-6 dB on the power) far wider
-than its rounding differences, so every radio it drops the scalar test would drop too.
+arrays: 12 bytes a link, 14 an audible one (each transmission widens the indices to ``intp``
+once, as numpy's gathers and scatters want them), walked by the medium with vectorised
+gathers and scatters. numpy only pre-selects the candidates: it drops those out of reach even
+with the most favourable shadowing by a margin (1e-9 relative on the squared distance, 1e-6 dB
+on the power) far wider than its rounding differences, so every radio it drops the scalar test
+would drop too.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ __all__ = ["Grid", "Links", "build_grid", "build_links", "cell_offsets", "shadow
 
 #: (receiver indices, received mW, number of audible links at the front, quality code of each
 #: audible link)
-Links = tuple[npt.NDArray[np.intp], npt.NDArray[np.float64], int, npt.NDArray[np.int16]]
+Links = tuple[npt.NDArray[np.int32], npt.NDArray[np.float64], int, npt.NDArray[np.int16]]
 #: grid cell -> radios in it
 Grid = dict[tuple[int, int, int], list["Radio"]]
 
@@ -173,7 +175,7 @@ def build_links(medium: Medium, a: Radio) -> Links:
                 far_p.append(mw)
     code = medium.quality_code
     links: Links = (
-        np.array(aud_i + far_i, dtype=np.intp),
+        np.array(aud_i + far_i, dtype=np.int32),
         np.array(aud_p + far_p, dtype=np.float64),
         len(aud_i),
         np.array([code(p) for p in aud_p], dtype=np.int16),

@@ -80,7 +80,7 @@ _LONG_AGO = -(1 << 62)
 #: interference below noise x this over a frame counts as none (see ``Medium._end``)
 _CLEAN_REL = 1e-7
 _NO_LINKS: Links = (
-    np.zeros(0, dtype=np.intp),
+    np.zeros(0, dtype=np.int32),
     np.zeros(0, dtype=np.float64),
     0,
     np.zeros(0, dtype=np.int16),
@@ -98,6 +98,7 @@ _NONE_LOST = repeat(False)
 
 _Ints = npt.NDArray[np.intp]
 _Floats = npt.NDArray[np.float64]
+_Codes = npt.NDArray[np.int16]
 
 
 _OFFSETS = cell_offsets()
@@ -319,7 +320,7 @@ class Medium:
 
     # --- internals ----------------------------------------------------------------------
 
-    def _on_channel(self, tx: Transmission) -> Links:
+    def _on_channel(self, tx: Transmission) -> tuple[_Ints, _Floats, int, _Codes]:
         """``tx``'s links to radios now on its channel (all of them while every radio is)."""
         idx, pw, na, qc = tx.idx, tx.pw, tx.na, tx.qc
         ch = tx.channel

@@ -90,12 +90,13 @@ class Transmission:
         if links is None:
             code = sender.medium.quality_code
             links = (
-                np.array([r.index for r in rxs], dtype=np.intp),
+                np.array([r.index for r in rxs], dtype=np.int32),
                 np.array(powers, dtype=np.float64),
                 len(rxs),
                 np.array([code(p) for p in powers], dtype=np.int16),
             )
-        self.idx: _Ints = links[0]
+        # (stored as int32: numpy would widen them at every gather and scatter of the frame)
+        self.idx: _Ints = links[0].astype(np.intp)
         self.pw: _Floats = links[1]
         self.na = links[2]
         #: quality code (``Medium.quality_code``) of each audible link

@@ -173,7 +173,9 @@ class BroadcastTransactionTable:
             if old.expiration_time > now_us:
                 break
             dead += 1
-        if dead:
+        if dead == len(records):
+            records.clear()  # (gives the table's memory back: a dict keeps its size)
+        elif dead:
             for k in list(islice(records, dead)):
                 del records[k]
         evicted: BttRecord | None = None
