@@ -111,13 +111,17 @@ class McpsDataConfirm:
     retries: int = 0
 
 
-@fast_init  # one per receiver of every frame
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # (not frozen: one per receiver of every frame, see below)
 class McpsDataIndication:
     """MCPS-DATA.indication (802.15.4-2006 7.1.1.3).
 
     ``rssi`` *(extension)* is the received power in dBm; ``frame_pending`` *(extension)* the
     Frame Pending bit of the frame (an end device polls again when it is set).
+
+    Read-only by convention, not frozen: each receiver of every frame builds one, and a
+    frozen slots class sets its 12 fields through descriptor calls, four times the cost of
+    plain slot stores (about 0.9 us a reception, a quarter of the MAC and NWK work for a
+    link status at the 10,000-node bench's density).
     """
 
     src_addr_mode: AddrMode
