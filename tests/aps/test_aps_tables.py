@@ -96,17 +96,23 @@ def test_duplicate_table_ageing_and_capacity() -> None:
     assert len(d) == 0
 
 
-def test_duplicate_table_forgets_latest_counters_once_everything_aged_out() -> None:
-    """The latest counter per source only judges remembered frames: once every entry aged
-    out, it goes too (and the table's memory with it)."""
+def test_duplicate_table_forgets_a_sources_latest_counter_with_its_last_entry() -> None:
+    """The latest counter per source only judges remembered frames: it goes with the
+    source's last entry (aged out or evicted)."""
     d = DuplicateTable(timeout_us=1_000)
     assert not d.check_and_add(1, 5, 0)
     assert not d.check_and_add(2, 9, 500)
     assert not d.ahead(1, 3)  # 3 is behind the latest accepted from 1
     assert not d.check_and_add(2, 10, 1_200)  # 1's entry ages out, 2's stays
-    assert not d.ahead(1, 3) and not d.ahead(2, 9)  # both kept while an entry lives
+    assert d.ahead(1, 3) and not d.ahead(2, 9)  # 1 forgotten, 2 kept while an entry lives
     assert not d.check_and_add(3, 1, 5_000)  # everything aged out first
-    assert len(d) == 1 and d.ahead(1, 3) and d.ahead(2, 0) and d.contains(3, 1, 5_001)
+    assert len(d) == 1 and d.ahead(2, 0) and d.contains(3, 1, 5_001)
+    e = DuplicateTable(capacity=2)
+    for src, counter in ((1, 5), (1, 6), (2, 1)):  # (1, 5) evicted: 1 keeps an entry
+        assert not e.check_and_add(src, counter, 0)
+    assert not e.ahead(1, 5)
+    assert not e.check_and_add(3, 1, 1)  # (1, 6) evicted: 1's last entry
+    assert e.ahead(1, 5) and not e.ahead(2, 1)
 
 
 def test_duplicate_table_fingerprints() -> None:

@@ -113,3 +113,22 @@ def test_aps_delivers_each_message_exactly_once() -> None:
     assert sum(x.aps.stats.retries for x in w) > 10
     assert sum(x.aps.stats.duplicates_rejected for x in w) > 10
     assert loss.lost > 500
+
+
+def test_unicasts_seen_are_forgotten_once_out_of_the_window() -> None:
+    """``Nwk._unicast_seen`` keeps what the duplicate check can still use: entries older than
+    the window leave from the front as new unicasts come (a quiet table keeps a few), and all
+    old ones once it is large (an entry refreshed in place keeps its place)."""
+    from zigmesh.nwk.receive import _UNICAST_DUP_WINDOW_US as W
+    from zigmesh.nwk.receive import _UNICAST_SEEN_MAX, _forget_unicasts
+
+    seen = {k: (k * MS) << 16 | 7 for k in range(40)}  # heard 0-39 ms
+    seen[25] = (W + 30 * MS) << 16 | 7  # heard again later, refreshed in place
+    _forget_unicasts(seen, W + 20 * MS)
+    assert sorted(seen) == list(range(21, 40))  # the old ones, up to the first live one
+    _forget_unicasts(seen, W + 35 * MS)
+    assert sorted(seen) == list(range(25, 40))  # stops at 25 (26-35 wait behind it)
+    big = {k: (k * MS) << 16 for k in range(_UNICAST_SEEN_MAX + 1)}
+    big[0] = (W + 600 * MS) << 16
+    _forget_unicasts(big, W + 400 * MS)
+    assert sorted(big) == [0, *range(401, _UNICAST_SEEN_MAX + 1)]

@@ -50,7 +50,8 @@ class DuplicateTable:
         self._seen: dict[int, int] = {}
         #: (source << 8 | counter) -> the frame's fingerprint (absent: any frame matches)
         self._fp: dict[int, bytes] = {}
-        #: latest counter accepted per source (a hint; forgotten in bulk when it grows)
+        #: latest counter accepted per source with an entry (it judges remembered frames only:
+        #: a source's goes with its last entry)
         self._last: dict[int, int] = {}
 
     def __len__(self) -> int:
@@ -65,12 +66,19 @@ class DuplicateTable:
             k, t = next(iter(seen.items()))
             if t > limit:
                 return
-            del seen[k]
-            self._fp.pop(k, None)
-        # all aged out: the latest counters only ever judge remembered frames, so they go too,
-        # and ``clear`` gives back the tables' memory (a dict keeps its size as it empties;
-        # most routers of a large network receive a frame of their own rarely)
+            self._drop(k)
+        # all aged out: ``clear`` gives back the tables' memory (a dict keeps its size as it
+        # empties; most routers of a large network receive a frame of their own rarely)
         self.clear()
+
+    def _drop(self, key: int) -> None:
+        """Forget one entry (and its source's latest counter with the source's last entry)."""
+        seen = self._seen
+        del seen[key]
+        self._fp.pop(key, None)
+        src = key >> 8
+        if src in self._last and not any(k >> 8 == src for k in seen):
+            del self._last[src]
 
     def contains(
         self, src: int, counter: int, now_us: int, fingerprint: bytes | None = None
@@ -107,9 +115,7 @@ class DuplicateTable:
         self.add(src, counter, now_us, fingerprint)
         return False
 
-    def add(
-        self, src: int, counter: int, now_us: int, fingerprint: bytes | None = None
-    ) -> None:
+    def add(self, src: int, counter: int, now_us: int, fingerprint: bytes | None = None) -> None:
         """Record (src, counter) as accepted now (with the frame's ``fingerprint``)."""
         seen = self._seen
         fps = self._fp
@@ -120,16 +126,12 @@ class DuplicateTable:
             fps.pop(key, None)
         else:
             fps[key] = fingerprint
-        if len(seen) > self._capacity:
-            old = next(iter(seen))
-            del seen[old]
-            fps.pop(old, None)
         lasts = self._last
         last = lasts.get(src)
         if last is None or _ahead(counter, last):
-            if last is None and len(lasts) >= 4 * self._capacity:
-                lasts.clear()
             lasts[src] = counter
+        if len(seen) > self._capacity:
+            self._drop(next(iter(seen)))
 
     def clear(self) -> None:
         self._seen.clear()

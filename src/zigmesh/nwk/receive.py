@@ -57,6 +57,11 @@ _SHORT = AddrMode.SHORT
 #: a unicast data frame with the same source and sequence number within this long is a copy
 #: (NWK retries are 50 ms apart, at most 3 of them; sequence numbers wrap after 256 frames)
 _UNICAST_DUP_WINDOW_US = 2 * S
+#: ``Nwk._unicast_seen`` sizes: above the first, old entries leave from the front at each
+#: unicast heard; above the second, all of them (a relay near a concentrator of 10,000 nodes
+#: hears hundreds a minute: kept to 512, the tables were 3 KB a node)
+_UNICAST_SEEN_QUIET = 16
+_UNICAST_SEEN_MAX = 512
 #: the decoders memoised: every receiver of a broadcast gets the same (frozen) frame and command
 _decode_frame = NWK_DECODED.decoder()
 _decode_command = memo_decoder(decode_command)
@@ -195,9 +200,8 @@ def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
             seen[key] = now << 16 | prev_hop
         return
     seen[key] = now << 16 | prev_hop
-    if len(seen) > 512:
-        for k in [k for k, v in seen.items() if now - (v >> 16) >= _UNICAST_DUP_WINDOW_US]:
-            del seen[k]
+    if len(seen) > _UNICAST_SEEN_QUIET:
+        _forget_unicasts(seen, now)
     if prev_hop != frame.src:
         if nbr is not None:
             child = nwk.neighbors.get(frame.src)
@@ -217,6 +221,23 @@ def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
         stats.drop_other += 1
         return
     nwk.routing.relay(frame, prev_hop)
+
+
+def _forget_unicasts(seen: dict[int, int], now: int) -> None:
+    """Drop the entries of ``Nwk._unicast_seen`` older than the duplicate window: from the
+    front (insertion order, oldest first) up to the first live one, and every old one when
+    the table passed :data:`_UNICAST_SEEN_MAX` (an entry refreshed in place keeps its place)."""
+    old = now - _UNICAST_DUP_WINDOW_US
+    if len(seen) > _UNICAST_SEEN_MAX:
+        dead = [k for k, v in seen.items() if v >> 16 <= old]
+    else:
+        dead = []
+        for k, v in seen.items():
+            if v >> 16 > old:
+                break
+            dead.append(k)
+    for k in dead:
+        del seen[k]
 
 
 def _secured_by_sender(ind: McpsDataIndication, source: int, sender: NeighborEntry | None) -> bool:
