@@ -9,7 +9,10 @@ node's own stack objects (its MAC, NWK, tables, ...) are found first, breadth-fi
 up to four attribute steps deep, and each becomes a bucket named ``Class.attribute``; containers
 and plain values below count to their bucket. Objects shared between nodes (the medium's memos,
 the kernel's heap) count once, to the first node that reaches them. Prints the process RSS per
-node, the per-node total of the objects walked, the largest buckets and the totals by type.
+node (resident now, over the process at start, and the peak: read before the walk, which
+allocates and makes CPython materialise instance dictionaries), the per-node total of the
+objects walked (``sys.getsizeof``: an instance's ``__dict__`` counted at its materialised size,
+more than the inline values it replaces), the largest buckets and the totals by type.
 
 Run: python3 bench/memory_census.py [--nodes 1000] [--seconds 180] [--spacing M] [--period S]
 [--seed N] [--top 40]
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 import time
 import types
@@ -109,6 +113,15 @@ def census(nodes: list[object]) -> tuple[Counter[str], Counter[str], Counter[str
     return size, count, by_type
 
 
+def _resident_kb() -> int:
+    """The process's resident memory now, KB (``/proc/self/statm``; the peak elsewhere)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+    except OSError:
+        return scale._rss_kb()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--nodes", type=int, default=1000)
@@ -118,6 +131,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--top", type=int, default=40, help="buckets printed")
     args = ap.parse_args()
+    start_kb = _resident_kb()
     ns = argparse.Namespace(
         spacing=args.spacing, period=args.period, steady=600.0, settle=0.0,
         start_window=60.0, size=20, seed=args.seed, secured=False,
@@ -128,8 +142,14 @@ def main() -> None:
     n = len(nodes)
     scale._run_to(world, int(args.seconds * S), 60.0, n, nodes, time.perf_counter())
     gc.collect()
+    # (measured before the walk: it allocates, and reading ``__dict__`` materialises the
+    # instance dictionaries CPython 3.11 otherwise keeps as inline values)
+    peak_kb, now_kb = scale._rss_kb(), _resident_kb()
+    print(
+        f"{n} nodes at {args.seconds:.0f} sim-s: RSS {now_kb / n:.1f} KB per node now"
+        f" ({(now_kb - start_kb) / n:.1f} over the process at start), peak {peak_kb / n:.1f}"
+    )
     size, count, by_type = census(list(nodes))
-    print(f"{n} nodes at {args.seconds:.0f} sim-s: peak RSS {scale._rss_kb() / n:.1f} KB per node")
     print(f"objects walked: {sum(size.values()) / n / 1024:.1f} KB per node")
     print("   KB/node  objects/node  bucket")
     for bucket, b in size.most_common(args.top):
