@@ -79,12 +79,6 @@ _STATES = tuple(RadioState)
 _LONG_AGO = -(1 << 62)
 #: interference below noise x this over a frame counts as none (see ``Medium._end``)
 _CLEAN_REL = 1e-7
-_NO_LINKS: Links = (
-    np.zeros(0, dtype=np.int32),
-    np.zeros(0, dtype=np.float64),
-    0,
-    np.zeros(0, dtype=np.int16),
-)
 
 #: number of True entries (much cheaper than ``ndarray.any()`` on small arrays; numpy's C
 #: function, without the Python wrapper of ``np.count_nonzero`` around it)
