@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.aps.aps_fakes import make_aps
 from zigmesh.aps.aps import ApsConfig
@@ -136,3 +138,29 @@ def test_duplicate_table_counter_wrap() -> None:
     assert not d.check_and_add(1, 5, 4)  # counter 5 again, ahead of 4: a new frame
     assert d.check_and_add(1, 5, 5)
     assert d.ahead(2, 0) and not d.ahead(1, 5) and d.ahead(1, 6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 255), st.integers(0, 400), st.booleans()),
+        max_size=60,
+    )
+)
+def test_duplicate_table_keeps_a_latest_counter_exactly_for_the_sources_it_remembers(
+    ops: list[tuple[int, int, int, bool]],
+) -> None:
+    """Whatever the arrivals (several sources, repeats, ageing, eviction at capacity), the
+    table keeps a source's latest counter while, and only while, it holds an entry of it."""
+    d = DuplicateTable(capacity=5, timeout_us=1_000)
+    now = 0
+    for src, counter, dt, check in ops:
+        now += dt
+        if check:
+            d.check_and_add(src, counter, now)
+        else:
+            d.contains(src, counter, now)
+        sources = {k >> 8 for k in d._seen}
+        assert set(d._last) == sources
+        assert d._count == {s: sum(k >> 8 == s for k in d._seen) for s in sources}
+        assert len(d) <= 5

@@ -39,7 +39,7 @@ def _ahead(counter: int, last: int) -> bool:
 class DuplicateTable:
     """(source, APS counter) pairs seen recently, with ageing."""
 
-    __slots__ = ("_seen", "_fp", "_last", "_capacity", "timeout_us")
+    __slots__ = ("_seen", "_fp", "_last", "_count", "_capacity", "timeout_us")
 
     def __init__(self, capacity: int = 32, timeout_us: int = 21_000_000) -> None:
         if capacity < 1 or timeout_us <= 0:
@@ -53,6 +53,8 @@ class DuplicateTable:
         #: latest counter accepted per source with an entry (it judges remembered frames only:
         #: a source's goes with its last entry)
         self._last: dict[int, int] = {}
+        #: entries per source in ``_seen`` (its ``_last`` goes when this reaches 0)
+        self._count: dict[int, int] = {}
 
     def __len__(self) -> int:
         return len(self._seen)
@@ -77,8 +79,13 @@ class DuplicateTable:
         del seen[key]
         self._fp.pop(key, None)
         src = key >> 8
-        if src in self._last and not any(k >> 8 == src for k in seen):
-            del self._last[src]
+        count = self._count
+        left = count[src] - 1
+        if left:
+            count[src] = left
+        else:
+            del count[src]
+            self._last.pop(src, None)
 
     def contains(
         self, src: int, counter: int, now_us: int, fingerprint: bytes | None = None
@@ -120,7 +127,9 @@ class DuplicateTable:
         seen = self._seen
         fps = self._fp
         key = src << 8 | counter
-        seen.pop(key, None)
+        if seen.pop(key, None) is None:
+            count = self._count
+            count[src] = count.get(src, 0) + 1
         seen[key] = now_us
         if fingerprint is None:
             fps.pop(key, None)
@@ -137,3 +146,4 @@ class DuplicateTable:
         self._seen.clear()
         self._fp.clear()
         self._last.clear()
+        self._count.clear()

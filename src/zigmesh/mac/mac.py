@@ -137,8 +137,20 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
     """
 
     #: attributes in slots, not a per-node dict (1.6 KB a node); the mixins' (slot-less) base
-    #: still gives a dict, created only when a test replaces a method on one instance
+    #: still gives a dict, created only when a test replaces a method on one instance. The
+    #: fields every received frame reads come first, so that they share a cache line or two
+    #: (at 10,000 nodes a reception mostly finds its node's objects out of the caches)
     __slots__ = (
+        "_upper",
+        "pib",
+        "stats",
+        "_ack_dsn",
+        "_ext",
+        "_pan_coordinator",
+        "_scan",
+        "_clock",
+        "_rx_wait",
+        "config",
         "_ack_end",
         "_ack_psdu",
         "_ack_send_timer",
@@ -149,33 +161,23 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
         "_assoc_timer",
         "_beacon_queued",
         "_beacon_timer",
-        "_clock",
         "_csma",
         "_dsn_seen",
         "_dup_size",
         "_dup_window",
-        "_ext",
         "_gen",
         "_in_flight",
         "_indirect",
         "_job",
-        "_pan_coordinator",
         "_phy",
         "_poll",
         "_queue",
         "_rng",
-        "_rx_wait",
         "_rx_wait_timer",
-        "_scan",
         "_started",
         "_tx_kind",
         "_tx_timer",
-        "_upper",
-        "_ack_dsn",
         "_filter_changed",
-        "config",
-        "pib",
-        "stats",
     )
 
     def __init__(

@@ -67,12 +67,15 @@ from zigmesh.nwk.constants import (
 )
 from zigmesh.nwk.frames import NwkFrame, NwkFrameType, SourceRoute
 from zigmesh.nwk.primitives import NlmeNetworkAddressChangeIndication, NlmeNwkStatusIndication
-from zigmesh.nwk.tables import AddressMapStatus, DeviceType
+from zigmesh.nwk.tables import AddressMapStatus, DeviceType, NeighborEntry
 
 if TYPE_CHECKING:
     from zigmesh.nwk.nwk import Nwk
 
 __all__ = [
+    "CHECK_CONFLICT",
+    "CHECK_DROP",
+    "CHECK_OK",
     "AddressManager",
     "ConflictState",
     "allocate_stochastic",
@@ -91,6 +94,11 @@ _MAX_TRIES = 1000
 _REPORTS_MAX = 64
 _COMMAND = NwkFrameType.COMMAND
 _LINK_STATUS = bytes((NwkCommandId.LINK_STATUS,))
+#: :meth:`AddressManager.check_frame` results: nothing found; a conflict found (the frame is
+#: processed on); a conflict found and the frame must be dropped
+CHECK_OK = 0
+CHECK_CONFLICT = 1
+CHECK_DROP = 2
 
 
 class ConflictState(Enum):
@@ -169,12 +177,17 @@ class AddressManager:
 
     # -- detection -------------------------------------------------------------------------
 
-    def check_frame(self, frame: NwkFrame) -> bool:
+    def check_frame(
+        self, frame: NwkFrame, src_entry: NeighborEntry | None = None, src_known: bool = False
+    ) -> int:
         """Learn the IEEE / network address pairs a received frame carries and look for
-        conflicts. Returns True when the frame must be dropped: a broadcast data frame that
-        revealed a conflict is discarded instead of relayed (3.6.1.9: the flood of an
-        announcement by a device in conflict stops where the conflict is known); any other
-        frame is still processed."""
+        conflicts. Returns :data:`CHECK_DROP` when the frame must be dropped: a broadcast data
+        frame that revealed a conflict is discarded instead of relayed (3.6.1.9: the flood of
+        an announcement by a device in conflict stops where the conflict is known); any other
+        frame is still processed: :data:`CHECK_CONFLICT` when a conflict was found (its
+        resolution may have changed the tables), else :data:`CHECK_OK`. With ``src_known``,
+        ``src_entry`` is the caller's neighbour table entry of ``frame.src`` (None: none), not
+        looked up again."""
         nwk = self._nwk
         me = nwk.nib.nwk_network_address
         my_ieee = nwk.ieee
@@ -187,7 +200,7 @@ class AddressManager:
                 found = True
             elif src <= MAX_UNICAST_ADDRESS:
                 other: int | None = None
-                e = nwk.neighbors.get(src)
+                e = src_entry if src_known else nwk.neighbors.get(src)
                 if e is not None and e.extended_address is not None:
                     # a neighbour: its own frames told us its IEEE address first-hand
                     if e.extended_address != src_ieee:
@@ -220,10 +233,12 @@ class AddressManager:
         dst_ieee = frame.dst_ieee
         if dst_ieee is not None and frame.dst == me and dst_ieee != my_ieee:
             self.conflict(me)
-        if found and frame.frame_type == NwkFrameType.DATA and frame.dst > MAX_UNICAST_ADDRESS:
+        if not found:
+            return CHECK_OK
+        if frame.frame_type == NwkFrameType.DATA and frame.dst > MAX_UNICAST_ADDRESS:
             nwk.stats.drop_address_conflict += 1
-            return True
-        return False
+            return CHECK_DROP
+        return CHECK_CONFLICT
 
     def _direct(self, frame: NwkFrame, src: int, src_ieee: int, keeper: int | None) -> None:
         """A concentrator found the conflict in ``src``'s route record for it (``keeper``:

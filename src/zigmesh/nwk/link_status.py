@@ -154,25 +154,35 @@ class LinkStatusSender:
             nwk.stats.link_status_sent += 1
 
     def on_link_status(
-        self, frame: NwkFrame, cmd: LinkStatus, prev_hop: int, lqi: int, now: int
+        self,
+        frame: NwkFrame,
+        cmd: LinkStatus,
+        prev_hop: int,
+        lqi: int,
+        now: int,
+        sender: NeighborEntry | None = None,
+        sender_known: bool = False,
     ) -> None:
-        """A neighbour's link status (3.6.3.4.2)."""
+        """A neighbour's link status (3.6.3.4.2). With ``sender_known``, ``sender`` is the
+        neighbour table entry of ``prev_hop`` (None: none), not looked up again."""
         nwk = self._nwk
         src = frame.src
         me = nwk.nib.nwk_network_address
         if src != prev_hop or src == me or src > 0xFFF7:
             return
         nbrs = nwk.neighbors
-        e = nbrs.get(src)
-        if e is None and frame.src_ieee is not None:
-            # a router neighbour under a new address (address conflict resolved, rejoin): the
-            # same entry (parent, child or other) and the routes through it follow it
-            moved = nbrs.get_by_ieee(frame.src_ieee)
-            if moved is not None and moved.device_type != _END_DEVICE:
-                e = nwk.routing.neighbor_renamed(frame.src_ieee, src)
+        e = sender if sender_known else nbrs.get(src)
+        ieee = frame.src_ieee
+        known_ieee: NeighborEntry | None = None
+        if e is None and ieee is not None:
+            known_ieee = nbrs.get_by_ieee(ieee)
+            if known_ieee is not None and known_ieee.device_type != _END_DEVICE:
+                # a router neighbour under a new address (address conflict resolved, rejoin):
+                # the same entry (parent, child or other) and the routes through it follow it
+                e = nwk.routing.neighbor_renamed(ieee, src)
+                known_ieee = nbrs.get_by_ieee(ieee)
         if e is None:
-            ieee = frame.src_ieee
-            if (ieee is None or nbrs.get_by_ieee(ieee) is None) and nbrs.refuses_unrelated(lqi):
+            if known_ieee is None and nbrs.refuses_unrelated(lqi):
                 return  # a full table with better links (most link statuses in a dense grid)
             outgoing = _costs_of(frame.payload, cmd).get(me, 0)
             e = NeighborEntry(

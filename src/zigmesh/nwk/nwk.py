@@ -139,14 +139,49 @@ class Nwk(TransmitEngine):
     """
 
     #: attributes in slots, not a per-node dict (1.6 KB a node); the mixins' (slot-less) base
-    #: still gives a dict, created only when a test replaces a method on one instance
+    #: still gives a dict, created only when a test replaces a method on one instance. The
+    #: fields every received frame reads come first, so that they share a cache line or two
+    #: (at 10,000 nodes a reception mostly finds its node's objects out of the caches)
     __slots__ = (
-        "_link_tails", "_mac_dispatch", "_next_handle", "_permit_timer", "_tx", "_unicast_seen",
-        "_unsecured", "_upper", "address_map", "addressing", "broadcaster", "btt", "child",
-        "clock", "config", "device_type", "discovery", "formation", "ieee", "join", "join_parent",
-        "leave", "link_status", "mac", "mto", "neighbors", "nib", "pan_conflict", "parent",
-        "parent_of", "rng", "route_records", "router_started", "routes", "routing", "scan_owner",
-        "security", "start_owner", "stats"
+        "stats",
+        "security",
+        "device_type",
+        "neighbors",
+        "addressing",
+        "nib",
+        "ieee",
+        "link_status",
+        "address_map",
+        "routing",
+        "broadcaster",
+        "_unicast_seen",
+        "mac",
+        "clock",
+        "config",
+        "_link_tails",
+        "_mac_dispatch",
+        "_next_handle",
+        "_permit_timer",
+        "_tx",
+        "_unsecured",
+        "_upper",
+        "btt",
+        "child",
+        "discovery",
+        "formation",
+        "join",
+        "join_parent",
+        "leave",
+        "mto",
+        "pan_conflict",
+        "parent",
+        "parent_of",
+        "rng",
+        "route_records",
+        "router_started",
+        "routes",
+        "scan_owner",
+        "start_owner",
     )
 
     def __init__(

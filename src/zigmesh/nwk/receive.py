@@ -16,6 +16,7 @@ from zigmesh.codec import memo_decoder
 from zigmesh.errors import DecodeError
 from zigmesh.mac.frames import AddrMode
 from zigmesh.mac.primitives import McpsDataIndication
+from zigmesh.nwk.address import CHECK_DROP, CHECK_OK
 from zigmesh.nwk.commands import (
     EndDeviceTimeoutRequest,
     EndDeviceTimeoutResponse,
@@ -164,13 +165,21 @@ def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
         nbr.last_heard_us = now
         if nbr.device_type == _END_DEVICE and nbr.is_child:
             nwk.neighbors.keepalive(prev_hop, now)
-    if (frame.src_ieee is not None or frame.dst_ieee is not None) and nwk.addressing.check_frame(
-        frame
-    ):
-        return
+    if frame.src_ieee is not None or frame.dst_ieee is not None:
+        # (one neighbour lookup for the frame: the MAC sender's entry is the NWK source's
+        # when they are the same device, as for every link status)
+        if frame.src == prev_hop:
+            found = nwk.addressing.check_frame(frame, nbr, True)
+        else:
+            found = nwk.addressing.check_frame(frame)
+        if found != CHECK_OK:
+            if found == CHECK_DROP:
+                return
+            # the conflict's resolution may have changed the neighbour table
+            nbr = nwk.neighbors.get(prev_hop) if prev_hop != UNASSIGNED_ADDRESS else None
     ft = frame.frame_type
     if ft == _COMMAND:
-        receive_command(nwk, frame, prev_hop, lqi, now, ind)
+        receive_command(nwk, frame, prev_hop, lqi, now, ind, nbr, True)
         return
     if ft != _DATA:
         stats.drop_other += 1
@@ -257,8 +266,17 @@ def _secured_by_sender(ind: McpsDataIndication, source: int, sender: NeighborEnt
 
 
 def receive_command(
-    nwk: Nwk, frame: NwkFrame, prev_hop: int, lqi: int, now: int, ind: McpsDataIndication
+    nwk: Nwk,
+    frame: NwkFrame,
+    prev_hop: int,
+    lqi: int,
+    now: int,
+    ind: McpsDataIndication,
+    sender: NeighborEntry | None = None,
+    sender_known: bool = False,
 ) -> None:
+    """A NWK command frame from the air (3.4), after :func:`receive`'s checks. With
+    ``sender_known``, ``sender`` is the neighbour table entry of ``prev_hop`` (None: none)."""
     try:
         cmd = _decode_command(frame.payload)
     except DecodeError:
@@ -270,7 +288,9 @@ def receive_command(
         assert isinstance(cmd, LinkStatus)
         dt = nwk.device_type
         if dt is not None and dt != _END_DEVICE:
-            nwk.link_status.on_link_status(frame, cmd, prev_hop, lqi, now)
+            nwk.link_status.on_link_status(
+                frame, cmd, prev_hop, lqi, now, sender, sender_known
+            )
         return
     if t is RouteRequest:
         assert isinstance(cmd, RouteRequest)

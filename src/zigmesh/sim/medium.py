@@ -337,9 +337,11 @@ class Medium:
         s += pw
         tot[idx] = s
         # receivers locked on a frame track the peak power on air since the lock began; the
-        # peak of the others is never read before a lock sets it, so all can take the max
+        # peak of the others is never read before a lock sets it, so all can take the max.
+        # Alone on air, the frame has no receiver locked on another frame: nothing to track
         peak = self._peak
-        peak[idx] = np.maximum(peak[idx], s)
+        if len(self._active) > 1:
+            peak[idx] = np.maximum(peak[idx], s)
         if na:
             # free listening receivers of the audible links synchronise if the SINR allows
             ia = idx[:na]
