@@ -17,7 +17,7 @@ With ``--serve DIR`` the formed process stays: every variant file later put into
 the same way (in name order, as they appear), until a file named ``STOP`` appears there; so
 one formation serves variants written after it started.
 
-Run: python3 bench/variants.py --nodes 10000 [--seed N] [--spacing M] [--period S]
+Run: python3 bench/variants.py --nodes 10000 [--seed N] [--spacing M] [--period S] [--secured]
 [--minutes K] [--jobs J] [--out DIR] [--serve DIR] stock VARIANT.py ...
 """
 
@@ -117,6 +117,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--spacing", type=float, default=None, help="router grid spacing, m")
     ap.add_argument("--period", type=float, default=None, help="report period per node, s")
+    ap.add_argument("--secured", action="store_true", help="NWK/APS security on")
     ap.add_argument("--minutes", type=int, default=5, help="simulated minutes of traffic")
     ap.add_argument("--jobs", type=int, default=2, help="variants run at once")
     ap.add_argument("--out", default=".", help="directory of the variants' logs")
@@ -128,7 +129,7 @@ def main() -> None:
     Path(args.out).mkdir(parents=True, exist_ok=True)  # so is the logs' directory
     ns = argparse.Namespace(
         spacing=args.spacing, period=args.period, steady=args.minutes * 60.0, settle=0.0,
-        start_window=60.0, size=20, seed=args.seed, secured=False,
+        start_window=60.0, size=20, seed=args.seed, secured=args.secured,
     )  # fmt: skip
     sc, lay = scale.scenario_for(args.nodes, ns)
     world, traffic = scale.build(sc, None)
