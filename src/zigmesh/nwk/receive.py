@@ -288,9 +288,7 @@ def receive_command(
         assert isinstance(cmd, LinkStatus)
         dt = nwk.device_type
         if dt is not None and dt != _END_DEVICE:
-            nwk.link_status.on_link_status(
-                frame, cmd, prev_hop, lqi, now, sender, sender_known
-            )
+            nwk.link_status.on_link_status(frame, cmd, prev_hop, lqi, now, sender, sender_known)
         return
     if t is RouteRequest:
         assert isinstance(cmd, RouteRequest)
