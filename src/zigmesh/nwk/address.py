@@ -177,17 +177,14 @@ class AddressManager:
 
     # -- detection -------------------------------------------------------------------------
 
-    def check_frame(
-        self, frame: NwkFrame, src_entry: NeighborEntry | None = None, src_known: bool = False
-    ) -> int:
+    def check_frame(self, frame: NwkFrame, src_entry: NeighborEntry | None) -> int:
         """Learn the IEEE / network address pairs a received frame carries and look for
         conflicts. Returns :data:`CHECK_DROP` when the frame must be dropped: a broadcast data
         frame that revealed a conflict is discarded instead of relayed (3.6.1.9: the flood of
         an announcement by a device in conflict stops where the conflict is known); any other
         frame is still processed: :data:`CHECK_CONFLICT` when a conflict was found (its
-        resolution may have changed the tables), else :data:`CHECK_OK`. With ``src_known``,
-        ``src_entry`` is the caller's neighbour table entry of ``frame.src`` (None: none), not
-        looked up again."""
+        resolution may have changed the tables), else :data:`CHECK_OK`. ``src_entry``: our
+        neighbour table entry of ``frame.src`` (None: none), which the caller holds."""
         nwk = self._nwk
         me = nwk.nib.nwk_network_address
         my_ieee = nwk.ieee
@@ -200,7 +197,7 @@ class AddressManager:
                 found = True
             elif src <= MAX_UNICAST_ADDRESS:
                 other: int | None = None
-                e = src_entry if src_known else nwk.neighbors.get(src)
+                e = src_entry
                 if e is not None and e.extended_address is not None:
                     # a neighbour: its own frames told us its IEEE address first-hand
                     if e.extended_address != src_ieee:

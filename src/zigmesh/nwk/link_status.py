@@ -160,18 +160,17 @@ class LinkStatusSender:
         prev_hop: int,
         lqi: int,
         now: int,
-        sender: NeighborEntry | None = None,
-        sender_known: bool = False,
+        sender: NeighborEntry | None,
     ) -> None:
-        """A neighbour's link status (3.6.3.4.2). With ``sender_known``, ``sender`` is the
-        neighbour table entry of ``prev_hop`` (None: none), not looked up again."""
+        """A neighbour's link status (3.6.3.4.2). ``sender``: our neighbour table entry of
+        ``prev_hop`` (None: none), which the caller holds."""
         nwk = self._nwk
         src = frame.src
         me = nwk.nib.nwk_network_address
         if src != prev_hop or src == me or src > 0xFFF7:
             return
         nbrs = nwk.neighbors
-        e = sender if sender_known else nbrs.get(src)
+        e = sender
         ieee = frame.src_ieee
         known_ieee: NeighborEntry | None = None
         if e is None and ieee is not None:

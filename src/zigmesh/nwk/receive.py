@@ -168,10 +168,10 @@ def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
     if frame.src_ieee is not None or frame.dst_ieee is not None:
         # (one neighbour lookup for the frame: the MAC sender's entry is the NWK source's
         # when they are the same device, as for every link status)
-        if frame.src == prev_hop:
-            found = nwk.addressing.check_frame(frame, nbr, True)
-        else:
-            found = nwk.addressing.check_frame(frame)
+        src = frame.src
+        found = nwk.addressing.check_frame(
+            frame, nbr if src == prev_hop else nwk.neighbors.get(src)
+        )
         if found != CHECK_OK:
             if found == CHECK_DROP:
                 return
@@ -179,7 +179,7 @@ def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
             nbr = nwk.neighbors.get(prev_hop) if prev_hop != UNASSIGNED_ADDRESS else None
     ft = frame.frame_type
     if ft == _COMMAND:
-        receive_command(nwk, frame, prev_hop, lqi, now, ind, nbr, True)
+        receive_command(nwk, frame, prev_hop, lqi, now, ind, nbr)
         return
     if ft != _DATA:
         stats.drop_other += 1
@@ -273,10 +273,10 @@ def receive_command(
     now: int,
     ind: McpsDataIndication,
     sender: NeighborEntry | None = None,
-    sender_known: bool = False,
 ) -> None:
-    """A NWK command frame from the air (3.4), after :func:`receive`'s checks. With
-    ``sender_known``, ``sender`` is the neighbour table entry of ``prev_hop`` (None: none)."""
+    """A NWK command frame from the air (3.4), after :func:`receive`'s checks. ``sender``: our
+    neighbour table entry of ``prev_hop`` (None: none), as :func:`receive` looked it up once
+    the device is in a network (link status processing, which needs one, uses it)."""
     try:
         cmd = _decode_command(frame.payload)
     except DecodeError:
@@ -288,7 +288,7 @@ def receive_command(
         assert isinstance(cmd, LinkStatus)
         dt = nwk.device_type
         if dt is not None and dt != _END_DEVICE:
-            nwk.link_status.on_link_status(frame, cmd, prev_hop, lqi, now, sender, sender_known)
+            nwk.link_status.on_link_status(frame, cmd, prev_hop, lqi, now, sender)
         return
     if t is RouteRequest:
         assert isinstance(cmd, RouteRequest)
