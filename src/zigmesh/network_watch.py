@@ -63,6 +63,12 @@ _ROUTERS: Final = (DeviceType.COORDINATOR, DeviceType.ROUTER)
 class NetworkWatch:
     """Lost-network search and left-behind check of one router or coordinator (module notes)."""
 
+    __slots__ = (
+        "_nwk", "_zdo", "_clock", "_rng", "_place", "_last_seen", "_check", "_check_at",
+        "_rounds", "_check_tries", "_quiet_until", "_next_search", "_backoff", "_scanning",
+        "_retry", "_timer",
+    )  # fmt: skip
+
     def __init__(self, nwk: Nwk, zdo: Zdo, clock: Clock, rng: random.Random) -> None:
         self._nwk = nwk
         self._zdo = zdo

@@ -115,6 +115,24 @@ def test_duplicate_entries_age_out() -> None:
     assert len(eps[1].indications) == 2
 
 
+def test_duplicate_table_empties_on_its_own_when_frames_stop() -> None:
+    """No frame after the last ones: the table still ages (a timer while it has entries),
+    so a router whose table the formation's announcements filled does not keep it."""
+    aps, nwk, eps = setup()
+    nwk.indicate(data(1, ack=False), PEER)
+    nwk.clock.run(5_000_000)
+    nwk.indicate(data(2, ack=False), PEER)
+    nwk.indicate(data(2, ack=False), PEER)  # a duplicate
+    assert len(aps.duplicates) == 2
+    nwk.clock.run(21_000_000)
+    assert len(aps.duplicates) == 1
+    nwk.clock.run(26_000_000)
+    assert len(aps.duplicates) == 0 and nwk.clock.pending == 0
+    nwk.indicate(data(3, ack=False), PEER)  # and again for the next frames
+    nwk.clock.run(47_000_000)
+    assert len(aps.duplicates) == 0 and len(eps[1].indications) == 3
+
+
 def test_each_duplicate_refreshes_its_entry() -> None:
     aps, nwk, eps = setup()
     nwk.indicate(data(ack=False), PEER)

@@ -98,6 +98,27 @@ def test_duplicate_table_ageing_and_capacity() -> None:
     assert len(d) == 0
 
 
+def test_duplicate_table_expiry_and_occupied_hook() -> None:
+    """The owner hears when an entry goes into the empty table; ``expiry`` is when the
+    oldest entry ages out, and ``age`` forgets what has."""
+    occupied: list[int] = []
+    d = DuplicateTable(capacity=4, timeout_us=1_000, on_occupied=lambda: occupied.append(len(d)))
+    assert d.expiry() is None
+    assert not d.check_and_add(1, 5, 100)
+    assert occupied == [0] and d.expiry() == 1_100
+    assert not d.check_and_add(2, 5, 300)
+    assert d.check_and_add(1, 5, 400)  # refreshed: 2's entry is now the oldest
+    assert occupied == [0] and d.expiry() == 1_300
+    d.age(1_299)
+    assert len(d) == 2
+    d.age(1_300)
+    assert len(d) == 1 and d.expiry() == 1_400 and d.ahead(2, 0)
+    d.age(1_400)
+    assert len(d) == 0 and d.expiry() is None
+    d.add(3, 1, 2_000)
+    assert occupied == [0, 0]
+
+
 def test_duplicate_table_forgets_a_sources_latest_counter_with_its_last_entry() -> None:
     """The latest counter per source only judges remembered frames: it goes with the
     source's last entry (aged out or evicted)."""

@@ -12,6 +12,7 @@ import math
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -102,6 +103,22 @@ def test_strong_link_lqi_saturates() -> None:
     a.transmit(FRAME)
     k.run()
     assert [(rssi, lqi) for _, _, rssi, lqi in ub.rx] == [(-77, 255)]
+
+
+def test_link_indices_are_compact_up_to_32767_radios(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Indices are int16 while every radio's fits, int32 beyond; frames go through alike."""
+    import zigmesh.sim.links as links_mod
+
+    k, _, (a, b, c), (_, ub, uc) = make([(0.0, 0.0), (10.0, 0.0), (20.0, 0.0)])
+    assert a.links()[0].dtype == np.int16 and a.links()[0].tolist() == [1, 2]
+    monkeypatch.setattr(links_mod, "_INT16_RADIOS", 2)
+    b._links = None
+    assert b.links()[0].dtype == np.int32 and sorted(b.links()[0].tolist()) == [0, 2]
+    a.transmit(FRAME)
+    k.run()
+    b.transmit(FRAME)
+    k.run()
+    assert [len(ub.rx), len(uc.rx)] == [1, 2]
 
 
 def _link(src: Radio, dst: Radio) -> tuple[float, bool] | None:

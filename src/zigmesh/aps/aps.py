@@ -103,7 +103,11 @@ class Aps:
         self.security = ApsSecurity(keys, nwk.ieee)
         self.binding_table = BindingTable(cfg.binding_table_size)
         self.group_table = GroupTable(cfg.group_table_size)
-        self.duplicates = DuplicateTable(cfg.duplicate_table_size, cfg.duplicate_timeout_us)
+        self.duplicates = DuplicateTable(
+            cfg.duplicate_table_size, cfg.duplicate_timeout_us, self._age_duplicates_later
+        )
+        #: ages ``duplicates`` while it has entries (none is left behind when frames stop)
+        self._dup_timer: TimerHandle | None = None
         self.reassembler = Reassembler(self)
         self.rx = Receiver(self)
         self.data = DataSender(self)
@@ -241,6 +245,21 @@ class Aps:
             return
         waits[owner] = self.clock.now() + duration_us
         self.await_response()
+
+    def _age_duplicates_later(self) -> None:
+        """The duplicate table got its first entry: age it when that entry expires."""
+        if self._dup_timer is None:
+            self._dup_timer = self.clock.call_later(
+                self.duplicates.timeout_us, self._age_duplicates
+            )
+
+    def _age_duplicates(self) -> None:
+        self._dup_timer = None
+        dups = self.duplicates
+        dups.age(self.clock.now())
+        expiry = dups.expiry()
+        if expiry is not None:
+            self._dup_timer = self.clock.call_at(expiry, self._age_duplicates)
 
     def _poll(self) -> None:
         self._poll_timer = None

@@ -21,10 +21,16 @@ one accepted from its source, so a remembered counter that is ahead of that late
 
 Time is passed in; the table never reads a clock. Entries are kept in arrival order (a plain
 dict keyed ``source << 8 | counter``: no tuple per entry, half an OrderedDict's memory), so
-ageing pops from the front in O(1) amortised.
+ageing pops from the front in O(1) amortised. Ageing runs at every lookup and at
+:meth:`DuplicateTable.age`: the owner is told when the table stops being empty
+(``on_occupied``) and ages it at :meth:`DuplicateTable.expiry` (issue 11: the device
+announcements of a network's formation filled every router's table, and with no APS frame
+after them the stale entries stayed for the rest of the run, ~6 KB a router).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from zigmesh.errors import LocalProtocolError
 
@@ -39,9 +45,14 @@ def _ahead(counter: int, last: int) -> bool:
 class DuplicateTable:
     """(source, APS counter) pairs seen recently, with ageing."""
 
-    __slots__ = ("_seen", "_fp", "_last", "_count", "_capacity", "timeout_us")
+    __slots__ = ("_seen", "_fp", "_last", "_count", "_capacity", "timeout_us", "_on_occupied")
 
-    def __init__(self, capacity: int = 32, timeout_us: int = 21_000_000) -> None:
+    def __init__(
+        self,
+        capacity: int = 32,
+        timeout_us: int = 21_000_000,
+        on_occupied: Callable[[], None] | None = None,
+    ) -> None:
         if capacity < 1 or timeout_us <= 0:
             raise LocalProtocolError("duplicate table capacity and timeout must be positive")
         self._capacity = capacity
@@ -55,9 +66,20 @@ class DuplicateTable:
         self._last: dict[int, int] = {}
         #: entries per source in ``_seen`` (its ``_last`` goes when this reaches 0)
         self._count: dict[int, int] = {}
+        #: called when an entry goes into the empty table
+        self._on_occupied = on_occupied
 
     def __len__(self) -> int:
         return len(self._seen)
+
+    def expiry(self) -> int | None:
+        """When the oldest entry ages out (None: the table is empty)."""
+        seen = self._seen
+        return next(iter(seen.values())) + self.timeout_us if seen else None
+
+    def age(self, now_us: int) -> None:
+        """Forget the entries older than ``timeout_us`` (all gone: the memory too)."""
+        self._age(now_us)
 
     def _age(self, now_us: int) -> None:
         seen = self._seen
@@ -127,6 +149,8 @@ class DuplicateTable:
         seen = self._seen
         fps = self._fp
         key = src << 8 | counter
+        if not seen and self._on_occupied is not None:
+            self._on_occupied()
         if seen.pop(key, None) is None:
             count = self._count
             count[src] = count.get(src, 0) + 1

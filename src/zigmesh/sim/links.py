@@ -8,8 +8,9 @@ medium's table of qualities (``Medium.quality_code``: a frame's RSSI and LQI dep
 received power only). They are built lazily from the medium's uniform grid (cell = the largest
 reach) with the scalar formulas of ``math`` (the same doubles as the medium's link budget;
 numpy's transcendental functions are not guaranteed to round the same), then frozen into
-arrays: 12 bytes a link, 14 an audible one (each transmission widens the indices to ``intp``
-once, as numpy's gathers and scatters want them), walked by the medium with vectorised
+arrays: 10 bytes a link, 12 an audible one (indices as ``int16`` while the medium has at most
+32,767 radios, else ``int32``: 12 and 14; each transmission widens them to ``intp`` once, as
+numpy's gathers and scatters want them), walked by the medium with vectorised
 gathers and scatters. numpy only pre-selects the candidates: it drops those out of reach even
 with the most favourable shadowing by a margin (1e-9 relative on the squared distance, 1e-6 dB
 on the power) far wider than its rounding differences, so every radio it drops the scalar test
@@ -21,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import math
 import struct
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -35,10 +36,14 @@ __all__ = ["Grid", "Links", "build_grid", "build_links", "cell_offsets", "shadow
 
 #: (receiver indices, received mW, number of audible links at the front, quality code of each
 #: audible link)
-Links = tuple[npt.NDArray[np.int32], npt.NDArray[np.float64], int, npt.NDArray[np.int16]]
+Links = tuple[
+    npt.NDArray[np.signedinteger[Any]], npt.NDArray[np.float64], int, npt.NDArray[np.int16]
+]
 #: grid cell -> radios in it
 Grid = dict[tuple[int, int, int], list["Radio"]]
 
+#: the most radios whose indices fit the compact index type
+_INT16_RADIOS = 0x7FFF
 _U64 = struct.Struct("<Q")
 _PAIR = struct.Struct("<QQ")
 #: keyed BLAKE2b states by seed key: a copy per link draw skips the key block
@@ -175,7 +180,7 @@ def build_links(medium: Medium, a: Radio) -> Links:
                 far_p.append(mw)
     code = medium.quality_code
     links: Links = (
-        np.array(aud_i + far_i, dtype=np.int32),
+        np.array(aud_i + far_i, dtype=np.int16 if len(radios) <= _INT16_RADIOS else np.int32),
         np.array(aud_p + far_p, dtype=np.float64),
         len(aud_i),
         np.array([code(p) for p in aud_p], dtype=np.int16),
