@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from zigmesh.scenario.config import (
+    DEFAULT_CONCENTRATOR_PERIOD_S,
     DEFAULT_POLL_INTERVAL_US,
     MAX_PAYLOAD_BYTES,
     NodeSpec,
@@ -115,12 +116,12 @@ ERRORS: list[tuple[str, Callable[[Doc], object], str | None]] = [
     (
         "unknown top key",
         _set("colour", "red"),
-        "colour: unknown key (allowed: attackers, bindings, capture, channel, description, duration, faults, groups, name, nodes, radio, require_install_codes, security, seed, state, traffic)",
+        "colour: unknown key (allowed: attackers, bindings, capture, channel, concentrator_period, description, duration, faults, groups, name, nodes, radio, require_install_codes, security, seed, state, traffic)",
     ),
     (
         "typo top key",
         _set("seeds", 1),
-        "seeds: unknown key (allowed: attackers, bindings, capture, channel, description, duration, faults, groups, name, nodes, radio, require_install_codes, security, seed, state, traffic); did you mean 'seed'?",
+        "seeds: unknown key (allowed: attackers, bindings, capture, channel, concentrator_period, description, duration, faults, groups, name, nodes, radio, require_install_codes, security, seed, state, traffic); did you mean 'seed'?",
     ),
     ("negative seed", _set("seed", -1), "seed: must be a non-negative integer, got -1"),
     ("string seed", _set("seed", "1"), "seed: must be a non-negative integer, got '1'"),
@@ -1026,6 +1027,19 @@ def test_no_traffic_is_fine() -> None:
 
 
 # --- security, install codes, state ---------------------------------------------------------
+
+
+def test_concentrator_period() -> None:
+    """Whole seconds, 0-255 (nwkConcentratorDiscoveryTime); default the stack's 60 s."""
+    assert parse(base()).concentrator_period_s == DEFAULT_CONCENTRATOR_PERIOD_S == 60
+    for value, want in (("2m", 120), (255, 255), ("0s", 0), (30.0, 30)):
+        doc = base()
+        doc["concentrator_period"] = value
+        assert parse(doc).concentrator_period_s == want
+    for bad in ("256s", "1.5s", -1, "soon", True):
+        doc = base()
+        doc["concentrator_period"] = bad
+        assert error_of(doc).where == "concentrator_period"
 
 
 def test_security_defaults() -> None:

@@ -237,6 +237,23 @@ def test_second_run_on_a_state_file_continues_the_network(tmp_path: Path) -> Non
     assert second.summary["flows"][0]["delivery_ratio"] >= 0.9
 
 
+def test_concentrator_period_sets_the_many_to_one_request_period(tmp_path: Path) -> None:
+    """``concentrator_period``: the coordinator's nwkConcentratorDiscoveryTime; its requests
+    come that often (the first 2 s after it starts; transmissions counted, retries included)."""
+    fast = run_scenario(
+        parse_scenario(small_spec(concentrator_period="5s"), "t"),
+        tmp_path / "fast",
+        progress=False,
+        plot=False,
+    )
+    slow = run_scenario(
+        parse_scenario(small_spec(), "t"), tmp_path / "slow", progress=False, plot=False
+    )
+    f, s = (r.world.nodes["c"].nwk for r in (fast, slow))
+    assert (f.nib.nwk_concentrator_discovery_time, s.nib.nwk_concentrator_discovery_time) == (5, 60)
+    assert f.stats.mtorr_sent >= 3 * s.stats.mtorr_sent > 0  # 29 and 4 (with retries)
+
+
 def test_unsecured_run(tmp_path: Path) -> None:
     """security = false: no NWK auxiliary header anywhere, no Transport-Key, traffic flows."""
     r = run_scenario(

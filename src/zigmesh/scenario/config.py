@@ -2,8 +2,8 @@
 
 A scenario (see ``examples/house.toml`` for a documented one, ``examples/smart_home.toml`` for
 the application keys) has top-level keys ``seed``, ``duration``, optional ``channel``,
-``name``, ``description``, ``security``, ``require_install_codes``, ``state``, ``capture`` (or
-a ``[capture]`` table), an optional ``[radio]`` table, ``[[nodes]]`` tables, ``[[traffic]]`` tables (byte flows and application
+``name``, ``description``, ``security``, ``require_install_codes``, ``state``,
+``concentrator_period``, ``capture`` (or a ``[capture]`` table), an optional ``[radio]`` table, ``[[nodes]]`` tables, ``[[traffic]]`` tables (byte flows and application
 actions), ``[[groups]]``, ``[[bindings]]``, ``[[faults]]`` and ``[[attackers]]``
 (:mod:`~zigmesh.scenario.faults`). :func:`parse_scenario` checks everything before a
 run and raises :class:`ScenarioError` naming the table, key and problem
@@ -43,6 +43,12 @@ Expansion rules (all deterministic):
   here) and ``registered_install_code`` (what the trust center is told; default the same),
   each one string for every node of the table or an array with one per node, and any table
   ``manufacturer_code`` (0-0xFFFF, the node descriptor's).
+* **Many-to-one.** ``concentrator_period`` (default ``"60s"``) is how often the coordinator,
+  the network's concentrator, broadcasts a many-to-one route request (nwkConcentratorDiscoveryTime,
+  Zigbee spec R22 3.6.3.5.1: whole seconds, at most 255; ``0`` sends them only when routes fail
+  and devices join). Every router sends a route record before its next frame to the coordinator
+  after each request, so a network whose devices report rarely wants them rarer (Z-Stack's
+  coordinator firmware for large networks: 120 s).
 * **Capture.** ``capture = false`` writes no ``capture.pcap``; a ``[capture]`` table with
   ``nodes`` (senders: names, groups, roles) and / or ``frames`` (kinds: ``beacon``, ``data``,
   ``ack``, ``mac_command``, ``nwk_command``, ``inter_pan``, ``other``) writes only those frames
@@ -95,6 +101,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
 
+from zigmesh.nwk.config import NwkConfig
 from zigmesh.phy import CHANNELS
 from zigmesh.scenario.app_config import (
     ActionSpec,
@@ -130,7 +137,9 @@ from zigmesh.scenario.values import (
 )
 
 __all__ = [
+    "DEFAULT_CONCENTRATOR_PERIOD_S",
     "DEFAULT_POLL_INTERVAL_US",
+    "MAX_CONCENTRATOR_PERIOD_S",
     "MAX_FLOWS",
     "MAX_NODES",
     "MAX_PAYLOAD_BYTES",
@@ -168,11 +177,17 @@ TRAFFIC_SETTLE_US = 10_000_000
 #: Default traffic stop: this long before the end of the run.
 TRAFFIC_DRAIN_US = 5_000_000
 
+#: the coordinator's many-to-one route request period unless ``concentrator_period`` says
+DEFAULT_CONCENTRATOR_PERIOD_S = NwkConfig().concentrator_discovery_time_s
+#: nwkConcentratorDiscoveryTime is one octet of seconds (Zigbee spec R22 Table 3-58)
+MAX_CONCENTRATOR_PERIOD_S = 255
+
 _TOP_KEYS = (
     "attackers",
     "bindings",
     "capture",
     "channel",
+    "concentrator_period",
     "description",
     "duration",
     "faults",
@@ -245,6 +260,9 @@ class Scenario:
     attackers: tuple[AttackerSpec, ...] = ()
     #: ``capture``: whether and what ``zigmesh run`` writes to ``capture.pcap``
     capture: CaptureSpec = field(default_factory=CaptureSpec)
+    #: ``concentrator_period``: the coordinator's many-to-one route request period, whole
+    #: seconds (nwkConcentratorDiscoveryTime; 0: none but the repairs)
+    concentrator_period_s: int = DEFAULT_CONCENTRATOR_PERIOD_S
 
     @property
     def has_devices(self) -> bool:
@@ -401,6 +419,9 @@ class _Parser:
                 "needs security = true (install codes only matter on a secured network)",
             )
         state = _path(d["state"], "state") if "state" in d else None
+        concentrator_period_s = DEFAULT_CONCENTRATOR_PERIOD_S
+        if "concentrator_period" in d:
+            concentrator_period_s = _concentrator_period(d["concentrator_period"])
         radio = parse_radio(d.get("radio"))
         node_parser = NodeParser(d, self.seed, self.duration_us)
         nodes = node_parser.nodes(d.get("nodes"))
@@ -434,6 +455,7 @@ class _Parser:
             faults=parse_faults(d.get("faults"), nodes, self.duration_us),
             attackers=parse_attackers(d.get("attackers"), self.duration_us, self.source),
             capture=capture,
+            concentrator_period_s=concentrator_period_s,
         )
 
     # [[traffic]] ---------------------------------------------------------------------------
@@ -636,3 +658,16 @@ def _selector_text(value: object) -> str:
     if isinstance(value, list):
         return ",".join(str(v) for v in value)
     return str(value)
+
+
+def _concentrator_period(value: object) -> int:
+    """``concentrator_period``: a duration of whole seconds, 0-255."""
+    where = "concentrator_period"
+    us = parse_duration(value, where)
+    if us % 1_000_000 or us > MAX_CONCENTRATOR_PERIOD_S * 1_000_000:
+        raise ScenarioError(
+            where,
+            f"must be whole seconds from 0 to {MAX_CONCENTRATOR_PERIOD_S}"
+            f" (nwkConcentratorDiscoveryTime), {_got(value)}",
+        )
+    return us // 1_000_000
