@@ -45,8 +45,8 @@ Expansion rules (all deterministic):
   ``manufacturer_code`` (0-0xFFFF, the node descriptor's).
 * **Many-to-one.** ``concentrator_period`` (default ``"60s"``) is how often the coordinator,
   the network's concentrator, broadcasts a many-to-one route request (nwkConcentratorDiscoveryTime,
-  Zigbee spec R22 3.6.3.5.1: whole seconds, at most 255; ``0`` sends them only when routes fail
-  and devices join). Every router sends a route record before its next frame to the coordinator
+  Zigbee spec R22 3.6.3.5.1: whole seconds, at most 255; ``0``: one when the coordinator starts,
+  then only to repair routes and for joining devices). Every router sends a route record before its next frame to the coordinator
   after each request, so a network whose devices report rarely wants them rarer (Z-Stack's
   coordinator firmware for large networks: 120 s).
 * **Capture.** ``capture = false`` writes no ``capture.pcap``; a ``[capture]`` table with
@@ -261,7 +261,7 @@ class Scenario:
     #: ``capture``: whether and what ``zigmesh run`` writes to ``capture.pcap``
     capture: CaptureSpec = field(default_factory=CaptureSpec)
     #: ``concentrator_period``: the coordinator's many-to-one route request period, whole
-    #: seconds (nwkConcentratorDiscoveryTime; 0: none but the repairs)
+    #: seconds (nwkConcentratorDiscoveryTime; 0: the first, then repairs and joins only)
     concentrator_period_s: int = DEFAULT_CONCENTRATOR_PERIOD_S
 
     @property
