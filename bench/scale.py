@@ -322,7 +322,7 @@ class Layout:
     period_s: float
     deadline_s: int
     #: the coordinator's many-to-one route request period, whole seconds
-    concentrator_period_s: int = DEFAULT_CONCENTRATOR_PERIOD_S
+    concentrator_period_s: int
 
 
 def layout_for(
@@ -435,10 +435,7 @@ def build(
         capture=capture,
         tx_power_dbm=sc.radio.tx_power_dbm,
         security=sc.security,
-        nwk=NwkConfig(
-            max_unrelated_neighbors=max_unrelated,
-            concentrator_discovery_time_s=sc.concentrator_period_s,
-        ),
+        nwk=sc.nwk_config(max_unrelated_neighbors=max_unrelated),
     )
     traffic = _Traffic(world, sc)
     for spec in sc.nodes:

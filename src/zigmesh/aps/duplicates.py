@@ -79,9 +79,6 @@ class DuplicateTable:
 
     def age(self, now_us: int) -> None:
         """Forget the entries older than ``timeout_us`` (all gone: the memory too)."""
-        self._age(now_us)
-
-    def _age(self, now_us: int) -> None:
         seen = self._seen
         if not seen:
             return
@@ -114,7 +111,7 @@ class DuplicateTable:
     ) -> bool:
         """True if (src, counter) is a duplicate now, with the same ``fingerprint`` as the
         frame remembered when both have one (changes nothing but ageing)."""
-        self._age(now_us)
+        self.age(now_us)
         key = src << 8 | counter
         if key not in self._seen:
             return False

@@ -100,6 +100,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
+from typing import Any
 
 from zigmesh.nwk.config import NwkConfig
 from zigmesh.phy import CHANNELS
@@ -263,6 +264,10 @@ class Scenario:
     #: ``concentrator_period``: the coordinator's many-to-one route request period, whole
     #: seconds (nwkConcentratorDiscoveryTime; 0: the first, then repairs and joins only)
     concentrator_period_s: int = DEFAULT_CONCENTRATOR_PERIOD_S
+
+    def nwk_config(self, **changes: Any) -> NwkConfig:
+        """The NWK configuration of the scenario's nodes (``changes``: more fields)."""
+        return NwkConfig(concentrator_discovery_time_s=self.concentrator_period_s, **changes)
 
     @property
     def has_devices(self) -> bool:

@@ -42,7 +42,6 @@ from zigmesh.aps.primitives import (
 from zigmesh.capture.filter import CaptureFilter
 from zigmesh.capture.pcap import PcapWriter
 from zigmesh.node import Node, Role
-from zigmesh.nwk.config import NwkConfig
 from zigmesh.nwk.primitives import NwkStatus
 from zigmesh.persist.store import StateStore, open_store
 from zigmesh.phy import CHANNELS
@@ -578,7 +577,7 @@ def run_scenario(
             security=scenario.security,
             require_install_codes=scenario.require_install_codes,
             store=store,
-            nwk=NwkConfig(concentrator_discovery_time_s=scenario.concentrator_period_s),
+            nwk=scenario.nwk_config(),
         )
         observer = RunObserver(world, scenario, writer)
         if writer is not None and capture.filtered:
