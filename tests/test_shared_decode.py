@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 
 from zigmesh.codec import memo_decoder
 from zigmesh.errors import DecodeError, SecurityError
+from zigmesh.mac.beacon import Beacon, SuperframeSpec
 from zigmesh.mac.frames import AddrMode, FrameType, MacFrame
+from zigmesh.nwk.beacon import ZigbeeBeaconPayload, decode_beacon_payload
 from zigmesh.nwk.frames import (
     NWK_DECODED,
     DiscoverRoute,
@@ -199,3 +201,32 @@ def test_a_frame_outside_the_canonical_forms_is_not_seeded() -> None:
     assert sealed_forms(mc, AuxHeader(KeyId.NETWORK_KEY, 1, SRC, 0), b"\x00" * 40, 30) is None
     listed = NwkFrame(NwkFrameType.DATA, 1, 2, 3, 4, b"x", source_route=SourceRoute(0, [5]))  # type: ignore[arg-type]
     assert sealed_forms(listed, AuxHeader(KeyId.NETWORK_KEY, 1, SRC, 0), b"\x00" * 40, 30) is None
+
+
+def test_the_receivers_of_a_beacon_share_its_decoded_fields() -> None:
+    """Every radio in range of a beacon reads it (scanners, and each router of the PAN for its
+    PAN ID conflict check): the MAC beacon fields and the Zigbee beacon payload are decoded
+    once and shared, equal to a fresh decode."""
+    nwk_payload = ZigbeeBeaconPayload(
+        nwk_extended_pan_id=0x00124B00AABBCCDD, device_depth=3, nwk_update_id=7
+    ).encode()
+    beacon = Beacon(SuperframeSpec(15, 15, 15, False, True, True), payload=nwk_payload)
+    psdu = MacFrame(
+        FrameType.BEACON,
+        seq=9,
+        src_pan=0x1A62,
+        src_addr=0x0001,
+        src_mode=AddrMode.SHORT,
+        payload=beacon.encode(),
+    ).encode()
+    first = MacFrame.decode(psdu).as_beacon()
+    again = MacFrame.decode(bytes(psdu)).as_beacon()  # another receiver's copy of the bytes
+    assert first is again and first == beacon == Beacon.decode(beacon.encode())
+    got = decode_beacon_payload(first.payload)
+    assert got is decode_beacon_payload(bytes(nwk_payload))
+    assert got == ZigbeeBeaconPayload.decode(nwk_payload)
+    assert got.nwk_update_id == 7 and got.device_depth == 3
+    with pytest.raises(DecodeError):  # failures are not kept
+        decode_beacon_payload(nwk_payload[:-1])
+    with pytest.raises(DecodeError):
+        decode_beacon_payload(nwk_payload[:-1])

@@ -32,7 +32,7 @@ from typing import Final
 from zigmesh.clock import Clock, TimerHandle
 from zigmesh.errors import DecodeError, LocalProtocolError
 from zigmesh.mac.primitives import MlmeScanConfirm, ScanType
-from zigmesh.nwk.beacon import ZigbeeBeaconPayload
+from zigmesh.nwk.beacon import decode_beacon_payload
 from zigmesh.nwk.nwk import Nwk
 from zigmesh.nwk.pan_conflict import newer_update_id
 from zigmesh.nwk.tables import DeviceType
@@ -242,7 +242,7 @@ class NetworkWatch:
             if pd.coord_addr_mode != 2 or not pd.beacon_payload:
                 continue
             try:
-                b = ZigbeeBeaconPayload.decode(pd.beacon_payload)
+                b = decode_beacon_payload(pd.beacon_payload)
             except DecodeError:
                 continue
             if int(b.nwk_extended_pan_id) != epid:

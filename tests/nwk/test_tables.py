@@ -706,6 +706,11 @@ class TestBroadcastTransactionTable:
         r = t.add(0x0002, 0, 8 * S)
         assert not r.admitted and r.evicted is None and len(t) == 9
         assert t.seen(0x0001, 0, 8 * S)  # live records untouched
+        # refused again before the first expiry (without scanning the table again), also
+        # after a dead record of the same broadcast went
+        for seq in (1, 2):
+            r = t.add(0x0003, seq, 8 * S + seq * MS)
+            assert not r.admitted and r.evicted is None and len(t) == 9
         # at 9 s the first record expires: the new broadcast takes its place
         assert t.has_room(9 * S)
         r = t.add(0x0002, 0, 9 * S)
@@ -776,9 +781,11 @@ class TestBroadcastTransactionTable:
         for src, seq, dt in adds:
             now += dt
             had_room = t.has_room(now)
+            live = t.seen(src, seq, now)
             r = t.add(src, seq, now)
             assert len(t) <= 9
-            assert r.admitted or not (had_room or evict)
+            # admitted exactly when it is there already, or there is room, or room is made
+            assert r.admitted == (live or had_room or evict)
             if r.entry is not None:
                 assert t.seen(src, seq, now)
                 assert now < r.entry.expiration_time <= now + 9 * S

@@ -39,7 +39,7 @@ import struct
 from binascii import crc_hqx
 from dataclasses import dataclass, fields
 
-from zigmesh.codec import Reader, fast_init
+from zigmesh.codec import Reader, fast_init, memo_decoder
 from zigmesh.errors import DecodeError, LocalProtocolError
 from zigmesh.mac.beacon import Beacon, GtsDescriptor, SuperframeSpec
 from zigmesh.mac.commands import MacCommand, decode_command, encode_command
@@ -77,6 +77,10 @@ from zigmesh.mac.header import FCF_SECURITY_ENABLED as FCF_SECURITY_ENABLED
 from zigmesh.mac.header import FCF_SEQ_NUMBER_SUPPRESSION as FCF_SEQ_NUMBER_SUPPRESSION
 from zigmesh.mac.header import FCF_SRC_MODE_SHIFT as FCF_SRC_MODE_SHIFT
 from zigmesh.mac.header import FCF_VERSION_SHIFT as FCF_VERSION_SHIFT
+
+#: every radio in range of a beacon reads the same payload (scanners, and every router of the
+#: PAN for its conflict detection): decoded once, shared (Beacon is frozen)
+_decode_beacon = memo_decoder(Beacon.decode)
 
 __all__ = [
     "AddrMode",
@@ -290,7 +294,7 @@ class MacFrame:
         """The :class:`Beacon` fields of a 2003/2006 beacon frame's payload."""
         if self.frame_type != FrameType.BEACON or self.frame_version >= FrameVersion.V2015:
             raise DecodeError("frame_type", 0, "not a 2003/2006 beacon frame")
-        return Beacon.decode(self.payload)
+        return _decode_beacon(self.payload)
 
     def as_command(self) -> MacCommand:
         """The command carried by an unsecured MAC command frame."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Self
 
-from zigmesh.codec import Reader, read_whole
+from zigmesh.codec import Reader, memo_decoder, read_whole
 from zigmesh.errors import DecodeError, LocalProtocolError
 from zigmesh.types import ExtPanId
 
@@ -28,6 +28,7 @@ __all__ = [
     "TX_OFFSET_NONE",
     "ZIGBEE_PROTOCOL_ID",
     "ZigbeeBeaconPayload",
+    "decode_beacon_payload",
 ]
 
 #: Protocol ID of a Zigbee beacon (Zigbee spec 3.6.7)
@@ -109,3 +110,8 @@ class ZigbeeBeaconPayload:
     def decode(cls, data: bytes) -> Self:
         """Decode exactly one beacon payload: short or over-long input raises DecodeError."""
         return read_whole(data, cls.read, "zigbee_beacon_payload")
+
+
+#: :meth:`ZigbeeBeaconPayload.decode` memoised by content: the joiners, scanners and PAN ID
+#: conflict checks of every router in range read the same beacon payload
+decode_beacon_payload = memo_decoder(ZigbeeBeaconPayload.decode)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from zigmesh.errors import DecodeError
 from zigmesh.mac.primitives import MacStatus, MlmeScanConfirm, MlmeStartConfirm, ScanType
-from zigmesh.nwk.beacon import ZigbeeBeaconPayload
+from zigmesh.nwk.beacon import decode_beacon_payload
 from zigmesh.nwk.constants import COORDINATOR_ADDRESS
 from zigmesh.nwk.primitives import (
     NlmeNetworkFormationConfirm,
@@ -152,7 +152,7 @@ class Formation:
         for pd in c.pan_descriptor_list:
             used_pans.add(pd.coord_pan_id)
             try:
-                payload = ZigbeeBeaconPayload.decode(pd.beacon_payload)
+                payload = decode_beacon_payload(pd.beacon_payload)
             except DecodeError:
                 continue
             used_ext.add(int(payload.nwk_extended_pan_id))

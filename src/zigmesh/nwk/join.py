@@ -41,7 +41,7 @@ from zigmesh.mac.primitives import (
     PanDescriptor,
     ScanType,
 )
-from zigmesh.nwk.beacon import STACK_PROFILE_ZIGBEE_PRO, ZigbeeBeaconPayload
+from zigmesh.nwk.beacon import STACK_PROFILE_ZIGBEE_PRO, decode_beacon_payload
 from zigmesh.nwk.commands import (
     CapabilityInformation,
     RejoinRequest,
@@ -241,7 +241,7 @@ class Join:
             if pd.coord_addr_mode != 2 or not pd.beacon_payload:
                 continue
             try:
-                b = ZigbeeBeaconPayload.decode(pd.beacon_payload)
+                b = decode_beacon_payload(pd.beacon_payload)
             except DecodeError:
                 continue
             if (

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 from zigmesh.clock import TimerHandle
 from zigmesh.errors import DecodeError
 from zigmesh.mac.primitives import MlmeBeaconNotifyIndication, MlmeScanConfirm, ScanType
-from zigmesh.nwk.beacon import ZigbeeBeaconPayload
+from zigmesh.nwk.beacon import ZigbeeBeaconPayload, decode_beacon_payload
 from zigmesh.nwk.commands import NetworkReport, NetworkUpdate, NwkStatusCode
 from zigmesh.nwk.constants import S
 from zigmesh.nwk.formation import choose_pan_id
@@ -155,7 +155,7 @@ class PanConflict:
             return
         pan = pd.coord_pan_id
         try:
-            payload: ZigbeeBeaconPayload | None = ZigbeeBeaconPayload.decode(ind.sdu)
+            payload: ZigbeeBeaconPayload | None = decode_beacon_payload(ind.sdu)
         except DecodeError:
             payload = None
         epid = None if payload is None else int(payload.nwk_extended_pan_id)

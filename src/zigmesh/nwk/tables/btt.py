@@ -96,6 +96,10 @@ class BttRecord:
         return [n for n in neighbours if n not in heard]
 
 
+#: the outcome of a refused :meth:`BroadcastTransactionTable.add` (frozen: one for all)
+_REFUSED: Insertion[BttRecord] = Insertion(None)
+
+
 class BroadcastTransactionTable:
     """Bounded BTT with expiry at nwkNetworkBroadcastDeliveryTime."""
 
@@ -162,16 +166,24 @@ class BroadcastTransactionTable:
         if not 0 <= sequence_number <= 0xFF:
             raise LocalProtocolError(f"sequence number {sequence_number} out of range 0-255")
         key = source << 8 | sequence_number
-        r = self.get(source, sequence_number, now_us)
+        records = self._records
+        r = records.get(key)
         if r is not None:
-            return Insertion(r)
+            if r.expiration_time > now_us:
+                return Insertion(r)
+            del records[key]
+        if len(records) >= self._capacity and now_us < self._min_exp and not self.evict_live:
+            # full, and no record can have expired yet (``_min_exp`` bounds them all): the
+            # outcome of the scans below, without them (a full table in a formation's
+            # floods turns away most broadcasts it hears)
+            return _REFUSED
         self._expire_front(now_us)
         evicted: BttRecord | None = None
         if len(self._records) >= self._capacity:
             self.expire(now_us)
             if len(self._records) >= self._capacity:
                 if not self.evict_live:
-                    return Insertion(None)
+                    return _REFUSED
                 evicted = min(self._records.values(), key=lambda x: x.expiration_time)
                 del self._records[evicted.source_address << 8 | evicted.sequence_number]
         exp = now_us + self.delivery_time_us
