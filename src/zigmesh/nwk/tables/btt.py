@@ -172,25 +172,21 @@ class BroadcastTransactionTable:
             if r.expiration_time > now_us:
                 return Insertion(r)
             del records[key]
-        if len(records) >= self._capacity and now_us < self._min_exp and not self.evict_live:
-            # full, and no record can have expired yet (``_min_exp`` bounds them all): the
-            # outcome of the scans below, without them (a full table in a formation's
-            # floods turns away most broadcasts it hears)
-            return _REFUSED
-        self._expire_front(now_us)
+        if now_us >= self._min_exp:  # (before it no record can have expired)
+            self._expire_front(now_us)
         evicted: BttRecord | None = None
-        if len(self._records) >= self._capacity:
+        if len(records) >= self._capacity:
             self.expire(now_us)
-            if len(self._records) >= self._capacity:
+            if len(records) >= self._capacity:
                 if not self.evict_live:
                     return _REFUSED
-                evicted = min(self._records.values(), key=lambda x: x.expiration_time)
-                del self._records[evicted.source_address << 8 | evicted.sequence_number]
+                evicted = min(records.values(), key=lambda x: x.expiration_time)
+                del records[evicted.source_address << 8 | evicted.sequence_number]
         exp = now_us + self.delivery_time_us
         r = BttRecord(source_address=source, sequence_number=sequence_number, expiration_time=exp)
         if exp < self._min_exp:
             self._min_exp = exp
-        self._records[key] = r
+        records[key] = r
         return Insertion(r, evicted)
 
     def record_relay(
