@@ -51,8 +51,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable
-from itertools import repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -86,9 +84,6 @@ try:
     from numpy._core.multiarray import count_nonzero as _count
 except ImportError:  # numpy < 2
     _count = np.count_nonzero
-
-#: "no receiver lost the frame", for any number of receivers
-_NONE_LOST = repeat(False)
 
 _Ints = npt.NDArray[np.intp]
 _Floats = npt.NDArray[np.float64]
@@ -171,8 +166,10 @@ class Medium:
         self._unfiltered = 0  # radios whose _fnone is set
         self._fkey: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)  # short | PAN << 16
         self._fack: npt.NDArray[np.int32] = np.zeros(0, dtype=np.int32)
-        #: by radio index: frames its filter rejected (``Radio.rx_filtered``)
+        #: by radio index: frames its filter rejected (``Radio.rx_filtered``) and frames it
+        #: locked on and lost to interference (``Radio.rx_lost``)
         self._nfu: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+        self._nlo: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
 
     # --- building the network ---------------------------------------------------------
 
@@ -246,6 +243,7 @@ class Medium:
         self._fkey = grown(self._fkey)  # type: ignore[assignment]
         self._fack = grown(self._fack)  # type: ignore[assignment]
         self._nfu = grown(self._nfu)  # type: ignore[assignment]
+        self._nlo = grown(self._nlo)  # type: ignore[assignment]
 
     def radio(self, eui64: int) -> Radio:
         """The radio with this EUI-64."""
@@ -329,9 +327,12 @@ class Medium:
     def _on(self, tx: Transmission) -> None:
         """Start of ``tx``: its power goes on air at its receivers; free listening receivers
         of the audible links synchronise if the SINR allows it."""
-        idx, pw, na, qc = self._on_channel(tx)
-        if not len(idx):
-            return
+        if self._ch_count[tx.channel] == len(self.radios):
+            idx, pw, na, qc = tx.idx, tx.pw, tx.na, tx.qc
+        else:
+            idx, pw, na, qc = self._on_channel(tx)
+            if not len(idx):
+                return
         tot = self._tot
         s = tot[idx]
         s += pw
@@ -341,14 +342,20 @@ class Medium:
         # Alone on air, the frame has no receiver locked on another frame: nothing to track
         peak = self._peak
         if len(self._active) > 1:
-            peak[idx] = np.maximum(peak[idx], s)
+            m = peak[idx]
+            np.maximum(m, s, out=m)
+            peak[idx] = m
         if na:
-            # free listening receivers of the audible links synchronise if the SINR allows
+            # free listening receivers of the audible links synchronise if the SINR allows:
+            # pa >= threshold x ((noise + sa) - pa), computed in place
             ia = idx[:na]
             sa = s[:na]
             pa = pw[:na]
             ok = self._free[ia]
-            ok &= pa >= self._sinr_thr * ((self._noise_mw + sa) - pa)
+            t = self._noise_mw + sa
+            t -= pa
+            t *= self._sinr_thr
+            ok &= pa >= t
             if _count(ok):
                 sel = ia[ok]
                 self._lock[sel] = tx.serial
@@ -361,14 +368,16 @@ class Medium:
     def _off(self, tx: Transmission, end: int) -> None:
         """``tx``'s power leaves the air at ``end`` (the CCA hold of receivers that saw the
         threshold reached runs to ``end``)."""
-        idx, pw, _, _ = self._on_channel(tx)
-        if not len(idx):
-            return
+        if self._ch_count[tx.channel] == len(self.radios):
+            idx, pw = tx.idx, tx.pw
+        else:
+            idx, pw, _, _ = self._on_channel(tx)
+            if not len(idx):
+                return
         tot = self._tot
         s = tot[idx]
-        hold = s >= self._cca_cut
-        if _count(hold):
-            self._hold[idx[hold]] = end
+        # (nearly always someone: a frame's nearest receivers see the threshold reached)
+        self._hold[idx[s >= self._cca_cut]] = end
         s -= pw
         tot[idx] = s
 
@@ -377,7 +386,7 @@ class Medium:
         del self._active[tx]
         end = tx.end
         self._off(tx, end)
-        got: tuple[list[int], list[int], Iterable[bool]] | None = None
+        got: tuple[list[int], list[int]] | None = None
         sel = tx.locked
         if sel is not None:
             # snapshot (power, interference) before any callback can lock these radios again
@@ -391,29 +400,31 @@ class Medium:
                 lock[sel] = -1
                 self._free[sel] = True  # locked, so in RX
                 p = self._lockp[sel]
-                i = self._peak[sel] - p
+                i = self._peak[sel]
+                i -= p
                 # interference (or a clean SINR on the threshold's edge): the exact SINR decides
-                clean = self._clean_mw
-                lost = (p / (self._noise_mw + i)) < self._sinr_thr
-                nlost = _count(lost)
-                if nlost:
+                sinr = self._noise_mw + i
+                np.divide(p, sinr, out=sinr)
+                lost = sinr < self._sinr_thr
+                if _count(lost):
+                    clean = self._clean_mw
                     lost &= ((p / self._noise_mw) < self._edge_thr) | (i >= clean) | (i <= -clean)
-                    nlost = _count(lost)
-                if self.rx_filter is None:
+                    if _count(lost):
+                        self._nlo[sel[lost]] += 1
+                        keep = ~lost
+                        sel = sel[keep]
+                        qc = qc[keep]
+                if self.rx_filter is None and len(sel):
                     # the receivers' MAC filters (zigmesh.phy.FrameFilter), all at once; not
                     # with a fault-injection filter (it may alter the frame)
                     rej = self._rejected(tx.psdu, sel)
-                    if rej is not None:
-                        if nlost:
-                            rej &= ~lost
-                        if _count(rej):
-                            self._nfu[sel[rej]] += 1  # receivers in RX (locked till now)
-                            keep = ~rej
-                            sel = sel[keep]
-                            qc = qc[keep]
-                            if nlost:
-                                lost = lost[keep]
-                got = (sel.tolist(), qc.tolist(), lost.tolist() if nlost else _NONE_LOST)
+                    if rej is not None and _count(rej):
+                        self._nfu[sel[rej]] += 1  # receivers in RX (locked till now)
+                        keep = ~rej
+                        sel = sel[keep]
+                        qc = qc[keep]
+                if len(sel):
+                    got = (sel.tolist(), qc.tolist())
         sender = tx.sender
         sender._times[_TX] += end - sender._since
         sender._since = end
@@ -430,10 +441,7 @@ class Medium:
         radios = self.radios
         psdu = tx.psdu
         state = self._state
-        for k, q_k, lost_k in zip(*got, strict=False):  # lost: a list, or endless False
-            if lost_k:
-                radios[k].rx_lost += 1
-                continue
+        for k, q_k in zip(*got, strict=True):
             if state[k] != _RX:
                 continue
             radio = radios[k]

@@ -141,7 +141,6 @@ class Radio:
         "_filter",
         "tx_frames",
         "_rx_frames",
-        "rx_lost",
     )
 
     def __init__(
@@ -166,10 +165,9 @@ class Radio:
         self._links: Links | None = None
         #: the MAC whose address filter this radio applies while it is the user
         self._filter: FrameFilter | None = None
-        #: frames this radio sent / received / lost to interference after locking on them
+        #: frames this radio sent / received (lost ones: :attr:`rx_lost`)
         self.tx_frames = 0
         self._rx_frames = 0
-        self.rx_lost = 0
 
     def __repr__(self) -> str:
         return f"Radio(index={self.index}, eui64={self.eui64:#018x}, state={self.state.name})"
@@ -178,6 +176,11 @@ class Radio:
     def rx_frames(self) -> int:
         """Frames this radio received (its filter's rejections included)."""
         return self._rx_frames + int(self.medium._nfu[self.index])
+
+    @property
+    def rx_lost(self) -> int:
+        """Frames this radio locked on and lost to interference."""
+        return int(self.medium._nlo[self.index])
 
     @property
     def rx_filtered(self) -> int:
