@@ -59,6 +59,7 @@ from zigmesh.errors import LocalProtocolError
 from zigmesh.phy import (
     CHANNELS,
     FrameFilter,
+    PhyUser,
     RadioState,
 )
 from zigmesh.sim.kernel import Kernel
@@ -162,6 +163,10 @@ class Medium:
         #: copies of what it compares (``Radio.frame_filter_changed``): no filter, short
         #: address and PAN ID, DSN of the awaited ACK; ``_end`` filters every receiver at once
         self._flt: list[FrameFilter | None] = []
+        #: by radio index: its user (``Radio.set_user``) and the frames indicated to it
+        #: (``Radio.rx_frames``), read by the delivery loop without the Radio objects
+        self._users: list[PhyUser | None] = []
+        self._nrx: list[int] = []
         self._fnone: npt.NDArray[np.bool_] = np.zeros(0, dtype=np.bool_)
         self._unfiltered = 0  # radios whose _fnone is set
         self._fkey: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)  # short | PAN << 16
@@ -203,6 +208,8 @@ class Medium:
         self._px[index], self._py[index], self._pz[index] = radio._x, radio._y, radio._z
         self.radios.append(radio)
         self._flt.append(None)
+        self._users.append(None)
+        self._nrx.append(0)
         self._fnone[index] = True
         self._unfiltered += 1
         self._by_eui[eui64] = radio
@@ -439,22 +446,24 @@ class Medium:
         qualities = self._qualities
         rx_filter = self.rx_filter
         radios = self.radios
+        users = self._users
+        nrx = self._nrx
         psdu = tx.psdu
         state = self._state
+        # (the receivers' Radio objects are not read: their users and counts are lists here)
         for k, q_k in zip(*got, strict=True):
             if state[k] != _RX:
                 continue
-            radio = radios[k]
-            q = qualities[q_k]
             data = psdu
             if rx_filter is not None:
-                filtered = rx_filter(sender, radio, psdu)
+                filtered = rx_filter(sender, radios[k], psdu)
                 if filtered is None:
                     continue
                 data = filtered
-            radio._rx_frames += 1
-            ruser = radio._user
+            nrx[k] += 1
+            ruser = users[k]
             if ruser is not None:
+                q = qualities[q_k]
                 ruser.pd_data_indication(data, q[0], q[1])
 
     def _rejected(self, psdu: bytes, sel: _Ints) -> npt.NDArray[np.bool_] | None:

@@ -140,7 +140,6 @@ class Radio:
         "_links",
         "_filter",
         "tx_frames",
-        "_rx_frames",
     )
 
     def __init__(
@@ -165,9 +164,8 @@ class Radio:
         self._links: Links | None = None
         #: the MAC whose address filter this radio applies while it is the user
         self._filter: FrameFilter | None = None
-        #: frames this radio sent / received (lost ones: :attr:`rx_lost`)
+        #: frames this radio sent (received: :attr:`rx_frames`, lost: :attr:`rx_lost`)
         self.tx_frames = 0
-        self._rx_frames = 0
 
     def __repr__(self) -> str:
         return f"Radio(index={self.index}, eui64={self.eui64:#018x}, state={self.state.name})"
@@ -175,7 +173,7 @@ class Radio:
     @property
     def rx_frames(self) -> int:
         """Frames this radio received (its filter's rejections included)."""
-        return self._rx_frames + int(self.medium._nfu[self.index])
+        return self.medium._nrx[self.index] + int(self.medium._nfu[self.index])
 
     @property
     def rx_lost(self) -> int:
@@ -228,6 +226,7 @@ class Radio:
 
     def set_user(self, user: PhyUser | None) -> None:
         self._user = user
+        self.medium._users[self.index] = user
         f = self._filter
         self.medium._flt[self.index] = f if f is not None and f is cast(object, user) else None
         self.frame_filter_changed()
