@@ -142,6 +142,8 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
     #: (at 10,000 nodes a reception mostly finds its node's objects out of the caches)
     __slots__ = (
         "_upper",
+        "_short",
+        "_pan",
         "pib",
         "stats",
         "_ack_dsn",
@@ -199,6 +201,10 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
         #: a filtering PHY's copy of ack_dsn and the PIB's addresses (zigmesh.phy.FrameFilter)
         self._filter_changed: Callable[[], None] | None = getattr(phy, "frame_filter_changed", None)
         self.pib: MacPib = self._default_pib()
+        #: copies of macShortAddress and macPANId, which every received frame is checked
+        #: against (the PIB's watch keeps them: :meth:`_pib_written`)
+        self._short = self.pib.mac_short_address
+        self._pan = self.pib.mac_pan_id
         self.stats = MacStats()
         self._upper: UpperCallback | None = None
         self._csma = UnslottedCsmaCa(
@@ -248,8 +254,16 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
         dsn = rng.getrandbits(8)
         bsn = rng.getrandbits(8)
         return WatchedPib(
-            self._filter_changed, mac_extended_address=self._ext, mac_dsn=dsn, mac_bsn=bsn
+            self._pib_written, mac_extended_address=self._ext, mac_dsn=dsn, mac_bsn=bsn
         )
+
+    def _pib_written(self) -> None:
+        """macShortAddress or macPANId was written: the receive path's copies, and a
+        filtering PHY's (:class:`zigmesh.phy.FrameFilter`)."""
+        pib = self.pib
+        self._short = pib.mac_short_address
+        self._pan = pib.mac_pan_id
+        self._filter_was_changed()
 
     @property
     def ack_dsn(self) -> int:
@@ -382,7 +396,7 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
         if set_default_pib:
             self.pib = self._default_pib()
             self._csma.set_pib(self.pib)
-            self._filter_was_changed()
+            self._pib_written()
         self._go_idle()
         return MacStatus.SUCCESS
 

@@ -82,11 +82,13 @@ class RxMixin:
         _in_flight: dict[int, int]
         _indirect: TransactionQueue
         _job: _TxJob | None
+        _pan: int
         _pan_coordinator: bool
         _phy: Phy
         _poll: PollState
         _rx_wait: int
         _scan: _Scan | None
+        _short: int
         _started: bool
         _tx_kind: int
         _upper: UpperCallback | None
@@ -124,19 +126,23 @@ class RxMixin:
                 self.stats.rx_not_for_us += 1
             return
         if n >= 9 and psdu[1] & 0x2C == 0x08:
-            # 2003/2006 frame with a short destination: PAN ID at 3, address at 5
-            pib = self.pib
+            # 2003/2006 frame with a short destination: PAN ID at 3, address at 5 (the
+            # third-level filter below then has nothing left to check)
             dst = psdu[5] | psdu[6] << 8
-            if dst != pib.mac_short_address and dst != _BROADCAST:
+            if dst != self._short and dst != _BROADCAST:
                 self.stats.rx_not_for_us += 1
                 return
             pan = psdu[3] | psdu[4] << 8
-            if pan != pib.mac_pan_id and pan != _BROADCAST:
+            if pan != self._pan and pan != _BROADCAST:
                 self.stats.rx_not_for_us += 1
                 return
-        self._rx_frame(psdu, rssi_dbm, lqi)
+            self._rx_frame(psdu, rssi_dbm, lqi, True)
+            return
+        self._rx_frame(psdu, rssi_dbm, lqi, False)
 
-    def _rx_frame(self, psdu: bytes, rssi: int, lqi: int) -> None:
+    def _rx_frame(self, psdu: bytes, rssi: int, lqi: int, addressed: bool) -> None:
+        """A frame past the PHY's filter. ``addressed``: its short destination and PAN ID
+        were found ours (or broadcast) from its bytes already."""
         stats = self.stats
         try:
             f = _decode_psdu(psdu)
@@ -146,23 +152,24 @@ class RxMixin:
             else:
                 stats.rx_decode_error += 1
             return
-        pib = self.pib
         ft = f.frame_type
         dm = f.dst_mode
         dst = f.dst_addr
         # third-level filtering (802.15.4-2006 7.5.6.2)
-        if (dm == _SHORT and dst != pib.mac_short_address and dst != _BROADCAST) or (
+        if addressed:
+            pass
+        elif (dm == _SHORT and dst != self._short and dst != _BROADCAST) or (
             dm == _EXT and dst != self._ext
         ):
             stats.rx_not_for_us += 1
             return
-        if dm != _NONE:
+        elif dm != _NONE:
             dpan = f.dst_pan
-            if dpan is not None and dpan != pib.mac_pan_id and dpan != _BROADCAST:
+            if dpan is not None and dpan != self._pan and dpan != _BROADCAST:
                 stats.rx_not_for_us += 1
                 return
         elif ft != _FT_BEACON and not (
-            self._pan_coordinator and f.src_pan == pib.mac_pan_id and f.src_mode != _NONE
+            self._pan_coordinator and f.src_pan == self._pan and f.src_mode != _NONE
         ):
             stats.rx_not_for_us += 1
             return
