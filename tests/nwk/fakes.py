@@ -64,7 +64,8 @@ class FakeMac:
     def busy(self) -> bool:
         return False
 
-    def set_upper(self, upper: Any) -> None:
+    def set_upper(self, upper: Any, data: Any = None) -> None:
+        # (data indications reach the NWK through ``upper`` here: tests inject them there)
         self.upper = upper
 
     def mcps_data_request(

@@ -107,6 +107,7 @@ from zigmesh.mac.primitives import (
     MacEvent,
     MacStatus,
     McpsDataConfirm,
+    McpsDataIndication,
     MlmeCommStatusIndication,
     MlmeDisassociateConfirm,
     MlmePollConfirm,
@@ -142,6 +143,7 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
     #: (at 10,000 nodes a reception mostly finds its node's objects out of the caches)
     __slots__ = (
         "_upper",
+        "_data_upper",
         "_short",
         "_pan",
         "pib",
@@ -207,6 +209,7 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
         self._pan = self.pib.mac_pan_id
         self.stats = MacStats()
         self._upper: UpperCallback | None = None
+        self._data_upper: Callable[[McpsDataIndication], None] | None = None
         self._csma = UnslottedCsmaCa(
             clock, rng, phy, self.pib, self._csma_clear, self._csma_failed, self._csma_blocked
         )
@@ -283,9 +286,15 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
     # upper-layer plumbing
     # ==========================================================================================
 
-    def set_upper(self, upper: UpperCallback | None) -> None:
-        """Register the one callback that receives every confirm and indication."""
+    def set_upper(
+        self,
+        upper: UpperCallback | None,
+        data: Callable[[McpsDataIndication], None] | None = None,
+    ) -> None:
+        """Register the one callback that receives every confirm and indication (``data``:
+        another one for MCPS-DATA.indication alone, the event of every frame heard)."""
         self._upper = upper
+        self._data_upper = upper if data is None else data
 
     @property
     def phy(self) -> Phy:

@@ -7,6 +7,7 @@ A mixin of :class:`zigmesh.mac.mac.Mac` (the MAC's state lives there)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from zigmesh.clock import Clock, TimerHandle
@@ -92,6 +93,7 @@ class RxMixin:
         _started: bool
         _tx_kind: int
         _upper: UpperCallback | None
+        _data_upper: Callable[[McpsDataIndication], None] | None
         config: MacConfig
         pib: MacPib
         stats: MacStats
@@ -221,7 +223,7 @@ class RxMixin:
                 self._on_data(f, rssi, lqi, now)
                 return
             # == self._indicate(f, rssi, lqi, now), inline: once per receiver of a data frame
-            upper = self._upper
+            upper = self._data_upper
             if upper is not None:
                 upper(
                     McpsDataIndication(
@@ -307,7 +309,7 @@ class RxMixin:
         self._indicate(f, rssi, lqi, now)
 
     def _indicate(self, f: MacFrame, rssi: int, lqi: int, now: int) -> None:
-        upper = self._upper
+        upper = self._data_upper
         if upper is not None:
             upper(
                 McpsDataIndication(

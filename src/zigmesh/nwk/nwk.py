@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from functools import partial
 
 from zigmesh.clock import Clock, TimerHandle
 from zigmesh.errors import LocalProtocolError
@@ -215,7 +216,8 @@ class Nwk(TransmitEngine):
         self.parent = EndDeviceParent(self)
         self.pan_conflict = PanConflict(self)
         self._mac_dispatch: dict[type, Callable[[MacEvent], None]] = {}
-        mac.set_upper(self._on_mac)
+        # (frames heard go straight to receive: one call less per frame)
+        mac.set_upper(self._on_mac, data=partial(receive, self))
 
     def _default_nib(self) -> Nib:
         cfg = self.config
