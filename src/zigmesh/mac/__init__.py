@@ -9,7 +9,15 @@ from __future__ import annotations
 from zigmesh.mac.commands import CapabilityFlags, CapabilityInformation, DisassociationReason
 from zigmesh.mac.frames import AddrMode, FrameType, MacFrame, SuperframeSpec
 from zigmesh.mac.indirect import Transaction, TransactionQueue
-from zigmesh.mac.mac import AssocState, Mac, MacConfig, MacStats, PollState, UpperCallback
+from zigmesh.mac.mac import (
+    AssocState,
+    DataSink,
+    Mac,
+    MacConfig,
+    MacStats,
+    PollState,
+    UpperCallback,
+)
 from zigmesh.mac.pib import MacPib
 from zigmesh.mac.primitives import (
     MacEvent,
@@ -65,4 +73,5 @@ __all__ = [
     "Transaction",
     "TransactionQueue",
     "UpperCallback",
+    "DataSink",
 ]

@@ -23,6 +23,10 @@ from zigmesh.phy import CHANNELS, SYMBOL_US, RadioState
 from zigmesh.types import EUI64
 
 UpperCallback = Callable[[MacEvent], None]
+#: the fields of an MCPS-DATA.indication a NWK layer reads, in a call instead of a primitive
+#: built per frame heard (:meth:`Mac.set_upper`): msdu, SrcAddrMode, SrcAddr, DstAddr,
+#: mpduLinkQuality, Timestamp (us) and the Frame Pending bit
+DataSink = Callable[[bytes, AddrMode, int | None, int | None, int, int, bool], None]
 
 _RX = RadioState.RX
 _TX = RadioState.TX

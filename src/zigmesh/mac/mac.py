@@ -82,6 +82,7 @@ from zigmesh.mac.defs import (
     _TXK_NONE,
     DUPLICATE_WINDOW_US,
     AssocState,
+    DataSink,
     MacConfig,
     MacStats,
     PollState,
@@ -107,7 +108,6 @@ from zigmesh.mac.primitives import (
     MacEvent,
     MacStatus,
     McpsDataConfirm,
-    McpsDataIndication,
     MlmeCommStatusIndication,
     MlmeDisassociateConfirm,
     MlmePollConfirm,
@@ -121,6 +121,7 @@ from zigmesh.types import EUI64
 __all__ = [
     "DUPLICATE_WINDOW_US",
     "AssocState",
+    "DataSink",
     "Mac",
     "MacConfig",
     "MacStats",
@@ -143,7 +144,7 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
     #: (at 10,000 nodes a reception mostly finds its node's objects out of the caches)
     __slots__ = (
         "_upper",
-        "_data_upper",
+        "_data_sink",
         "_short",
         "_pan",
         "pib",
@@ -209,7 +210,7 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
         self._pan = self.pib.mac_pan_id
         self.stats = MacStats()
         self._upper: UpperCallback | None = None
-        self._data_upper: Callable[[McpsDataIndication], None] | None = None
+        self._data_sink: DataSink | None = None
         self._csma = UnslottedCsmaCa(
             clock, rng, phy, self.pib, self._csma_clear, self._csma_failed, self._csma_blocked
         )
@@ -286,15 +287,12 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
     # upper-layer plumbing
     # ==========================================================================================
 
-    def set_upper(
-        self,
-        upper: UpperCallback | None,
-        data: Callable[[McpsDataIndication], None] | None = None,
-    ) -> None:
-        """Register the one callback that receives every confirm and indication (``data``:
-        another one for MCPS-DATA.indication alone, the event of every frame heard)."""
+    def set_upper(self, upper: UpperCallback | None, data: DataSink | None = None) -> None:
+        """Register the one callback that receives every confirm and indication; with
+        ``data``, MCPS-DATA.indication (the event of every frame heard) goes to ``data``
+        instead, as the fields a NWK layer reads (:data:`DataSink`), no primitive built."""
         self._upper = upper
-        self._data_upper = upper if data is None else data
+        self._data_sink = data
 
     @property
     def phy(self) -> Phy:

@@ -7,7 +7,6 @@ A mixin of :class:`zigmesh.mac.mac.Mac` (the MAC's state lives there)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from zigmesh.clock import Clock, TimerHandle
@@ -38,6 +37,7 @@ from zigmesh.mac.defs import (
     _TXK_ACK,
     _TXK_NONE,
     AssocState,
+    DataSink,
     MacConfig,
     MacStats,
     PollState,
@@ -93,7 +93,7 @@ class RxMixin:
         _started: bool
         _tx_kind: int
         _upper: UpperCallback | None
-        _data_upper: Callable[[McpsDataIndication], None] | None
+        _data_sink: DataSink | None
         config: MacConfig
         pib: MacPib
         stats: MacStats
@@ -223,7 +223,11 @@ class RxMixin:
                 self._on_data(f, rssi, lqi, now)
                 return
             # == self._indicate(f, rssi, lqi, now), inline: once per receiver of a data frame
-            upper = self._data_upper
+            sink = self._data_sink
+            if sink is not None:
+                sink(f.payload, f.src_mode, f.src_addr, dst, lqi, now, f.frame_pending)
+                return
+            upper = self._upper
             if upper is not None:
                 upper(
                     McpsDataIndication(
@@ -309,7 +313,11 @@ class RxMixin:
         self._indicate(f, rssi, lqi, now)
 
     def _indicate(self, f: MacFrame, rssi: int, lqi: int, now: int) -> None:
-        upper = self._data_upper
+        sink = self._data_sink
+        if sink is not None:
+            sink(f.payload, f.src_mode, f.src_addr, f.dst_addr, lqi, now, f.frame_pending)
+            return
+        upper = self._upper
         if upper is not None:
             upper(
                 McpsDataIndication(

@@ -89,7 +89,7 @@ from zigmesh.nwk.primitives import (
     NwkStatus,
     mac_to_nwk_status,
 )
-from zigmesh.nwk.receive import receive
+from zigmesh.nwk.receive import receive, receive_data
 from zigmesh.nwk.routing import Routing
 from zigmesh.nwk.security import NWK_SECURITY_OVERHEAD
 from zigmesh.nwk.tables import (
@@ -217,7 +217,7 @@ class Nwk(TransmitEngine):
         self.pan_conflict = PanConflict(self)
         self._mac_dispatch: dict[type, Callable[[MacEvent], None]] = {}
         # (frames heard go straight to receive: one call less per frame)
-        mac.set_upper(self._on_mac, data=partial(receive, self))
+        mac.set_upper(self._on_mac, data=partial(receive_data, self))
 
     def _default_nib(self) -> Nib:
         cfg = self.config

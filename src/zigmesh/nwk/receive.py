@@ -69,10 +69,34 @@ _decode_command = memo_decoder(decode_command)
 
 
 def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
-    """MCPS-DATA.indication: decode, open (NWK security), drop by reason or dispatch a frame
-    from the air (Zigbee spec 3.6.2, 4.3.1.2). Never raises: bad frames are counted."""
+    """MCPS-DATA.indication: :func:`receive_data` with the primitive's fields."""
+    receive_data(
+        nwk,
+        ind.msdu,
+        ind.src_addr_mode,
+        ind.src_addr,
+        ind.dst_addr,
+        ind.mpdu_link_quality,
+        ind.timestamp,
+        ind.frame_pending,
+    )
+
+
+def receive_data(
+    nwk: Nwk,
+    data: bytes,
+    src_addr_mode: AddrMode,
+    src_addr: int | None,
+    dst_addr: int | None,
+    lqi: int,
+    now: int,
+    frame_pending: bool,
+) -> None:
+    """The fields of an MCPS-DATA.indication the NWK layer reads (the MAC's data sink,
+    :meth:`zigmesh.mac.mac.Mac.set_upper`: no primitive built per frame heard): decode, open
+    (NWK security), drop by reason or dispatch a frame from the air (Zigbee spec 3.6.2,
+    4.3.1.2). Never raises: bad frames are counted."""
     stats = nwk.stats
-    data = ind.msdu
     sec = nwk.security
     dt = nwk.device_type  # read again below once anything has been called
     if sec is not None and len(data) > 1 and data[1] & 0x02 and not sec.active:
@@ -89,7 +113,7 @@ def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
     if frame.protocol_version != NWKC_PROTOCOL_VERSION:
         stats.rx_bad_version += 1
         return
-    if ind.dst_addr == _MAC_BROADCAST and dt == _END_DEVICE and not nwk.mac.pib.mac_rx_on_when_idle:
+    if dst_addr == _MAC_BROADCAST and dt == _END_DEVICE and not nwk.mac.pib.mac_rx_on_when_idle:
         # an rx-off end device gets broadcasts from its parent's queue (3.6.5), never
         # from the air while it happens to be awake: a frame heard so would move the
         # parent's frame counter past the frames still waiting for it there
@@ -105,9 +129,9 @@ def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
             return
         source = aux.source
         if source is not None:
-            if ind.src_addr_mode == _SHORT:
+            if src_addr_mode == _SHORT:
                 # == _secured_by_sender, inline for the usual short MAC source
-                sa = ind.src_addr
+                sa = src_addr
                 if sa is not None:
                     nbr = nwk.neighbors.get(sa)
                     looked_up = sa != UNASSIGNED_ADDRESS
@@ -117,7 +141,7 @@ def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
                             stats.rx_security_dropped += 1
                             stats.rx_sec_source += 1
                             return
-            elif not _secured_by_sender(ind, source, nbr):
+            elif not _secured_by_sender(src_addr_mode, src_addr, source, nbr):
                 stats.rx_security_dropped += 1
                 stats.rx_sec_source += 1
                 return
@@ -137,20 +161,18 @@ def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
         stats.rx_unsecured += 1
         return
     stats.rx_frames += 1
-    now = ind.timestamp
-    lqi = ind.mpdu_link_quality
-    prev_hop = ind.src_addr
-    if prev_hop is None or ind.src_addr_mode != _SHORT:
+    prev_hop = src_addr
+    if prev_hop is None or src_addr_mode != _SHORT:
         prev_hop = UNASSIGNED_ADDRESS
     dt = nwk.device_type  # (security hooks above may have run)
     if dt is None:
         # only a rejoin response can matter before we are in a network
         if nwk.join.in_rejoin and frame.frame_type == _COMMAND:
-            receive_command(nwk, frame, prev_hop, lqi, now, ind)
+            receive_command(nwk, frame, prev_hop, lqi, now, data)
         else:
             stats.rx_not_joined += 1
         return
-    if ind.frame_pending and dt == _END_DEVICE:
+    if frame_pending and dt == _END_DEVICE:
         nwk.child.frame_pending()
     if not looked_up:
         nbr = nwk.neighbors.get(prev_hop) if prev_hop != UNASSIGNED_ADDRESS else None
@@ -179,7 +201,7 @@ def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
             nbr = nwk.neighbors.get(prev_hop) if prev_hop != UNASSIGNED_ADDRESS else None
     ft = frame.frame_type
     if ft == _COMMAND:
-        receive_command(nwk, frame, prev_hop, lqi, now, ind, nbr)
+        receive_command(nwk, frame, prev_hop, lqi, now, data, nbr)
         return
     if ft != _DATA:
         stats.drop_other += 1
@@ -249,7 +271,9 @@ def _forget_unicasts(seen: dict[int, int], now: int) -> None:
         del seen[k]
 
 
-def _secured_by_sender(ind: McpsDataIndication, source: int, sender: NeighborEntry | None) -> bool:
+def _secured_by_sender(
+    src_addr_mode: AddrMode, src_addr: int | None, source: int, sender: NeighborEntry | None
+) -> bool:
     """NWK security is hop by hop (4.3.1.1): every hop secures the frame it sends under its
     own extended address, the auxiliary header's source. When we know the IEEE address of the
     MAC sender (a neighbour whose own frames told us, or an extended MAC source), a frame
@@ -257,11 +281,11 @@ def _secured_by_sender(ind: McpsDataIndication, source: int, sender: NeighborEnt
     a neighbour's address (issue 9's hostile campaign: such frames dropped sleepy children,
     forged announcements and Network Updates). Checked before the frame counter is touched.
     ``sender``: our neighbour entry of a short MAC source (None if unknown or none)."""
-    if ind.src_addr_mode == AddrMode.SHORT:
+    if src_addr_mode == AddrMode.SHORT:
         known = sender.extended_address if sender is not None else None
         return known is None or known == source
-    if ind.src_addr_mode == AddrMode.EXTENDED and ind.src_addr is not None:
-        return int(ind.src_addr) == source
+    if src_addr_mode == AddrMode.EXTENDED and src_addr is not None:
+        return int(src_addr) == source
     return True
 
 
@@ -271,12 +295,13 @@ def receive_command(
     prev_hop: int,
     lqi: int,
     now: int,
-    ind: McpsDataIndication,
+    data: bytes,
     sender: NeighborEntry | None = None,
 ) -> None:
-    """A NWK command frame from the air (3.4), after :func:`receive`'s checks. ``sender``: our
-    neighbour table entry of ``prev_hop`` (None: none), as :func:`receive` looked it up once
-    the device is in a network (link status processing, which needs one, uses it)."""
+    """A NWK command frame from the air (3.4), after :func:`receive_data`'s checks (``data``:
+    its MSDU). ``sender``: our neighbour table entry of ``prev_hop`` (None: none), as
+    :func:`receive_data` looked it up once the device is in a network (link status
+    processing, which needs one, uses it)."""
     try:
         cmd = _decode_command(frame.payload)
     except DecodeError:
@@ -320,7 +345,7 @@ def receive_command(
         ):
             return  # a concentrator's report for our end device child: resolved here
     if dst >= _BROADCAST_MIN:
-        if not nwk.broadcaster.accept_command(frame, prev_hop, now, ind.msdu):
+        if not nwk.broadcaster.accept_command(frame, prev_hop, now, data):
             return
     elif frame.source_route is not None and dst != me:
         nwk.routing.on_source_routed(frame, prev_hop, lqi, now)
