@@ -127,25 +127,20 @@ class RxMixin:
             else:
                 self.stats.rx_not_for_us += 1
             return
-        if n >= 9 and psdu[1] & 0x2C == 0x08:
-            # 2003/2006 frame with a short destination: PAN ID at 3, address at 5 (the
-            # third-level filter below then has nothing left to check)
-            dst = psdu[5] | psdu[6] << 8
-            if dst != self._short and dst != _BROADCAST:
-                self.stats.rx_not_for_us += 1
+        stats = self.stats
+        # a 2003/2006 frame with a short destination: PAN ID at 3, address at 5 (checked here,
+        # before a decode; the third-level filter below then has nothing left to check)
+        addressed = n >= 9 and psdu[1] & 0x2C == 0x08
+        if addressed:
+            to = psdu[5] | psdu[6] << 8
+            if to != self._short and to != _BROADCAST:
+                stats.rx_not_for_us += 1
                 return
             pan = psdu[3] | psdu[4] << 8
             if pan != self._pan and pan != _BROADCAST:
-                self.stats.rx_not_for_us += 1
+                stats.rx_not_for_us += 1
                 return
-            self._rx_frame(psdu, rssi_dbm, lqi, True)
-            return
-        self._rx_frame(psdu, rssi_dbm, lqi, False)
-
-    def _rx_frame(self, psdu: bytes, rssi: int, lqi: int, addressed: bool) -> None:
-        """A frame past the PHY's filter. ``addressed``: its short destination and PAN ID
-        were found ours (or broadcast) from its bytes already."""
-        stats = self.stats
+        # (the rest of the receive path, inline: once per receiver of every frame)
         try:
             f = _decode_psdu(psdu)
         except DecodeError as e:
@@ -220,9 +215,9 @@ class RxMixin:
                 return
         if ft == _FT_DATA:
             if self._rx_wait == _RXW_POLL and dst != _BROADCAST:
-                self._on_data(f, rssi, lqi, now)
+                self._on_data(f, rssi_dbm, lqi, now)
                 return
-            # == self._indicate(f, rssi, lqi, now), inline: once per receiver of a data frame
+            # == self._indicate(f, rssi_dbm, lqi, now), inline: once per receiver of data
             sink = self._data_sink
             if sink is not None:
                 sink(f.payload, f.src_mode, f.src_addr, dst, lqi, now, f.frame_pending)
@@ -241,14 +236,14 @@ class RxMixin:
                         lqi,
                         f.seq,
                         now,
-                        rssi,
+                        rssi_dbm,
                         f.frame_pending,
                     )
                 )
         elif ft == _FT_CMD:
-            self._on_command(f, rssi, lqi, pending, now)
+            self._on_command(f, rssi_dbm, lqi, pending, now)
         else:
-            self._on_beacon(f, rssi, lqi, now)
+            self._on_beacon(f, rssi_dbm, lqi, now)
 
     def _duplicate(self, key: int, seq: int, payload: bytes, now: int) -> bool:
         """Duplicate rejection of acknowledged frames (see ``MacConfig.duplicate_window_us``).
