@@ -6,8 +6,9 @@ calls (``mcps_data_request``, ``mlme_scan_request``, ...); confirms and indicati
 event dataclasses of :mod:`zigmesh.mac.primitives` through the one callback the upper layer
 registered with :meth:`Mac.set_upper`. One exception, for speed: an upper layer may register a
 second callback, a :data:`DataSink`, which then gets every MCPS-DATA.indication as the fields a
-NWK layer reads, in one call, instead of the dataclass (a primitive built per receiver of every
-frame was a tenth of the instructions of a reception at 10,000 nodes); the NWK does.
+NWK layer reads, in one call, instead of the dataclass (building and dispatching one per
+receiver of every frame was 6.5 % of the instructions of a steady window at the 10,000-node
+density: ``bench/instructions.py``); the NWK does.
 Synchronous MLME primitives (GET, SET, RESET, PURGE) return their result. Misuse raises :class:`~zigmesh.errors.LocalProtocolError`; bad frames
 from the air are dropped and counted in :class:`MacStats`.
 
