@@ -36,11 +36,9 @@ def _child(args: argparse.Namespace) -> None:
     """Runs inside Valgrind: the network of ``args`` in the tree ``args.tree``."""
     tree = Path(args.tree[0]).resolve()
     sys.path[:0] = [str(tree / "bench"), str(tree / "src")]
-    from scale import grid_scenario  # the tree's bench/scale.py
+    from scale import build, grid_scenario  # the tree's bench/scale.py
 
     import zigmesh
-    from zigmesh.scenario.runner import _Traffic  # the engine of `zigmesh run`
-    from zigmesh.sim.world import World
 
     if not Path(zigmesh.__file__).resolve().is_relative_to(tree):
         sys.exit(f"zigmesh imported from {zigmesh.__file__}, not from {tree}")
@@ -55,26 +53,7 @@ def _child(args: argparse.Namespace) -> None:
         seed=args.seed,
         secured=False,
     )
-    assert sc.channel is not None
-    world = World(
-        sc.seed,
-        medium=sc.radio.medium_config(),
-        channel=sc.channel,
-        tx_power_dbm=sc.radio.tx_power_dbm,
-        security=False,
-    )
-    traffic = _Traffic(world, sc)
-    for spec in sc.nodes:
-        world.add_node(
-            spec.name,
-            spec.role,
-            spec.position,
-            poll_interval_us=spec.poll_interval_us,
-            join_at_us=spec.join_at_us,
-            channels=(sc.channel,),
-        )
-    traffic.add_endpoints()
-    traffic.schedule()
+    world, _ = build(sc, None)  # as the bench builds it (no capture)
     start = round(args.start * S)
     world.run(start)
     events = world.kernel.events_run

@@ -8,9 +8,9 @@ registered with :meth:`Mac.set_upper`. One exception, for speed: an upper layer 
 second callback, a :data:`DataSink`, which then gets every MCPS-DATA.indication as the fields a
 NWK layer reads, in one call, instead of the dataclass (building and dispatching one per
 receiver of every frame was 6.5 % of the instructions of a steady window at the 10,000-node
-density: ``bench/instructions.py``); the NWK does.
-Synchronous MLME primitives (GET, SET, RESET, PURGE) return their result. Misuse raises :class:`~zigmesh.errors.LocalProtocolError`; bad frames
-from the air are dropped and counted in :class:`MacStats`.
+density: ``bench/instructions.py``); the NWK does. Synchronous MLME primitives (GET, SET,
+RESET, PURGE) return their result. Misuse raises :class:`~zigmesh.errors.LocalProtocolError`;
+bad frames from the air are dropped and counted in :class:`MacStats`.
 
 Transmit timeline of one acknowledged frame (non-beacon, unslotted CSMA-CA; see csma.py)::
 

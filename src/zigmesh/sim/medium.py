@@ -320,16 +320,12 @@ class Medium:
     # --- internals ----------------------------------------------------------------------
 
     def _on_channel(self, tx: Transmission) -> tuple[_Ints, _Floats, int, _Codes]:
-        """``tx``'s links to radios now on its channel (all of them while every radio is)."""
-        idx, pw, na, qc = tx.idx, tx.pw, tx.na, tx.qc
+        """``tx``'s links to radios now on its channel, when radios are on several channels
+        (``_on`` and ``_off`` take all of ``tx``'s links while one channel holds every radio)."""
         ch = tx.channel
-        if self._ch_count[ch] != len(self.radios):
-            on = self._ch[idx] == ch
-            qc = qc[on[:na]]
-            na = len(qc)
-            idx = idx[on]
-            pw = pw[on]
-        return idx, pw, na, qc
+        on = self._ch[tx.idx] == ch
+        qc = tx.qc[on[: tx.na]]
+        return tx.idx[on], tx.pw[on], len(qc), qc
 
     def _on(self, tx: Transmission) -> None:
         """Start of ``tx``: its power goes on air at its receivers; free listening receivers
@@ -438,7 +434,7 @@ class Medium:
         self._state[sender.index] = _RX
         self._free[sender.index] = True
         sender.tx_frames += 1
-        user = sender._user
+        user = self._users[sender.index]
         if user is not None:
             user.pd_tx_done()
         if got is None:

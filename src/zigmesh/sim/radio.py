@@ -125,7 +125,6 @@ class Radio:
     Its receiver state is a row of the medium's arrays (``index``)."""
 
     __slots__ = (
-        "_user",
         "medium",
         "index",
         "eui64",
@@ -154,7 +153,6 @@ class Radio:
         self.index = index
         self.eui64 = eui64
         self._kernel = medium.kernel
-        self._user: PhyUser | None = None
         self._x, self._y, self._z = position
         self._key: tuple[int, int, int] | None = None
         self._tx_dbm = float(tx_power_dbm)
@@ -225,7 +223,6 @@ class Radio:
         return _STATES[self.medium._state[self.index]]
 
     def set_user(self, user: PhyUser | None) -> None:
-        self._user = user
         self.medium._users[self.index] = user
         f = self._filter
         self.medium._flt[self.index] = f if f is not None and f is cast(object, user) else None
@@ -253,7 +250,7 @@ class Radio:
         """Filter addresses for ``mac`` (:class:`zigmesh.phy.FrameFilter`) while it is the
         user: frames it would reject at once are counted, not indicated (None: off)."""
         self._filter = mac
-        self.set_user(self._user)
+        self.set_user(self.user)
 
     def set_state(self, state: RadioState) -> None:
         new = int(state)
@@ -325,7 +322,7 @@ class Radio:
 
     @property
     def user(self) -> PhyUser | None:
-        return self._user
+        return self.medium._users[self.index]
 
     @property
     def position(self) -> tuple[float, float, float]:
