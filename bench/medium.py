@@ -40,7 +40,9 @@ class Sink:
     def __init__(self) -> None:
         self.rx = 0
 
-    def pd_data_indication(self, psdu: bytes, rssi_dbm: int, lqi: int) -> None:
+    def pd_data_indication(
+        self, psdu: bytes, rssi_dbm: int, lqi: int, timestamp: int | None = None
+    ) -> None:
         self.rx += 1
 
     def pd_tx_done(self) -> None:
@@ -124,7 +126,9 @@ def mac_like_load(n: int = 1000, seconds: int = 5) -> tuple[float, int]:
             self.radio = radio
             self.me = radio.index.to_bytes(2, "little")
 
-        def pd_data_indication(self, psdu: bytes, rssi_dbm: int, lqi: int) -> None:
+        def pd_data_indication(
+            self, psdu: bytes, rssi_dbm: int, lqi: int, timestamp: int | None = None
+        ) -> None:
             if len(psdu) == 33 and psdu[:2] == self.me:  # addressed to us
                 k.call_later(TURNAROUND_US, send_ack, self.radio)
 

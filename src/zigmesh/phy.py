@@ -111,8 +111,13 @@ class FrameFilter(Protocol):
 class PhyUser(Protocol):
     """What the PHY calls upwards (implemented by the MAC)."""
 
-    def pd_data_indication(self, psdu: bytes, rssi_dbm: int, lqi: int) -> None:
-        """PD-DATA.indication (8.3.3): a PSDU (FCS included, not checked) was received."""
+    def pd_data_indication(
+        self, psdu: bytes, rssi_dbm: int, lqi: int, timestamp: int | None = None
+    ) -> None:
+        """PD-DATA.indication (8.3.3): a PSDU (FCS included, not checked) was received;
+        ``timestamp``: the virtual time (us) the radio stamped it with, its end (a radio's
+        receive timestamp, as the MAC's MCPS-DATA.indication Timestamp reports it; None: the
+        user reads its clock)."""
         ...
 
     def pd_tx_done(self) -> None:

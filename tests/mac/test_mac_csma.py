@@ -48,7 +48,9 @@ class Jammer:
         if self.on:
             self.radio.transmit(self.psdu)
 
-    def pd_data_indication(self, psdu: bytes, rssi_dbm: int, lqi: int) -> None:
+    def pd_data_indication(
+        self, psdu: bytes, rssi_dbm: int, lqi: int, timestamp: int | None = None
+    ) -> None:
         pass
 
 
@@ -67,7 +69,9 @@ class Injector:
     def pd_tx_done(self) -> None:
         pass
 
-    def pd_data_indication(self, psdu: bytes, rssi_dbm: int, lqi: int) -> None:
+    def pd_data_indication(
+        self, psdu: bytes, rssi_dbm: int, lqi: int, timestamp: int | None = None
+    ) -> None:
         pass
 
 

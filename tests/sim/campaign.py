@@ -90,10 +90,12 @@ class _Watch:
         self.injected = injected
         self.acc = acc
 
-    def pd_data_indication(self, psdu: bytes, rssi_dbm: int, lqi: int) -> None:
+    def pd_data_indication(
+        self, psdu: bytes, rssi_dbm: int, lqi: int, timestamp: int | None = None
+    ) -> None:
         mode = self.injected.get(id(psdu))
         if mode is None:
-            self.inner.pd_data_indication(psdu, rssi_dbm, lqi)
+            self.inner.pd_data_indication(psdu, rssi_dbm, lqi, timestamp)
             return
         acc = self.acc
         row = acc.by_mode.setdefault(mode, [0, 0, 0])
@@ -101,7 +103,7 @@ class _Watch:
         m = self.node.mac.stats
         before = _counters(self.node)
         accepted = m.rx_frames + m.rx_acks
-        self.inner.pd_data_indication(psdu, rssi_dbm, lqi)
+        self.inner.pd_data_indication(psdu, rssi_dbm, lqi, timestamp)
         after = _counters(self.node)
         acc.deliveries += 1
         moved = 0

@@ -27,9 +27,11 @@ def _run(
         mac = node.mac
         inner = mac.pd_data_indication
 
-        def counted(psdu: bytes, rssi: int, lqi: int, inner: Any = inner) -> None:
+        def counted(
+            psdu: bytes, rssi: int, lqi: int, ts: int | None = None, inner: Any = inner
+        ) -> None:
             indicated[0] += 1
-            inner(psdu, rssi, lqi)
+            inner(psdu, rssi, lqi, ts)
 
         radio.set_user(None)
         mac.pd_data_indication = counted  # type: ignore[method-assign]

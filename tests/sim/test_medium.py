@@ -37,7 +37,9 @@ class Recorder:
         self.rx: list[tuple[int, bytes, int, int]] = []
         self.tx_done: list[int] = []
 
-    def pd_data_indication(self, psdu: bytes, rssi_dbm: int, lqi: int) -> None:
+    def pd_data_indication(
+        self, psdu: bytes, rssi_dbm: int, lqi: int, timestamp: int | None = None
+    ) -> None:
         self.rx.append((self.kernel.now(), psdu, rssi_dbm, lqi))
 
     def pd_tx_done(self) -> None:

@@ -114,8 +114,11 @@ class RxMixin:
     # receive path
     # ==========================================================================================
 
-    def pd_data_indication(self, psdu: bytes, rssi_dbm: int, lqi: int) -> None:
-        """PD-DATA.indication: a PSDU (FCS included, unchecked) arrived from the PHY."""
+    def pd_data_indication(
+        self, psdu: bytes, rssi_dbm: int, lqi: int, timestamp: int | None = None
+    ) -> None:
+        """PD-DATA.indication: a PSDU (FCS included, unchecked) arrived from the PHY
+        (``timestamp``: when, us, as the radio stamped it; None: now)."""
         n = len(psdu)
         # the rules of zigmesh.phy.FrameFilter (a radio may have applied them already)
         if n == 5 and psdu[0] & 7 == 2:  # immediate ACK (fcf, seq, FCS)
@@ -188,7 +191,7 @@ class RxMixin:
             stats.rx_ignored += 1
             return
         stats.rx_frames += 1
-        now = self._clock.now()
+        now = self._clock.now() if timestamp is None else timestamp
         pending = False
         if f.ack_request and dm != _NONE and dst != _BROADCAST and ft != _FT_BEACON:
             sm = f.src_mode

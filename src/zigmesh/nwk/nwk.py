@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from functools import partial
+from types import MethodType
 
 from zigmesh.clock import Clock, TimerHandle
 from zigmesh.errors import LocalProtocolError
@@ -216,8 +216,9 @@ class Nwk(TransmitEngine):
         self.parent = EndDeviceParent(self)
         self.pan_conflict = PanConflict(self)
         self._mac_dispatch: dict[type, Callable[[MacEvent], None]] = {}
-        # (frames heard go straight to receive: one call less per frame)
-        mac.set_upper(self._on_mac, data=partial(receive_data, self))
+        # (frames heard go straight to receive: one call less per frame; a bound method, one
+        # object to reach per frame heard where a partial is two)
+        mac.set_upper(self._on_mac, data=MethodType(receive_data, self))
 
     def _default_nib(self) -> Nib:
         cfg = self.config

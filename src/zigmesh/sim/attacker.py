@@ -152,7 +152,9 @@ class Attacker:
             self._recorded = []
         return self._recorded
 
-    def pd_data_indication(self, psdu: bytes, rssi_dbm: int, lqi: int) -> None:
+    def pd_data_indication(
+        self, psdu: bytes, rssi_dbm: int, lqi: int, timestamp: int | None = None
+    ) -> None:
         self.sniffed += 1
         if self._recorded is not None:
             self._recorded.append(psdu)
