@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zigmesh.codec import memo_decoder
+from zigmesh.codec import DecodeMemo, memo_bytes_decoder, memo_decoder
 from zigmesh.errors import DecodeError, SecurityError
 from zigmesh.mac.beacon import Beacon, SuperframeSpec
 from zigmesh.mac.frames import AddrMode, FrameType, MacFrame
@@ -90,6 +90,35 @@ def test_memo_decoder_is_bounded() -> None:
     for data in frames:
         assert memo(data).seq == data[7]
     assert all(memo(d) == NwkFrame.decode(d) for d in frames)
+
+
+def test_bytes_decoder_is_the_same_memo_without_a_python_frame() -> None:
+    calls: list[bytes] = []
+
+    def decode(data: bytes) -> NwkFrame:
+        calls.append(data)
+        return NwkFrame.decode(data)
+
+    memo = DecodeMemo(decode, size=4)
+    fast, slow = memo.bytes_decoder(), memo.decoder()
+    frames = [NwkFrame(NwkFrameType.DATA, 0x1234, 0, 30, i, b"x").encode() for i in range(6)]
+    first = fast(frames[0])
+    assert fast(bytes(bytearray(frames[0]))) is first  # equal content, another object
+    assert slow(frames[0]) is first and len(calls) == 1  # one table behind both
+    seeded = NwkFrame.decode(frames[1])
+    memo.remember(frames[1], seeded)
+    assert fast(frames[1]) is seeded and len(calls) == 1
+    for data in frames:  # bounded: emptied when full, as the closure's
+        assert fast(data) == NwkFrame.decode(data)
+    assert len(memo._memo) <= 4
+    with pytest.raises(DecodeError):  # failures propagate and are not kept
+        fast(b"\x08\x00")
+    with pytest.raises(DecodeError):
+        fast(b"\x08\x00")
+    assert b"\x08\x00" not in memo._memo
+    with pytest.raises(TypeError):  # bytes alone
+        fast(bytearray(frames[0]))  # type: ignore[arg-type]
+    assert memo_bytes_decoder(NwkFrame.decode)(frames[2]) == NwkFrame.decode(frames[2])
 
 
 def _secured(payload: bytes = b"\x01\x02\x03", fc: int = 5) -> bytes:

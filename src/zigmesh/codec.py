@@ -23,6 +23,7 @@ __all__ = [
     "enum_table",
     "fast_init",
     "DecodeMemo",
+    "memo_bytes_decoder",
     "memo_decoder",
     "read_whole",
 ]
@@ -235,6 +236,25 @@ def enum_table(enum_cls: type[_E], size: int) -> tuple[_E | int, ...]:
 MEMO_SIZE = 256
 
 
+class _Memo(dict[bytes, Any]):
+    """The memo's table: a miss decodes (:meth:`__missing__`), so a hit is a dict subscript
+    and no Python frame (:meth:`DecodeMemo.bytes_decoder`)."""
+
+    __slots__ = ("decode", "size")
+
+    def __init__(self, decode: Callable[[bytes], Any], size: int) -> None:
+        super().__init__()
+        self.decode = decode
+        self.size = size
+
+    def __missing__(self, data: bytes) -> Any:
+        v = self.decode(data)
+        if len(self) >= self.size:
+            self.clear()
+        self[data] = v
+        return v
+
+
 class DecodeMemo(Generic[_T]):
     """A decoder of immutable frames memoised by the input's content, which encoders may seed.
 
@@ -243,8 +263,9 @@ class DecodeMemo(Generic[_T]):
     of a pure function, so it holds no state in the DESIGN.md sense: same input, same output,
     with or without it. A ``bytes`` object caches its hash, so a hit costs one dict lookup.
     Failures (``DecodeError``) are not memoised; unhashable inputs (``bytearray``) are decoded
-    every time. ``size`` bounds it: reaching it empties the memo (the copies of one frame
-    arrive together, so only the last few frames matter).
+    every time by :meth:`decoder` (:meth:`bytes_decoder` takes ``bytes`` alone). ``size``
+    bounds it: reaching it empties the memo (the copies of one frame arrive together, so only
+    the last few frames matter).
 
     :meth:`remember` lets the code that just built ``data`` from a frame (a sender) enter the
     value ``decode(data)`` returns without decoding: only for a value equal to it, field types
@@ -254,12 +275,12 @@ class DecodeMemo(Generic[_T]):
     __slots__ = ("_memo", "_size", "_decode")
 
     def __init__(self, decode: Callable[[bytes], _T], size: int = MEMO_SIZE) -> None:
-        self._memo: dict[bytes, _T] = {}
+        self._memo = _Memo(decode, size)
         self._size = size
         self._decode = decode
 
     def decoder(self) -> Callable[[bytes], _T]:
-        """The memoised decode function (a closure: one call per frame heard)."""
+        """The memoised decode function (a closure), for any buffer."""
         memo = self._memo
         get = memo.get
         decode = self._decode
@@ -267,7 +288,7 @@ class DecodeMemo(Generic[_T]):
 
         def decoded(data: bytes) -> _T:
             try:
-                v = get(data)
+                v: _T | None = get(data)
             except TypeError:  # unhashable: a bytearray or memoryview
                 return decode(data)
             if v is None:
@@ -280,6 +301,13 @@ class DecodeMemo(Generic[_T]):
         decoded.__doc__ = decode.__doc__
         return decoded
 
+    def bytes_decoder(self) -> Callable[[bytes], _T]:
+        """The memoised decode function for ``bytes`` alone: the memo's own subscript, so a hit
+        runs no Python code (the receive paths, once per receiver of every frame: their input
+        is the PSDU the medium carries and the payloads decoded from it, always ``bytes``).
+        Another buffer raises ``TypeError`` (unhashable)."""
+        return self._memo.__getitem__
+
     def remember(self, data: bytes, value: _T) -> None:
         """Enter ``value``, which must equal ``decode(data)``, as the decoding of ``data``."""
         memo = self._memo
@@ -291,3 +319,11 @@ class DecodeMemo(Generic[_T]):
 def memo_decoder(decode: Callable[[bytes], _T], size: int = MEMO_SIZE) -> Callable[[bytes], _T]:
     """``decode`` memoised by the input's content (:class:`DecodeMemo`, nobody seeding it)."""
     return DecodeMemo(decode, size).decoder()
+
+
+def memo_bytes_decoder(
+    decode: Callable[[bytes], _T], size: int = MEMO_SIZE
+) -> Callable[[bytes], _T]:
+    """``decode`` memoised by the content of ``bytes`` alone (:meth:`DecodeMemo.bytes_decoder`:
+    no Python frame on a hit)."""
+    return DecodeMemo(decode, size).bytes_decoder()

@@ -40,6 +40,7 @@ class Recorder:
     def pd_data_indication(
         self, psdu: bytes, rssi_dbm: int, lqi: int, timestamp: int | None = None
     ) -> None:
+        assert timestamp == self.kernel.now()  # the frame's end, when it is indicated
         self.rx.append((self.kernel.now(), psdu, rssi_dbm, lqi))
 
     def pd_tx_done(self) -> None:
@@ -105,6 +106,14 @@ def test_strong_link_lqi_saturates() -> None:
     a.transmit(FRAME)
     k.run()
     assert [(rssi, lqi) for _, _, rssi, lqi in ub.rx] == [(-77, 255)]
+
+
+def test_a_bytearray_sent_reaches_receivers_as_bytes() -> None:
+    # (the receive paths decode bytes alone: codec.DecodeMemo.bytes_decoder)
+    k, _, (a, _b), (_, ub) = make([(0.0, 0.0), (10.0, 0.0)])
+    a.transmit(bytearray(FRAME))  # type: ignore[arg-type]
+    k.run()
+    assert [(type(p), p) for _, p, _, _ in ub.rx] == [(bytes, FRAME)]
 
 
 def test_link_indices_are_compact_up_to_32767_radios(monkeypatch: pytest.MonkeyPatch) -> None:

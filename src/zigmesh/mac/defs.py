@@ -11,7 +11,7 @@ from enum import Enum
 from typing import Any
 
 from zigmesh.clock import TimerHandle
-from zigmesh.codec import memo_decoder
+from zigmesh.codec import memo_bytes_decoder
 from zigmesh.errors import LocalProtocolError
 from zigmesh.mac.commands import MacCommandId
 from zigmesh.mac.fcs import append_fcs
@@ -41,7 +41,7 @@ _FT_CMD = FrameType.MAC_COMMAND
 _CMD_DATA_REQUEST = int(MacCommandId.DATA_REQUEST)
 _BROADCAST = 0xFFFF
 #: MacFrame.decode memoised: the receivers of one frame share the decoded (frozen) frame
-_decode_psdu = memo_decoder(MacFrame.decode)
+_decode_psdu = memo_bytes_decoder(MacFrame.decode)
 
 #: precomputed ACK PSDUs (802.15.4-2006 7.2.2.3), index ``seq | pending << 8``
 _ACK_FRAMES: tuple[bytes, ...] = tuple(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from zigmesh.codec import memo_decoder
+from zigmesh.codec import memo_bytes_decoder
 from zigmesh.errors import DecodeError
 from zigmesh.mac.frames import AddrMode
 from zigmesh.mac.primitives import McpsDataIndication
@@ -64,8 +64,8 @@ _UNICAST_DUP_WINDOW_US = 2 * S
 _UNICAST_SEEN_QUIET = 16
 _UNICAST_SEEN_MAX = 512
 #: the decoders memoised: every receiver of a broadcast gets the same (frozen) frame and command
-_decode_frame = NWK_DECODED.decoder()
-_decode_command = memo_decoder(decode_command)
+_decode_frame = NWK_DECODED.bytes_decoder()
+_decode_command = memo_bytes_decoder(decode_command)
 
 
 def receive(nwk: Nwk, ind: McpsDataIndication) -> None:

@@ -459,7 +459,7 @@ class Medium:
                 filtered = rx_filter(sender, radios[k], psdu)
                 if filtered is None:
                     continue
-                data = filtered
+                data = filtered if type(filtered) is bytes else bytes(filtered)
             nrx[k] += 1
             ruser = users[k]
             if ruser is not None:

@@ -281,6 +281,8 @@ class Radio:
         n = len(psdu)
         if n == 0 or n > MAX_PSDU:
             raise LocalProtocolError(f"PSDU of {n} bytes (1-{MAX_PSDU})")
+        if type(psdu) is not bytes:
+            psdu = bytes(psdu)  # (a bytearray: receivers decode bytes alone, memoised)
         kernel = self._kernel
         now = kernel._now
         end = now + (SHR_PHR_BYTES + n) * BYTE_US
