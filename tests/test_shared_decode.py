@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zigmesh.codec import DecodeMemo, memo_bytes_decoder, memo_decoder
+from zigmesh import codec
+from zigmesh.codec import DecodeMemo, interned, memo_bytes_decoder, memo_decoder
 from zigmesh.errors import DecodeError, SecurityError
 from zigmesh.mac.beacon import Beacon, SuperframeSpec
 from zigmesh.mac.frames import AddrMode, FrameType, MacFrame
@@ -27,6 +28,7 @@ from zigmesh.nwk.security import NwkSecurityContext, NwkSecurityDrop
 from zigmesh.security import AuxHeader, KeyId, secure_frame, unsecure_frame
 from zigmesh.security.keys import KeyStore
 from zigmesh.sim.kernel import Kernel
+from zigmesh.types import EUI64
 
 KEY = bytes(range(16))
 OTHER_KEY = bytes(range(1, 17))
@@ -119,6 +121,29 @@ def test_bytes_decoder_is_the_same_memo_without_a_python_frame() -> None:
     with pytest.raises(TypeError):  # bytes alone
         fast(bytearray(frames[0]))  # type: ignore[arg-type]
     assert memo_bytes_decoder(NwkFrame.decode)(frames[2]) == NwkFrame.decode(frames[2])
+
+
+def test_interned_gives_one_object_per_value_and_type(monkeypatch: pytest.MonkeyPatch) -> None:
+    a, b = int("1234567890123"), int("1234567890123")
+    assert a is not b and interned(a) is interned(b) is a
+    e = interned(EUI64(1234567890123))  # another type: a table of its own
+    assert type(e) is EUI64 and e is interned(EUI64(1234567890123))
+    assert type(interned(int("1234567890123"))) is int
+    monkeypatch.setattr(codec, "_INTERN_MAX", 4)
+    for v in range(10**9, 10**9 + 20):  # bounded: emptied when full
+        assert interned(int(str(v))) == v
+    assert len(codec._INTERNED[int]) <= 4
+
+
+def test_frames_decoded_apart_share_their_addresses() -> None:
+    ieee = 0x00124B0001020304
+    frames = [
+        NwkFrame(NwkFrameType.DATA, 0x0000, 0x1A2B, 30, i, b"x", src_ieee=ieee).encode()
+        for i in range(2)
+    ]
+    f0, f1 = (NwkFrame.decode(d) for d in frames)
+    assert f0.src_ieee is f1.src_ieee and f0.src is f1.src
+    assert f0.src_ieee == ieee and f0.src == 0x1A2B
 
 
 def _secured(payload: bytes = b"\x01\x02\x03", fc: int = 5) -> bytes:

@@ -23,6 +23,7 @@ __all__ = [
     "enum_table",
     "fast_init",
     "DecodeMemo",
+    "interned",
     "memo_bytes_decoder",
     "memo_decoder",
     "read_whole",
@@ -167,6 +168,7 @@ class Writer:
 
 
 _T = TypeVar("_T")
+_I = TypeVar("_I", bound=int)
 
 
 def fast_init(cls: type[_T]) -> type[_T]:
@@ -230,6 +232,29 @@ def enum_table(enum_cls: type[_E], size: int) -> tuple[_E | int, ...]:
     the masked field is cheaper than a call.
     """
     return tuple(enum_or_int(enum_cls, v) for v in range(size))
+
+
+#: :func:`interned`'s tables, one per type, and their bound (entries; a table is emptied when
+#: it is reached: hostile frames can carry any value)
+_INTERNED: dict[type, dict[int, int]] = {}
+_INTERN_MAX = 1 << 16
+
+
+def interned(value: _I) -> _I:
+    """One object for equal decoded integers of one type (IEEE addresses): the value itself, or
+    the equal one of the same type decoded before. The tables of every node of a network hold
+    the IEEE addresses of the same devices (address map, neighbours): decoded from each frame,
+    every entry was an object of its own (32 bytes; some 80 per router at 10,000 nodes)."""
+    table = _INTERNED.get(type(value))
+    if table is None:
+        table = _INTERNED[type(value)] = {}
+    got = table.get(value)
+    if got is not None:
+        return got  # type: ignore[return-value]  # (same type: the table's)
+    if len(table) >= _INTERN_MAX:
+        table.clear()
+    table[value] = value
+    return value
 
 
 #: default bound of a :func:`memo_decoder` (entries; the memo is emptied when it is reached)

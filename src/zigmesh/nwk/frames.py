@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Self
 
-from zigmesh.codec import DecodeMemo, Reader, enum_table, fast_init
+from zigmesh.codec import DecodeMemo, Reader, enum_table, fast_init, interned
 from zigmesh.errors import DecodeError, LocalProtocolError, SecurityError
 from zigmesh.security.aux import MIC_LENGTH, ZIGBEE_SECURITY_LEVEL, AuxHeader, KeyId
 from zigmesh.security.ccm import secure_frame, unsecure_frame
@@ -317,6 +317,9 @@ class NwkFrame:
                 return cls._decode_inter_pan(data)
             raise _short_fixed(n)
         fc, dst, src, radius, seq = _FIXED.unpack_from(data)
+        # (the addresses every node's tables keep: one object per value, not per frame)
+        dst = interned(dst)
+        src = interned(src)
         ftype = fc & FC_FRAME_TYPE_MASK
         if ftype == 3:
             return cls._decode_inter_pan(data)
@@ -342,12 +345,12 @@ class NwkFrame:
                 raise DecodeError(
                     "nwk.destination_ieee_address", pos, f"needs 8 bytes, {n - pos} left"
                 )
-            dst_ieee = _U64.unpack_from(data, pos)[0]
+            dst_ieee = interned(_U64.unpack_from(data, pos)[0])
             pos += 8
         if fc & FC_SRC_IEEE:
             if pos + 8 > n:
                 raise DecodeError("nwk.source_ieee_address", pos, f"needs 8 bytes, {n - pos} left")
-            src_ieee = _U64.unpack_from(data, pos)[0]
+            src_ieee = interned(_U64.unpack_from(data, pos)[0])
             pos += 8
         mcast = None
         if fc & FC_MULTICAST:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import ClassVar, Self
 
-from zigmesh.codec import Reader, Writer, enum_or_int
+from zigmesh.codec import Reader, Writer, enum_or_int, interned
 from zigmesh.errors import DecodeError
 from zigmesh.types import EUI64, ShortAddr
 from zigmesh.zdo.descriptors import (
@@ -413,8 +413,8 @@ class DeviceAnnce:
     def decode(cls, data: bytes) -> Self:
         r = Reader(data)
         tsn = r.u8("Device_annce.tsn")
-        nwk = ShortAddr(r.u16("Device_annce.NWKAddr"))
-        ieee = EUI64(r.u64("Device_annce.IEEEAddr"))
+        nwk = interned(ShortAddr(r.u16("Device_annce.NWKAddr")))
+        ieee = interned(EUI64(r.u64("Device_annce.IEEEAddr")))
         return cls(tsn, nwk, ieee, MacCapability(r.u8("Device_annce.Capability")))
 
 
