@@ -241,10 +241,11 @@ _INTERN_MAX = 1 << 16
 
 
 def interned(value: _I) -> _I:
-    """One object for equal decoded integers of one type (IEEE addresses): the value itself, or
-    the equal one of the same type decoded before. The tables of every node of a network hold
-    the IEEE addresses of the same devices (address map, neighbours): decoded from each frame,
-    every entry was an object of its own (32 bytes; some 80 per router at 10,000 nodes)."""
+    """One object for equal decoded integers of one type (network and IEEE addresses): the
+    value itself, or the equal one of the same type decoded before. The tables of every node of
+    a network hold the addresses of the same devices (address map, neighbours): decoded from
+    each frame, every entry was an object of its own (32 bytes; some 80 IEEE addresses per
+    router at 10,000 nodes). Identity never decides anything: equal values compare equal."""
     table = _INTERNED.get(type(value))
     if table is None:
         table = _INTERNED[type(value)] = {}
