@@ -29,7 +29,7 @@ class AddressMapStatus(IntEnum):
 class AddressMap:
     """Bounded two-way IEEE <-> network address map."""
 
-    __slots__ = ("_by_short", "_by_ieee", "_capacity", "_moves")
+    __slots__ = ("_by_short", "_by_ieee", "_capacity")
 
     def __init__(self, capacity: int = ADDRESS_MAP_DEFAULT_ENTRIES) -> None:
         if capacity < 1:
@@ -39,8 +39,6 @@ class AddressMap:
         #: memory per entry)
         self._by_short: dict[int, int] = {}
         self._by_ieee: dict[int, int] = {}
-        #: insertions into ``_by_short`` since it was last rebuilt (see :meth:`_moved`)
-        self._moves = 0
 
     @property
     def capacity(self) -> int:
@@ -72,7 +70,6 @@ class AddressMap:
             by_short = self._by_short
             del by_short[network_address]  # to the end: most recently updated
             by_short[network_address] = extended_address
-            self._moved()
             return AddressMapStatus.UNCHANGED
         status = AddressMapStatus.ADDED
         if known is not None:
@@ -91,21 +88,7 @@ class AddressMap:
             del self._by_ieee[lru_ieee]
         self._by_short[network_address] = extended_address
         self._by_ieee[extended_address] = network_address
-        self._moved()
         return status
-
-    def _moved(self) -> None:
-        """One more insertion into ``_by_short``. A dict keeps the slot of every deleted entry
-        until it resizes, and resizes to three times its entries: kept in update order by
-        deleting and inserting again, a full map of 64 pairs grew to a 4.7 KB table (2.3 KB
-        built afresh), and finding its oldest pair walked the deleted slots. Rebuilt (same
-        order) after a quarter of its size in insertions, before it can grow."""
-        moves = self._moves + 1
-        by_short = self._by_short
-        if moves > (len(by_short) >> 2) + 4:
-            self._by_short = dict(by_short)
-            moves = 0
-        self._moves = moves
 
     def remove_short(self, network_address: int) -> int | None:
         """Forget a network address; returns the IEEE address it was mapped to."""
