@@ -298,31 +298,21 @@ class DecodeMemo(Generic[_T]):
     included (the seeding encoder's tests check that against the decoder).
     """
 
-    __slots__ = ("_memo", "_size", "_decode")
+    __slots__ = ("_memo",)
 
     def __init__(self, decode: Callable[[bytes], _T], size: int = MEMO_SIZE) -> None:
         self._memo = _Memo(decode, size)
-        self._size = size
-        self._decode = decode
 
     def decoder(self) -> Callable[[bytes], _T]:
         """The memoised decode function (a closure), for any buffer."""
-        memo = self._memo
-        get = memo.get
-        decode = self._decode
-        size = self._size
+        lookup = self._memo.__getitem__
+        decode = self._memo.decode
 
         def decoded(data: bytes) -> _T:
             try:
-                v: _T | None = get(data)
+                return lookup(data)  # type: ignore[no-any-return]
             except TypeError:  # unhashable: a bytearray or memoryview
-                return decode(data)
-            if v is None:
-                v = decode(data)
-                if len(memo) >= size:
-                    memo.clear()
-                memo[data] = v
-            return v
+                return decode(data)  # type: ignore[no-any-return]
 
         decoded.__doc__ = decode.__doc__
         return decoded
@@ -337,7 +327,7 @@ class DecodeMemo(Generic[_T]):
     def remember(self, data: bytes, value: _T) -> None:
         """Enter ``value``, which must equal ``decode(data)``, as the decoding of ``data``."""
         memo = self._memo
-        if len(memo) >= self._size:
+        if len(memo) >= memo.size:
             memo.clear()
         memo[data] = value
 

@@ -216,8 +216,7 @@ class Nwk(TransmitEngine):
         self.parent = EndDeviceParent(self)
         self.pan_conflict = PanConflict(self)
         self._mac_dispatch: dict[type, Callable[[MacEvent], None]] = {}
-        # (frames heard go straight to receive: one call less per frame; a bound method, one
-        # object to reach per frame heard where a partial is two)
+        # (frames heard go straight to receive; a bound method: one object, a partial two)
         mac.set_upper(self._on_mac, data=MethodType(receive_data, self))
 
     def _default_nib(self) -> Nib:
