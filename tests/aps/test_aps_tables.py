@@ -183,5 +183,29 @@ def test_duplicate_table_keeps_a_latest_counter_exactly_for_the_sources_it_remem
             d.contains(src, counter, now)
         sources = {k >> 8 for k in d._seen}
         assert set(d._last) == sources
-        assert d._count == {s: sum(k >> 8 == s for k in d._seen) for s in sources}
         assert len(d) <= 5
+
+
+def test_equal_fingerprints_are_one_object() -> None:
+    """Every router that remembers one broadcast holds the same fingerprint object (issue 11:
+    a formation's announcements fill every router's duplicate table), and the fingerprint
+    still tells frames apart by addressing and payload."""
+    from zigmesh.aps.frames import ApsFrame, ApsFrameType
+    from zigmesh.aps.receive import _fingerprint
+
+    def frame(cluster: int) -> ApsFrame:
+        return ApsFrame(
+            ApsFrameType.DATA,
+            dst_endpoint=0,
+            cluster_id=cluster,
+            profile_id=0,
+            src_endpoint=0,
+            counter=7,
+            payload=b"\x01\x02",
+        )
+
+    a = _fingerprint(frame(0x0013), bytes([1, 2, 3]))
+    b = _fingerprint(frame(0x0013), bytes([1, 2]) + b"\x03")
+    assert a == b and a is b
+    assert _fingerprint(frame(0x0014), b"\x01\x02\x03") != a
+    assert _fingerprint(frame(0x0013), b"\x01\x02\x04") != a

@@ -45,7 +45,7 @@ def _ahead(counter: int, last: int) -> bool:
 class DuplicateTable:
     """(source, APS counter) pairs seen recently, with ageing."""
 
-    __slots__ = ("_seen", "_fp", "_last", "_count", "_capacity", "timeout_us", "_on_occupied")
+    __slots__ = ("_seen", "_fp", "_last", "_capacity", "timeout_us", "_on_occupied")
 
     def __init__(
         self,
@@ -62,10 +62,9 @@ class DuplicateTable:
         #: (source << 8 | counter) -> the frame's fingerprint (absent: any frame matches)
         self._fp: dict[int, bytes] = {}
         #: latest counter accepted per source with an entry (it judges remembered frames only:
-        #: a source's goes with its last entry)
+        #: a source's goes with its last entry, found by a scan of the at most ``capacity``
+        #: keys: a count per source was a third dict, 1.5 KB a router at a formation's peak)
         self._last: dict[int, int] = {}
-        #: entries per source in ``_seen`` (its ``_last`` goes when this reaches 0)
-        self._count: dict[int, int] = {}
         #: called when an entry goes into the empty table
         self._on_occupied = on_occupied
 
@@ -83,6 +82,10 @@ class DuplicateTable:
         if not seen:
             return
         limit = now_us - self.timeout_us
+        if next(reversed(seen.values())) <= limit:
+            # (times ascend in the table's order: the newest aged out, so did all)
+            self.clear()
+            return
         while seen:
             k, t = next(iter(seen.items()))
             if t > limit:
@@ -97,14 +100,12 @@ class DuplicateTable:
         seen = self._seen
         del seen[key]
         self._fp.pop(key, None)
-        src = key >> 8
-        count = self._count
-        left = count[src] - 1
-        if left:
-            count[src] = left
-        else:
-            del count[src]
-            self._last.pop(src, None)
+        lo = key & ~0xFF
+        hi = lo | 0xFF
+        for k in seen:
+            if lo <= k <= hi:
+                return
+        self._last.pop(key >> 8, None)
 
     def contains(
         self, src: int, counter: int, now_us: int, fingerprint: bytes | None = None
@@ -148,9 +149,7 @@ class DuplicateTable:
         key = src << 8 | counter
         if not seen and self._on_occupied is not None:
             self._on_occupied()
-        if seen.pop(key, None) is None:
-            count = self._count
-            count[src] = count.get(src, 0) + 1
+        seen.pop(key, None)
         seen[key] = now_us
         if fingerprint is None:
             fps.pop(key, None)
@@ -167,4 +166,3 @@ class DuplicateTable:
         self._seen.clear()
         self._fp.clear()
         self._last.clear()
-        self._count.clear()
