@@ -474,7 +474,8 @@ def check_index(m: Medium) -> None:
         want = brute_force_neighbours(m, a)
         assert [i for i, _ in got] == [i for i, _ in want]
         for (_, p1), (_, p2) in zip(got, want, strict=True):
-            assert p1 == pytest.approx(p2, abs=1e-9)
+            # (the links keep their powers as float32: 6e-8 relative, 3e-7 dB)
+            assert p1 == pytest.approx(p2, abs=1e-6)
 
 
 def test_spatial_index_matches_brute_force_through_changes() -> None:

@@ -8,13 +8,15 @@ medium's table of qualities (``Medium.quality_code``: a frame's RSSI and LQI dep
 received power only). They are built lazily from the medium's uniform grid (cell = the largest
 reach) with the scalar formulas of ``math`` (the same doubles as the medium's link budget;
 numpy's transcendental functions are not guaranteed to round the same), then frozen into
-arrays: 10 bytes a link, 12 an audible one (indices as ``int16`` while the medium has at most
-32,767 radios, else ``int32``: 12 and 14; each transmission widens them to ``intp`` once, as
-numpy's gathers and scatters want them), walked by the medium with vectorised
-gathers and scatters. numpy only pre-selects the candidates: it drops those out of reach even
-with the most favourable shadowing by a margin (1e-9 relative on the squared distance, 1e-6 dB
-on the power) far wider than its rounding differences, so every radio it drops the scalar test
-would drop too.
+arrays: 6 bytes a link, 8 an audible one (indices as ``int16`` while the medium has at most
+32,767 radios, else ``int32``: 8 and 10; powers as ``float32``, 6e-8 relative, 3e-7 dB: a
+10,000-node grid holds some 10 million links; each transmission widens both once, to ``intp``
+and ``float64``, as numpy's gathers and scatters want them), walked by the medium with
+vectorised gathers and scatters. The quality codes and the audible / interference split come
+from the powers before rounding. numpy only pre-selects the candidates: it drops those out of
+reach even with the most favourable shadowing by a margin (1e-9 relative on the squared
+distance, 1e-6 dB on the power) far wider than its rounding differences, so every radio it
+drops the scalar test would drop too.
 """
 
 from __future__ import annotations
@@ -43,10 +45,10 @@ __all__ = [
     "shadowing_draws",
 ]
 
-#: (receiver indices, received mW, number of audible links at the front, quality code of each
-#: audible link)
+#: (receiver indices, received mW (float32 as built, float64 in a transmission), number of
+#: audible links at the front, quality code of each audible link)
 Links = tuple[
-    npt.NDArray[np.signedinteger[Any]], npt.NDArray[np.float64], int, npt.NDArray[np.int16]
+    npt.NDArray[np.signedinteger[Any]], npt.NDArray[np.floating[Any]], int, npt.NDArray[np.int16]
 ]
 #: grid cell -> radios in it
 Grid = dict[tuple[int, int, int], list["Radio"]]
@@ -213,7 +215,7 @@ def build_links(medium: Medium, a: Radio) -> Links:
     code = medium.quality_code
     links: Links = (
         np.array(aud_i + far_i, dtype=np.int16 if len(radios) <= _INT16_RADIOS else np.int32),
-        np.array(aud_p + far_p, dtype=np.float64),
+        np.array(aud_p + far_p, dtype=np.float32),
         len(aud_i),
         np.array([code(p) for p in aud_p], dtype=np.int16),
     )

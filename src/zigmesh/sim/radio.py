@@ -95,9 +95,10 @@ class Transmission:
                 len(rxs),
                 np.array([code(p) for p in powers], dtype=np.int16),
             )
-        # (stored as int32: numpy would widen them at every gather and scatter of the frame)
+        # (stored narrow, int16/int32 and float32: numpy would widen them at every gather and
+        # scatter of the frame)
         self.idx: _Ints = links[0].astype(np.intp)
-        self.pw: _Floats = links[1]
+        self.pw: _Floats = links[1].astype(np.float64, copy=False)
         self.na = links[2]
         #: quality code (``Medium.quality_code``) of each audible link
         self.qc: npt.NDArray[np.int16] = links[3]
