@@ -209,3 +209,19 @@ def test_equal_fingerprints_are_one_object() -> None:
     assert a == b and a is b
     assert _fingerprint(frame(0x0014), b"\x01\x02\x03") != a
     assert _fingerprint(frame(0x0013), b"\x01\x02\x04") != a
+
+
+def test_a_full_duplicate_table_keeps_its_size_while_entries_pass_through() -> None:
+    """Entries that keep arriving and leaving a full table (a formation's announcements) do
+    not grow its dictionaries past what a fresh one of the same entries takes (issue 11)."""
+    import sys
+
+    d = DuplicateTable(capacity=32, timeout_us=10**9)
+    for i in range(1_000):
+        d.check_and_add(i, i & 0xFF, i, b"fp%d" % i)
+        if i % 7 == 0:
+            assert d.check_and_add(i, i & 0xFF, i, b"fp%d" % i)  # a duplicate
+    assert len(d) == 32
+    for table in (d._seen, d._fp, d._last):
+        assert sys.getsizeof(table) <= sys.getsizeof(dict(table))
+    assert list(d._seen) == [i << 8 | (i & 0xFF) for i in range(968, 1_000)]

@@ -37,6 +37,11 @@ from zigmesh.errors import LocalProtocolError
 __all__ = ["DuplicateTable"]
 
 
+#: the tables are built afresh after this many insertions (:meth:`DuplicateTable._compact`): a
+#: fresh dict of 32 entries has room for 42, so 10 more do not make it grow
+_COMPACT_EVERY = 10
+
+
 def _ahead(counter: int, last: int) -> bool:
     """``counter`` comes after ``last`` in the 8-bit wrapping sequence."""
     return 0 < ((counter - last) & 0xFF) < 0x80
@@ -45,7 +50,7 @@ def _ahead(counter: int, last: int) -> bool:
 class DuplicateTable:
     """(source, APS counter) pairs seen recently, with ageing."""
 
-    __slots__ = ("_seen", "_fp", "_last", "_capacity", "timeout_us", "_on_occupied")
+    __slots__ = ("_seen", "_fp", "_last", "_capacity", "timeout_us", "_on_occupied", "_writes")
 
     def __init__(
         self,
@@ -65,6 +70,8 @@ class DuplicateTable:
         #: a source's goes with its last entry, found by a scan of the at most ``capacity``
         #: keys: a count per source was a third dict, 1.5 KB a router at a formation's peak)
         self._last: dict[int, int] = {}
+        #: insertions since the tables were last built afresh (:meth:`_compact`)
+        self._writes = 0
         #: called when an entry goes into the empty table
         self._on_occupied = on_occupied
 
@@ -138,6 +145,7 @@ class DuplicateTable:
             key = src << 8 | counter
             del seen[key]  # to the end: seen most recently
             seen[key] = now_us
+            self._wrote()
             return True
         self.add(src, counter, now_us, fingerprint)
         return False
@@ -161,6 +169,23 @@ class DuplicateTable:
             lasts[src] = counter
         if len(seen) > self._capacity:
             self._drop(next(iter(seen)))
+        self._wrote()
+
+    def _wrote(self) -> None:
+        self._writes += 1
+        if self._writes >= _COMPACT_EVERY:
+            self._compact()
+
+    def _compact(self) -> None:
+        """Build the tables afresh (same entries, same order). A dict keeps the slots of the
+        entries it lost until it must grow, and then grows to three times its entries: a full
+        table that entries keep passing through (a formation's device announcements) sat in
+        2.3 KB dicts instead of 1.2 KB. Every :data:`_COMPACT_EVERY` insertions, before a
+        fresh dict of 32 entries has to grow."""
+        self._writes = 0
+        self._seen = dict(self._seen)
+        self._fp = dict(self._fp)
+        self._last = dict(self._last)
 
     def clear(self) -> None:
         self._seen.clear()
