@@ -639,6 +639,18 @@ class TestRouteDiscoveryTable:
         with pytest.raises(LocalProtocolError):
             RouteDiscoveryTable().add(0x0001, 256, 0x00A1, 1, 0)
 
+    def test_a_new_entry_drops_the_expired_ones(self) -> None:
+        """Requests that nobody looks up again (a many-to-one request every 60 s) do not pile
+        up until the table is full (issue 11); the live ones stay."""
+        t = RouteDiscoveryTable()
+        for i in range(20):
+            t.add(0x0000, i, 0x00A1, 1, i * 60 * S)
+            assert len(t) == 1
+        t.add(0x0001, 1, 0x00A1, 1, 19 * 60 * S + 5 * S)
+        assert len(t) == 2 and t.get(0x0000, 19, 19 * 60 * S + 9 * S) is not None
+        t.add(0x0002, 1, 0x00A1, 1, 19 * 60 * S + 10 * S)  # the request of 19 min expired
+        assert len(t) == 2 and t.get(0x0001, 1, 19 * 60 * S + 10 * S) is not None
+
     @PROPS
     @given(
         st.lists(

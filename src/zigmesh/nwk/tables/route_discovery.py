@@ -2,7 +2,8 @@
 
 Entries are keyed by (route request originator, route request ID) and live for
 nwkcRouteDiscoveryTime (10 s) from creation. An expired entry is absent: lookups taking
-``now_us`` drop it on sight, and :meth:`RouteDiscoveryTable.expire` sweeps and reports them.
+``now_us`` drop it on sight, a new entry drops the expired ones before it (they are the
+oldest), and :meth:`RouteDiscoveryTable.expire` sweeps and reports them.
 A full table (after dropping expired entries) refuses a new discovery.
 """
 
@@ -108,6 +109,7 @@ class RouteDiscoveryTable:
             if destination is not None:
                 e.destination_address = destination
             return Insertion(e)
+        self._expire_front(now_us)
         if len(self._entries) >= self._capacity:
             self.expire(now_us)
             if len(self._entries) >= self._capacity:
@@ -126,6 +128,18 @@ class RouteDiscoveryTable:
         )
         self._entries[key] = e
         return Insertion(e)
+
+    def _expire_front(self, now_us: int) -> None:
+        """Drop the expired entries at the front. Entries are added in the order they expire
+        (same lifetime each), so these are all of them: a router's table otherwise kept every
+        many-to-one request it relayed until it was full (issue 11: 32 entries, 3 KB a router,
+        growing for the first half hour)."""
+        entries = self._entries
+        while entries:
+            key = next(iter(entries))
+            if entries[key].expiration_time > now_us:
+                return
+            del entries[key]
 
     def remove(self, source: int, rreq_id: int) -> RouteDiscoveryEntry | None:
         return self._entries.pop(_key(source, rreq_id), None)
