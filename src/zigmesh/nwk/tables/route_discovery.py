@@ -18,7 +18,7 @@ from zigmesh.nwk.constants import (
     ROUTE_DISCOVERY_TABLE_DEFAULT_ENTRIES,
 )
 from zigmesh.nwk.link_cost import MAX_PATH_COST
-from zigmesh.nwk.tables._common import Insertion
+from zigmesh.nwk.tables._common import Insertion, drop_expired_front
 
 __all__ = ["RouteDiscoveryEntry", "RouteDiscoveryTable", "MAX_PATH_COST"]
 
@@ -109,7 +109,9 @@ class RouteDiscoveryTable:
             if destination is not None:
                 e.destination_address = destination
             return Insertion(e)
-        self._expire_front(now_us)
+        # (entries are added in the order they expire: a router's table kept every many-to-one
+        # request it relayed until it was full, 3 KB a router after half an hour)
+        drop_expired_front(self._entries, now_us)
         if len(self._entries) >= self._capacity:
             self.expire(now_us)
             if len(self._entries) >= self._capacity:
@@ -128,18 +130,6 @@ class RouteDiscoveryTable:
         )
         self._entries[key] = e
         return Insertion(e)
-
-    def _expire_front(self, now_us: int) -> None:
-        """Drop the expired entries at the front. Entries are added in the order they expire
-        (same lifetime each), so these are all of them: a router's table otherwise kept every
-        many-to-one request it relayed until it was full (issue 11: 32 entries, 3 KB a router,
-        growing for the first half hour)."""
-        entries = self._entries
-        while entries:
-            key = next(iter(entries))
-            if entries[key].expiration_time > now_us:
-                return
-            del entries[key]
 
     def remove(self, source: int, rreq_id: int) -> RouteDiscoveryEntry | None:
         return self._entries.pop(_key(source, rreq_id), None)
