@@ -11,8 +11,9 @@ clock); ``transmit`` starts the PPDU at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from enum import IntEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 __all__ = [
     "BYTE_US",
@@ -22,6 +23,7 @@ __all__ = [
     "FrameFilter",
     "MAX_PSDU",
     "PhyUser",
+    "PhyUserMany",
     "Phy",
     "RadioState",
     "SHR_PHR_BYTES",
@@ -123,6 +125,15 @@ class PhyUser(Protocol):
     def pd_tx_done(self) -> None:
         """End of this radio's own transmission (PD-DATA.confirm, 8.3.2); the radio is in RX."""
         ...
+
+
+#: PD-DATA.indication of one PSDU at several users of one class at once: (users, their
+#: (RSSI, LQI) each, PSDU, timestamp). A :class:`PhyUser` class may offer one as its static
+#: method ``pd_data_indication_many``; a medium then hands it the run of receivers of a frame
+#: that are its instances, in their order, instead of calling ``pd_data_indication`` on each.
+#: Its outcome must be that of those calls in turn (``zigmesh.mac.rx``: a broadcast's MAC and
+#: NWK receive work done once per frame, not once per receiver).
+PhyUserMany = Callable[[Sequence[Any], Sequence[tuple[int, int]], bytes, int], None]
 
 
 class Phy(Protocol):

@@ -5,7 +5,7 @@ job, the constants of the hot paths (802.15.4-2006 7.2, 7.5) and small request h
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from enum import Enum
 from typing import Any
@@ -24,9 +24,12 @@ from zigmesh.types import EUI64
 
 UpperCallback = Callable[[MacEvent], None]
 #: the fields of an MCPS-DATA.indication a NWK layer reads, in a call instead of a primitive
-#: built per frame heard (:meth:`Mac.set_upper`): msdu, SrcAddrMode, SrcAddr, DstAddr,
-#: mpduLinkQuality, Timestamp (us) and the Frame Pending bit
-DataSink = Callable[[bytes, AddrMode, int | None, int | None, int, int, bool], None]
+#: built per frame heard (:meth:`Mac.set_upper`), for one frame heard by several receivers at
+#: once: the receivers' contexts (what each registered with its sink), their mpduLinkQuality,
+#: then the frame's msdu, SrcAddrMode, SrcAddr, DstAddr, Timestamp (us) and Frame Pending bit
+DataSink = Callable[
+    [Sequence[Any], Sequence[int], bytes, AddrMode, int | None, int | None, int, bool], None
+]
 
 _RX = RadioState.RX
 _TX = RadioState.TX

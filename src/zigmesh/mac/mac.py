@@ -149,6 +149,7 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
     __slots__ = (
         "_upper",
         "_data_sink",
+        "_sink_ctx",
         "_short",
         "_pan",
         "pib",
@@ -215,6 +216,7 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
         self.stats = MacStats()
         self._upper: UpperCallback | None = None
         self._data_sink: DataSink | None = None
+        self._sink_ctx: object = None
         self._csma = UnslottedCsmaCa(
             clock, rng, phy, self.pib, self._csma_clear, self._csma_failed, self._csma_blocked
         )
@@ -291,12 +293,16 @@ class Mac(ScanMixin, AssociationMixin, PollingMixin, RxMixin):
     # upper-layer plumbing
     # ==========================================================================================
 
-    def set_upper(self, upper: UpperCallback | None, data: DataSink | None = None) -> None:
+    def set_upper(
+        self, upper: UpperCallback | None, data: tuple[DataSink, object] | None = None
+    ) -> None:
         """Register the one callback that receives every confirm and indication; with
-        ``data``, MCPS-DATA.indication (the event of every frame heard) goes to ``data``
-        instead, as the fields a NWK layer reads (:data:`DataSink`), no primitive built."""
+        ``data`` (a :data:`DataSink` and this MAC's context for it), MCPS-DATA.indication (the
+        event of every frame heard) goes to the sink instead, as the fields a NWK layer reads,
+        no primitive built. MACs that registered the same sink and hear one broadcast get it
+        in one call (:meth:`pd_data_indication_many`)."""
         self._upper = upper
-        self._data_sink = data
+        self._data_sink, self._sink_ctx = data if data is not None else (None, None)
 
     @property
     def phy(self) -> Phy:

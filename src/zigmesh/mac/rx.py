@@ -7,6 +7,7 @@ A mixin of :class:`zigmesh.mac.mac.Mac` (the MAC's state lives there)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from zigmesh.clock import Clock, TimerHandle
@@ -94,6 +95,7 @@ class RxMixin:
         _tx_kind: int
         _upper: UpperCallback | None
         _data_sink: DataSink | None
+        _sink_ctx: object
         config: MacConfig
         pib: MacPib
         stats: MacStats
@@ -223,7 +225,7 @@ class RxMixin:
             # == self._indicate(f, rssi_dbm, lqi, now), inline: once per receiver of data
             sink = self._data_sink
             if sink is not None:
-                sink(f.payload, f.src_mode, f.src_addr, dst, lqi, now, f.frame_pending)
+                sink((self._sink_ctx,), (lqi,), f.payload, f.src_mode, f.src_addr, dst, now, f.frame_pending)
                 return
             upper = self._upper
             if upper is not None:
@@ -247,6 +249,68 @@ class RxMixin:
             self._on_command(f, rssi_dbm, lqi, pending, now)
         else:
             self._on_beacon(f, rssi_dbm, lqi, now)
+
+    @staticmethod
+    def pd_data_indication_many(
+        macs: Sequence[RxMixin], qualities: Sequence[tuple[int, int]], psdu: bytes, timestamp: int
+    ) -> None:
+        """PD-DATA.indication of one PSDU at several MACs at ``timestamp`` (the medium's
+        receivers of a frame, each with its (RSSI, LQI)): the outcome of
+        :meth:`pd_data_indication` at each in turn. A broadcast data frame without an ACK
+        request (every link status, NWK broadcast and its relays) is checked and decoded once,
+        and the MACs whose data sink is the same get it in one call, in their order (what
+        differs per MAC here, its PAN ID filter, scan and counters, cannot be changed by
+        another MAC's upper layers); other frames go to each MAC's own receive path."""
+        if not (
+            len(psdu) >= 9
+            and psdu[0] & 0x27 == 0x01  # a data frame, no ACK request
+            and psdu[1] & 0x2C == 0x08  # 2003/2006, short destination
+            and psdu[5] == 0xFF
+            and psdu[6] == 0xFF
+        ):
+            for m, q in zip(macs, qualities, strict=True):
+                m.pd_data_indication(psdu, q[0], q[1], timestamp)
+            return
+        try:
+            f = _decode_psdu(psdu)
+        except DecodeError:
+            for m, q in zip(macs, qualities, strict=True):
+                m.pd_data_indication(psdu, q[0], q[1], timestamp)
+            return
+        pan = psdu[3] | psdu[4] << 8
+        payload = f.payload
+        src_mode = f.src_mode
+        src = f.src_addr
+        pending = f.frame_pending
+        # the receivers of the current run of one sink: its contexts and their LQIs
+        run: DataSink | None = None
+        ctxs: list[object] = []
+        lqis: list[int] = []
+        for m, q in zip(macs, qualities, strict=True):
+            stats = m.stats
+            if pan != m._pan and pan != _BROADCAST:
+                stats.rx_not_for_us += 1
+                continue
+            if m._scan is not None:
+                stats.rx_ignored += 1
+                continue
+            stats.rx_frames += 1
+            sink = m._data_sink
+            if sink is not run:
+                if ctxs:
+                    assert run is not None
+                    run(ctxs, lqis, payload, src_mode, src, _BROADCAST, timestamp, pending)
+                    ctxs = []
+                    lqis = []
+                run = sink
+            if sink is None:
+                m._indicate(f, q[0], q[1], timestamp)
+                continue
+            ctxs.append(m._sink_ctx)
+            lqis.append(q[1])
+        if ctxs:
+            assert run is not None
+            run(ctxs, lqis, payload, src_mode, src, _BROADCAST, timestamp, pending)
 
     def _duplicate(self, key: int, seq: int, payload: bytes, now: int) -> bool:
         """Duplicate rejection of acknowledged frames (see ``MacConfig.duplicate_window_us``).
@@ -313,7 +377,16 @@ class RxMixin:
     def _indicate(self, f: MacFrame, rssi: int, lqi: int, now: int) -> None:
         sink = self._data_sink
         if sink is not None:
-            sink(f.payload, f.src_mode, f.src_addr, f.dst_addr, lqi, now, f.frame_pending)
+            sink(
+                (self._sink_ctx,),
+                (lqi,),
+                f.payload,
+                f.src_mode,
+                f.src_addr,
+                f.dst_addr,
+                now,
+                f.frame_pending,
+            )
             return
         upper = self._upper
         if upper is not None:

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from types import MethodType
 
 from zigmesh.clock import Clock, TimerHandle
 from zigmesh.errors import LocalProtocolError
@@ -217,7 +216,7 @@ class Nwk(TransmitEngine):
         self.pan_conflict = PanConflict(self)
         self._mac_dispatch: dict[type, Callable[[MacEvent], None]] = {}
         # (frames heard go straight to receive; a bound method: one object, a partial two)
-        mac.set_upper(self._on_mac, data=MethodType(receive_data, self))
+        mac.set_upper(self._on_mac, data=(receive_data, self))
 
     def _default_nib(self) -> Nib:
         cfg = self.config

@@ -10,6 +10,7 @@ input from the air.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from zigmesh.codec import memo_bytes_decoder
@@ -71,141 +72,181 @@ _decode_command = memo_bytes_decoder(decode_command)
 def receive(nwk: Nwk, ind: McpsDataIndication) -> None:
     """MCPS-DATA.indication: :func:`receive_data` with the primitive's fields."""
     receive_data(
-        nwk,
+        (nwk,),
+        (ind.mpdu_link_quality,),
         ind.msdu,
         ind.src_addr_mode,
         ind.src_addr,
         ind.dst_addr,
-        ind.mpdu_link_quality,
         ind.timestamp,
         ind.frame_pending,
     )
 
 
 def receive_data(
-    nwk: Nwk,
+    nwks: Sequence[Nwk],
+    lqis: Sequence[int],
     data: bytes,
     src_addr_mode: AddrMode,
     src_addr: int | None,
     dst_addr: int | None,
-    lqi: int,
     now: int,
     frame_pending: bool,
 ) -> None:
     """The fields of an MCPS-DATA.indication the NWK layer reads (the MAC's data sink,
-    :meth:`zigmesh.mac.mac.Mac.set_upper`: no primitive built per frame heard): decode, open
-    (NWK security), drop by reason or dispatch a frame from the air (Zigbee spec 3.6.2,
-    4.3.1.2). Never raises: bad frames are counted."""
-    stats = nwk.stats
-    sec = nwk.security
-    dt = nwk.device_type  # read again below once anything has been called
-    if sec is not None and len(data) > 1 and data[1] & 0x02 and not sec.active:
-        # a secured frame before we hold the network key (a joining device hears plenty):
-        # dropped before it costs a decode
-        stats.rx_security_dropped += 1
-        stats.rx_sec_no_key += 1
-        return
+    :data:`zigmesh.mac.defs.DataSink`: no primitive built per frame heard), for the NWK
+    layers ``nwks`` that heard it, each with its LQI (one, or every receiver of a broadcast):
+    decode, open (NWK security), drop by reason or dispatch a frame from the air (Zigbee spec
+    3.6.2, 4.3.1.2), receiver by receiver in their order. The frame is decoded, and an
+    unsecured link status read, once for all of them. Never raises: bad frames are counted."""
+    secured = len(data) > 1 and data[1] & 0x02
+    decoded: NwkFrame | None
     try:
-        frame = _decode_frame(data)
+        decoded = _decode_frame(data)
     except DecodeError:
-        stats.rx_decode_error += 1
-        return
-    if frame.protocol_version != NWKC_PROTOCOL_VERSION:
-        stats.rx_bad_version += 1
-        return
-    if dst_addr == _MAC_BROADCAST and dt == _END_DEVICE and not nwk.mac.pib.mac_rx_on_when_idle:
-        # an rx-off end device gets broadcasts from its parent's queue (3.6.5), never
-        # from the air while it happens to be awake: a frame heard so would move the
-        # parent's frame counter past the frames still waiting for it there
-        stats.rx_broadcast_ignored += 1
-        return
-    aux = frame.aux
-    # the MAC sender's neighbour entry, looked up once (security check and LQI below)
-    nbr: NeighborEntry | None = None
-    looked_up = False
-    if aux is not None:
-        if sec is None:
-            stats.rx_security_dropped += 1
-            return
-        source = aux.source
-        if source is not None:
-            if src_addr_mode == _SHORT:
-                # == _secured_by_sender, inline for the usual short MAC source
-                sa = src_addr
-                if sa is not None:
-                    nbr = nwk.neighbors.get(sa)
-                    looked_up = sa != UNASSIGNED_ADDRESS
-                    if nbr is not None:
-                        known = nbr.extended_address
-                        if known is not None and known != source:
-                            stats.rx_security_dropped += 1
-                            stats.rx_sec_source += 1
-                            return
-            elif not _secured_by_sender(src_addr_mode, src_addr, source, nbr):
-                stats.rx_security_dropped += 1
-                stats.rx_sec_source += 1
-                return
+        decoded = None
+    prev_hop = UNASSIGNED_ADDRESS
+    if src_addr is not None and src_addr_mode == _SHORT:
+        prev_hop = src_addr
+    mac_broadcast = dst_addr == _MAC_BROADCAST
+    # an unsecured link status (most of what a router in a dense network hears): its command
+    # read once, handed to each router as receive_command would
+    link_status: LinkStatus | None = None
+    if decoded is not None and decoded.aux is None and decoded.frame_type == _COMMAND:
         try:
-            frame = sec.unsecure(data, frame)
-        except NwkSecurityDrop as e:
+            cmd = _decode_command(decoded.payload)
+        except DecodeError:
+            cmd = None
+        if type(cmd) is LinkStatus:
+            link_status = cmd
+    for nwk, lqi in zip(nwks, lqis, strict=True):
+        stats = nwk.stats
+        sec = nwk.security
+        if secured and sec is not None and not sec.active:
+            # a secured frame before we hold the network key (a joining device hears plenty):
+            # dropped before it costs a decode
             stats.rx_security_dropped += 1
-            reason = "rx_sec_" + e.reason
-            if hasattr(stats, reason):
-                setattr(stats, reason, getattr(stats, reason) + 1)
-            return
-        except Exception:  # noqa: BLE001 - any failure of the hook drops the frame
-            stats.rx_security_dropped += 1
-            return
-    elif sec is not None and sec.active:
-        # NWK security is on: unsecured frames are not accepted (4.3.1.2)
-        stats.rx_unsecured += 1
-        return
-    stats.rx_frames += 1
-    prev_hop = src_addr
-    if prev_hop is None or src_addr_mode != _SHORT:
-        prev_hop = UNASSIGNED_ADDRESS
-    dt = nwk.device_type  # (security hooks above may have run)
-    if dt is None:
-        # only a rejoin response can matter before we are in a network
-        if nwk.join.in_rejoin and frame.frame_type == _COMMAND:
-            receive_command(nwk, frame, prev_hop, lqi, now, data)
-        else:
-            stats.rx_not_joined += 1
-        return
-    if frame_pending and dt == _END_DEVICE:
-        nwk.child.frame_pending()
-    if not looked_up:
-        nbr = nwk.neighbors.get(prev_hop) if prev_hop != UNASSIGNED_ADDRESS else None
-    if nbr is not None:
-        if nbr.relationship == _UNAUTH_CHILD and frame.aux is not None:
-            # its first NWK-secured frame: the child holds the network key
-            nwk.neighbors.set_relationship(nbr, Relationship.CHILD)
-            nwk.update_beacon()  # a pending join is through: capacity again
-            nwk.pan_conflict.child_ready(prev_hop)
-        # exponentially smoothed LQI (weight 1/4 to the new frame)
-        nwk.neighbors.set_lqi(nbr, (3 * nbr.lqi + lqi + 2) >> 2 if nbr.lqi else lqi)
-        nbr.last_heard_us = now
-        if nbr.device_type == _END_DEVICE and nbr.is_child:
-            nwk.neighbors.keepalive(prev_hop, now)
-    if frame.src_ieee is not None or frame.dst_ieee is not None:
-        # (one neighbour lookup for the frame: the MAC sender's entry is the NWK source's
-        # when they are the same device, as for every link status)
-        src = frame.src
-        found = nwk.addressing.check_frame(
-            frame, nbr if src == prev_hop else nwk.neighbors.get(src)
-        )
-        if found != CHECK_OK:
-            if found == CHECK_DROP:
-                return
-            # the conflict's resolution may have changed the neighbour table
+            stats.rx_sec_no_key += 1
+            continue
+        if decoded is None:
+            stats.rx_decode_error += 1
+            continue
+        frame = decoded
+        if frame.protocol_version != NWKC_PROTOCOL_VERSION:
+            stats.rx_bad_version += 1
+            continue
+        dt = nwk.device_type  # read again below once anything has been called
+        if mac_broadcast and dt == _END_DEVICE and not nwk.mac.pib.mac_rx_on_when_idle:
+            # an rx-off end device gets broadcasts from its parent's queue (3.6.5), never
+            # from the air while it happens to be awake: a frame heard so would move the
+            # parent's frame counter past the frames still waiting for it there
+            stats.rx_broadcast_ignored += 1
+            continue
+        aux = frame.aux
+        # the MAC sender's neighbour entry, looked up once (security check and LQI below)
+        nbr: NeighborEntry | None = None
+        looked_up = False
+        if aux is not None:
+            if sec is None:
+                stats.rx_security_dropped += 1
+                continue
+            source = aux.source
+            if source is not None:
+                if src_addr_mode == _SHORT:
+                    # == _secured_by_sender, inline for the usual short MAC source
+                    sa = src_addr
+                    if sa is not None:
+                        nbr = nwk.neighbors.get(sa)
+                        looked_up = sa != UNASSIGNED_ADDRESS
+                        if nbr is not None:
+                            known = nbr.extended_address
+                            if known is not None and known != source:
+                                stats.rx_security_dropped += 1
+                                stats.rx_sec_source += 1
+                                continue
+                elif not _secured_by_sender(src_addr_mode, src_addr, source, nbr):
+                    stats.rx_security_dropped += 1
+                    stats.rx_sec_source += 1
+                    continue
+            try:
+                frame = sec.unsecure(data, frame)
+            except NwkSecurityDrop as e:
+                stats.rx_security_dropped += 1
+                reason = "rx_sec_" + e.reason
+                if hasattr(stats, reason):
+                    setattr(stats, reason, getattr(stats, reason) + 1)
+                continue
+            except Exception:  # noqa: BLE001 - any failure of the hook drops the frame
+                stats.rx_security_dropped += 1
+                continue
+        elif sec is not None and sec.active:
+            # NWK security is on: unsecured frames are not accepted (4.3.1.2)
+            stats.rx_unsecured += 1
+            continue
+        stats.rx_frames += 1
+        dt = nwk.device_type  # (security hooks above may have run)
+        if dt is None:
+            # only a rejoin response can matter before we are in a network
+            if nwk.join.in_rejoin and frame.frame_type == _COMMAND:
+                receive_command(nwk, frame, prev_hop, lqi, now, data)
+            else:
+                stats.rx_not_joined += 1
+            continue
+        if frame_pending and dt == _END_DEVICE:
+            nwk.child.frame_pending()
+        if not looked_up:
             nbr = nwk.neighbors.get(prev_hop) if prev_hop != UNASSIGNED_ADDRESS else None
-    ft = frame.frame_type
-    if ft == _COMMAND:
-        receive_command(nwk, frame, prev_hop, lqi, now, data, nbr)
-        return
-    if ft != _DATA:
-        stats.drop_other += 1
-        return
+        if nbr is not None:
+            if nbr.relationship == _UNAUTH_CHILD and frame.aux is not None:
+                # its first NWK-secured frame: the child holds the network key
+                nwk.neighbors.set_relationship(nbr, Relationship.CHILD)
+                nwk.update_beacon()  # a pending join is through: capacity again
+                nwk.pan_conflict.child_ready(prev_hop)
+            # exponentially smoothed LQI (weight 1/4 to the new frame)
+            nwk.neighbors.set_lqi(nbr, (3 * nbr.lqi + lqi + 2) >> 2 if nbr.lqi else lqi)
+            nbr.last_heard_us = now
+            if nbr.device_type == _END_DEVICE and nbr.is_child:
+                nwk.neighbors.keepalive(prev_hop, now)
+        if frame.src_ieee is not None or frame.dst_ieee is not None:
+            # (one neighbour lookup for the frame: the MAC sender's entry is the NWK source's
+            # when they are the same device, as for every link status)
+            src = frame.src
+            found = nwk.addressing.check_frame(
+                frame, nbr if src == prev_hop else nwk.neighbors.get(src)
+            )
+            if found != CHECK_OK:
+                if found == CHECK_DROP:
+                    continue
+                # the conflict's resolution may have changed the neighbour table
+                nbr = nwk.neighbors.get(prev_hop) if prev_hop != UNASSIGNED_ADDRESS else None
+        ft = frame.frame_type
+        if ft == _COMMAND:
+            if link_status is not None and frame is decoded:
+                # == receive_command's link status branch
+                dt = nwk.device_type
+                if dt is not None and dt != _END_DEVICE:
+                    nwk.link_status.on_link_status(frame, link_status, prev_hop, lqi, now, nbr)
+            else:
+                receive_command(nwk, frame, prev_hop, lqi, now, data, nbr)
+        elif ft != _DATA:
+            stats.drop_other += 1
+        else:
+            _receive_data_frame(nwk, frame, prev_hop, nbr, lqi, now, data)
+
+
+def _receive_data_frame(
+    nwk: Nwk,
+    frame: NwkFrame,
+    prev_hop: int,
+    nbr: NeighborEntry | None,
+    lqi: int,
+    now: int,
+    data: bytes,
+) -> None:
+    """A NWK data frame that passed :func:`receive_data`'s checks at ``nwk``: a broadcast to
+    the broadcaster (3.6.5); a unicast, unless a copy seen already, delivered, source-routed
+    or relayed (3.6.3.3)."""
+    stats = nwk.stats
     dst = frame.dst
     if dst >= _BROADCAST_MIN:
         nwk.broadcaster.on_receive(frame, prev_hop, lqi, now, data)

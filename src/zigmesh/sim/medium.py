@@ -61,6 +61,7 @@ from zigmesh.phy import (
     CHANNELS,
     FrameFilter,
     PhyUser,
+    PhyUserMany,
     RadioState,
 )
 from zigmesh.sim.kernel import Kernel
@@ -169,6 +170,8 @@ class Medium:
         #: counts inline in one buffer: as a list of ints, each count is an object of its own,
         #: one more line to bring from memory per reception at 10,000 nodes)
         self._users: list[PhyUser | None] = []
+        #: by radio index: its user's class's ``pd_data_indication_many`` (zigmesh.phy.PhyUserMany)
+        self._many: list[PhyUserMany | None] = []
         self._nrx = array("q")
         self._fnone: npt.NDArray[np.bool_] = np.zeros(0, dtype=np.bool_)
         self._unfiltered = 0  # radios whose _fnone is set
@@ -212,6 +215,7 @@ class Medium:
         self.radios.append(radio)
         self._flt.append(None)
         self._users.append(None)
+        self._many.append(None)
         self._nrx.append(0)
         self._fnone[index] = True
         self._unfiltered += 1
@@ -442,29 +446,69 @@ class Medium:
             user.pd_tx_done()
         if got is None:
             return
-        qualities = self._qualities
         rx_filter = self.rx_filter
+        psdu = tx.psdu
+        # (the receivers' Radio objects are not read: their users and counts are the medium's;
+        # the frame's end is its receive timestamp, so no receiver reads its clock)
+        if rx_filter is None:
+            self._deliver(got, psdu, end)
+            return
+        # a fault-injection filter: each receiver's copy through it, one by one
+        qualities = self._qualities
         radios = self.radios
         users = self._users
         nrx = self._nrx
-        psdu = tx.psdu
         state = self._state
-        # (the receivers' Radio objects are not read: their users and counts are the medium's;
-        # the frame's end is its receive timestamp, so no receiver reads its clock)
         for k, q_k in zip(*got, strict=True):
             if state[k] != _RX:
                 continue
-            data = psdu
-            if rx_filter is not None:
-                filtered = rx_filter(sender, radios[k], psdu)
-                if filtered is None:
-                    continue
-                data = filtered if type(filtered) is bytes else bytes(filtered)
+            filtered = rx_filter(sender, radios[k], psdu)
+            if filtered is None:
+                continue
+            data = filtered if type(filtered) is bytes else bytes(filtered)
             nrx[k] += 1
             ruser = users[k]
             if ruser is not None:
                 q = qualities[q_k]
                 ruser.pd_data_indication(data, q[0], q[1], end)
+
+    def _deliver(self, got: tuple[list[int], list[int]], psdu: bytes, end: int) -> None:
+        """PD-DATA.indication of ``psdu`` to the receivers ``got`` (radio indices, quality
+        codes) still in RX: runs of users with a ``pd_data_indication_many``
+        (:data:`zigmesh.phy.PhyUserMany`) in one call each, in order. (A receiver's callbacks
+        change only its own radio, so the receivers in RX are those of the calls one by one.)"""
+        state = self._state
+        nrx = self._nrx
+        users = self._users
+        many = self._many
+        qualities = self._qualities
+        run: PhyUserMany | None = None
+        run_users: list[PhyUser] = []
+        run_q: list[tuple[int, int]] = []
+        for k, q_k in zip(*got, strict=True):
+            if state[k] != _RX:
+                continue
+            nrx[k] += 1
+            ruser = users[k]
+            if ruser is None:
+                continue
+            fn = many[k]
+            if fn is not run:
+                if run_users:
+                    assert run is not None
+                    run(run_users, run_q, psdu, end)
+                    run_users = []
+                    run_q = []
+                run = fn
+            if fn is None:
+                q = qualities[q_k]
+                ruser.pd_data_indication(psdu, q[0], q[1], end)
+            else:
+                run_users.append(ruser)
+                run_q.append(qualities[q_k])
+        if run_users:
+            assert run is not None
+            run(run_users, run_q, psdu, end)
 
     def _rejected(self, psdu: bytes, sel: _Ints) -> npt.NDArray[np.bool_] | None:
         """Which of the receivers ``sel`` reject ``psdu`` at once by the rules of

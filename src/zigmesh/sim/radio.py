@@ -25,6 +25,7 @@ from zigmesh.phy import (
     SHR_PHR_BYTES,
     FrameFilter,
     PhyUser,
+    PhyUserMany,
     RadioState,
     ed_level,
 )
@@ -225,6 +226,8 @@ class Radio:
 
     def set_user(self, user: PhyUser | None) -> None:
         self.medium._users[self.index] = user
+        many: PhyUserMany | None = getattr(type(user), "pd_data_indication_many", None)
+        self.medium._many[self.index] = many
         f = self._filter
         self.medium._flt[self.index] = f if f is not None and f is cast(object, user) else None
         self.frame_filter_changed()
