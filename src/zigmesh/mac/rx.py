@@ -222,29 +222,8 @@ class RxMixin:
             if self._rx_wait == _RXW_POLL and dst != _BROADCAST:
                 self._on_data(f, rssi_dbm, lqi, now)
                 return
-            # == self._indicate(f, rssi_dbm, lqi, now), inline: once per receiver of data
-            sink = self._data_sink
-            if sink is not None:
-                sink((self._sink_ctx,), (lqi,), f.payload, f.src_mode, f.src_addr, dst, now, f.frame_pending)
-                return
-            upper = self._upper
-            if upper is not None:
-                upper(
-                    McpsDataIndication(
-                        f.src_mode,
-                        f.src_pan,
-                        f.src_addr,
-                        dm,
-                        f.dst_pan,
-                        dst,
-                        f.payload,
-                        lqi,
-                        f.seq,
-                        now,
-                        rssi_dbm,
-                        f.frame_pending,
-                    )
-                )
+            # (broadcasts, most frames heard, come through pd_data_indication_many)
+            self._indicate(f, rssi_dbm, lqi, now)
         elif ft == _FT_CMD:
             self._on_command(f, rssi_dbm, lqi, pending, now)
         else:
