@@ -109,10 +109,20 @@ def receive_data(
     if src_addr is not None and src_addr_mode == _SHORT:
         prev_hop = src_addr
     mac_broadcast = dst_addr == _MAC_BROADCAST
+    # what every receiver reads of the frame's header (NWK security opens the payload only)
+    version_ok = False
+    aux0 = None
+    addressed_ieee = False
+    ft: NwkFrameType | int = _DATA
+    if decoded is not None:
+        version_ok = decoded.protocol_version == NWKC_PROTOCOL_VERSION
+        aux0 = decoded.aux
+        addressed_ieee = decoded.src_ieee is not None or decoded.dst_ieee is not None
+        ft = decoded.frame_type
     # an unsecured link status (most of what a router in a dense network hears): its command
     # read once, handed to each router as receive_command would
     link_status: LinkStatus | None = None
-    if decoded is not None and decoded.aux is None and decoded.frame_type == _COMMAND:
+    if decoded is not None and aux0 is None and ft == _COMMAND:
         try:
             cmd = _decode_command(decoded.payload)
         except DecodeError:
@@ -132,7 +142,7 @@ def receive_data(
             stats.rx_decode_error += 1
             continue
         frame = decoded
-        if frame.protocol_version != NWKC_PROTOCOL_VERSION:
+        if not version_ok:
             stats.rx_bad_version += 1
             continue
         dt = nwk.device_type  # read again below once anything has been called
@@ -142,15 +152,14 @@ def receive_data(
             # parent's frame counter past the frames still waiting for it there
             stats.rx_broadcast_ignored += 1
             continue
-        aux = frame.aux
         # the MAC sender's neighbour entry, looked up once (security check and LQI below)
         nbr: NeighborEntry | None = None
         looked_up = False
-        if aux is not None:
+        if aux0 is not None:
             if sec is None:
                 stats.rx_security_dropped += 1
                 continue
-            source = aux.source
+            source = aux0.source
             if source is not None:
                 if src_addr_mode == _SHORT:
                     # == _secured_by_sender, inline for the usual short MAC source
@@ -207,7 +216,7 @@ def receive_data(
             nbr.last_heard_us = now
             if nbr.device_type == _END_DEVICE and nbr.is_child:
                 nwk.neighbors.keepalive(prev_hop, now)
-        if frame.src_ieee is not None or frame.dst_ieee is not None:
+        if addressed_ieee:
             # (one neighbour lookup for the frame: the MAC sender's entry is the NWK source's
             # when they are the same device, as for every link status)
             src = frame.src
@@ -219,9 +228,8 @@ def receive_data(
                     continue
                 # the conflict's resolution may have changed the neighbour table
                 nbr = nwk.neighbors.get(prev_hop) if prev_hop != UNASSIGNED_ADDRESS else None
-        ft = frame.frame_type
         if ft == _COMMAND:
-            if link_status is not None and frame is decoded:
+            if link_status is not None:
                 # == receive_command's link status branch
                 dt = nwk.device_type
                 if dt is not None and dt != _END_DEVICE:
