@@ -238,27 +238,19 @@ def receive_data(
                 receive_command(nwk, frame, prev_hop, lqi, now, data, nbr)
         elif ft != _DATA:
             stats.drop_other += 1
+        elif frame.dst >= _BROADCAST_MIN:
+            nwk.broadcaster.on_receive(frame, prev_hop, lqi, now, data)
         else:
-            _receive_data_frame(nwk, frame, prev_hop, nbr, lqi, now, data)
+            _receive_unicast(nwk, frame, prev_hop, nbr, lqi, now)
 
 
-def _receive_data_frame(
-    nwk: Nwk,
-    frame: NwkFrame,
-    prev_hop: int,
-    nbr: NeighborEntry | None,
-    lqi: int,
-    now: int,
-    data: bytes,
+def _receive_unicast(
+    nwk: Nwk, frame: NwkFrame, prev_hop: int, nbr: NeighborEntry | None, lqi: int, now: int
 ) -> None:
-    """A NWK data frame that passed :func:`receive_data`'s checks at ``nwk``: a broadcast to
-    the broadcaster (3.6.5); a unicast, unless a copy seen already, delivered, source-routed
-    or relayed (3.6.3.3)."""
+    """A unicast NWK data frame that passed :func:`receive_data`'s checks at ``nwk``: unless
+    a copy seen already, delivered, source-routed or relayed (3.6.3.3)."""
     stats = nwk.stats
     dst = frame.dst
-    if dst >= _BROADCAST_MIN:
-        nwk.broadcaster.on_receive(frame, prev_hop, lqi, now, data)
-        return
     # a unicast seen already (a previous hop's NWK retry after a lost MAC ACK): relaying or
     # delivering it again would multiply the copies at every hop
     # (each entry: time << 16 | the neighbour it came from)
