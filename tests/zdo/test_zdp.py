@@ -637,3 +637,16 @@ def test_truncated_and_mutated_encodings(msg: Any, data: st.DataObject) -> None:
     # the same bytes handed to every other decoder
     other = data.draw(st.sampled_from(CLUSTER_IDS), label="other cluster")
     _decode_is_clean(other, bytes(raw))
+
+
+def test_device_annce_decoded_once_per_payload() -> None:
+    """Every router delivers each announcement of a mass join: one frozen message per payload
+    (a memo), any buffer type accepted."""
+    data = DeviceAnnce(7, 0x1234, 0x00124B0001020304, MacCapability(0x8E)).encode()
+    a = decode_zdp(int(ZdpCluster.DEVICE_ANNCE), data)
+    b = decode_zdp(int(ZdpCluster.DEVICE_ANNCE), bytes(bytearray(data)))
+    assert a is b and a == DeviceAnnce(7, 0x1234, 0x00124B0001020304, MacCapability(0x8E))
+    c = decode_zdp(int(ZdpCluster.DEVICE_ANNCE), bytearray(data))
+    assert c == a
+    with pytest.raises(DecodeError):
+        decode_zdp(int(ZdpCluster.DEVICE_ANNCE), data[:-1])

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, Self, TypeAlias
 
-from zigmesh.codec import Reader
+from zigmesh.codec import Reader, memo_decoder
 from zigmesh.zdo.zdp_binding import (
     BindAddrMode,
     BindReq,
@@ -239,6 +239,9 @@ ZDP_MESSAGE_TYPES: Final = (
 _DECODERS: Final[dict[int, Callable[[bytes], ZdpMessage]]] = {
     int(t.zdp_cluster): t.decode for t in ZDP_MESSAGE_TYPES
 }
+# every router delivers each device announcement it hears (a mass join's floods): one frozen
+# message per payload
+_DECODERS[int(ZdpCluster.DEVICE_ANNCE)] = memo_decoder(DeviceAnnce.decode)
 
 
 def decode_zdp(cluster_id: int, payload: bytes) -> ZdpMessage:
