@@ -105,3 +105,26 @@ def test_counts_of_frames_indicated_are_per_radio() -> None:
     k.run()
     assert [r.rx_frames for r in rs] == [1, 1, 1]
     assert [ns for _, ns, _, _ in LOG] == [["r0", "r1"]]
+
+
+class Spy(Many):
+    """Overrides only the one-receiver indication: its frames come that way, not in runs."""
+
+    def pd_data_indication(
+        self, psdu: bytes, rssi_dbm: int, lqi: int, timestamp: int | None = None
+    ) -> None:
+        LOG.append(("spy", [self.name], [(rssi_dbm, lqi)], self.kernel.now()))
+
+
+def test_a_subclass_overriding_only_the_one_receiver_indication_gets_it() -> None:
+    LOG.clear()
+    k = Kernel()
+    m = Medium(k, seed=1, config=NO_SHADOW)
+    tx = m.add_radio(0x00124B0000000100, (0.0, 0.0), state=RadioState.RX)
+    for i in range(3):
+        r = m.add_radio(0x00124B0000000000 + i, (5.0 * (i + 1), 0.0), state=RadioState.RX)
+        r.set_user(Spy(f"r{i}", k))
+    tx.transmit(FRAME)
+    k.run()
+    assert sorted(ns[0] for kind, ns, _, _ in LOG if kind == "spy") == ["r0", "r1", "r2"]
+    assert all(kind == "spy" for kind, *_ in LOG)

@@ -121,6 +121,18 @@ class Transmission:
         return [float(p) for p in self.pw[order]]
 
 
+def _many_of(cls: type) -> PhyUserMany | None:
+    """``cls.pd_data_indication_many`` (:data:`zigmesh.phy.PhyUserMany`), unless a class below
+    the one that defines it overrides ``pd_data_indication`` (a subclass that overrides only
+    the one-receiver indication gets its frames one by one, through its override)."""
+    many: PhyUserMany | None = getattr(cls, "pd_data_indication_many", None)
+    if many is None:
+        return None
+    one = next((c for c in cls.__mro__ if "pd_data_indication" in vars(c)), None)
+    both = next((c for c in cls.__mro__ if "pd_data_indication_many" in vars(c)), None)
+    return many if one is not None and both is not None and issubclass(both, one) else None
+
+
 class Radio:
     """One node's transceiver on the medium; implements :class:`zigmesh.phy.Phy`.
 
@@ -226,8 +238,7 @@ class Radio:
 
     def set_user(self, user: PhyUser | None) -> None:
         self.medium._users[self.index] = user
-        many: PhyUserMany | None = getattr(type(user), "pd_data_indication_many", None)
-        self.medium._many[self.index] = many
+        self.medium._many[self.index] = _many_of(type(user))
         f = self._filter
         self.medium._flt[self.index] = f if f is not None and f is cast(object, user) else None
         self.frame_filter_changed()
