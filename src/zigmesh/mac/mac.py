@@ -8,7 +8,9 @@ registered with :meth:`Mac.set_upper`. One exception, for speed: an upper layer 
 second callback, a :data:`DataSink`, which then gets every MCPS-DATA.indication as the fields a
 NWK layer reads, in one call, instead of the dataclass (building and dispatching one per
 receiver of every frame was 6.5 % of the instructions of a steady window at the 10,000-node
-density: ``bench/instructions.py``); the NWK does. Synchronous MLME primitives (GET, SET,
+density: ``bench/instructions.py``); the NWK does. The MACs that registered one sink and hear
+one broadcast get it in one call (:meth:`~zigmesh.mac.rx.RxMixin.pd_data_indication_many`, which
+a medium calls with all of a frame's receivers). Synchronous MLME primitives (GET, SET,
 RESET, PURGE) return their result. Misuse raises :class:`~zigmesh.errors.LocalProtocolError`;
 bad frames from the air are dropped and counted in :class:`MacStats`.
 
@@ -28,7 +30,8 @@ PAN ID read straight from the PSDU, before any FCS check or decode. Only frames 
 decoded (once) and acknowledged with a precomputed ACK PSDU per (DSN, frame pending). An
 acknowledged frame repeating the source, DSN and payload of the last one from that source
 within ``MacConfig.duplicate_window_us`` is a retransmission whose ACK was lost: ACKed again,
-then dropped (``rx_duplicate``). A Data Request is reported up as MLME-POLL.indication.
+then dropped (``rx_duplicate``). A Data Request is reported up as MLME-POLL.indication. A
+broadcast data frame heard by several MACs at once is checked and decoded once for all of them.
 
 Indirect transmission (7.5.6.3): frames for a sleeping device wait in a bounded
 :class:`~zigmesh.mac.indirect.TransactionQueue` until its Data Request (our ACK then has Frame
