@@ -36,6 +36,7 @@ from zigmesh.nwk.commands import (
 )
 from zigmesh.nwk.constants import (
     BROADCAST_ADDRESS_MIN,
+    MAX_UNICAST_ADDRESS,
     NWKC_PROTOCOL_VERSION,
     UNASSIGNED_ADDRESS,
     S,
@@ -129,6 +130,23 @@ def receive_data(
             cmd = None
         if type(cmd) is LinkStatus:
             link_status = cmd
+    # a link status sent by its MAC sender itself, naming it by IEEE address (every link
+    # status a router sends): a router keeping no entry for the sender may refuse it at once
+    # (most link statuses in a dense network: 59 % of the 10,000-node bench's receptions)
+    ls_src = -1
+    ls_ieee = 0
+    if link_status is not None:
+        assert decoded is not None
+        s = decoded.src
+        s_ieee = decoded.src_ieee
+        if (
+            s == prev_hop
+            and s <= MAX_UNICAST_ADDRESS
+            and s_ieee is not None
+            and decoded.dst_ieee is None
+        ):
+            ls_src = s
+            ls_ieee = s_ieee
     for nwk, lqi in zip(nwks, lqis, strict=True):
         stats = nwk.stats
         sec = nwk.security
@@ -205,6 +223,18 @@ def receive_data(
             nwk.child.frame_pending()
         if not looked_up:
             nbr = nwk.neighbors.get(prev_hop) if prev_hop != UNASSIGNED_ADDRESS else None
+        if (
+            nbr is None
+            and ls_src >= 0
+            and dt != _END_DEVICE
+            and nwk.neighbors.refuses_stranger(ls_ieee, lqi)
+            and ls_src != nwk.nib.nwk_network_address
+        ):
+            known = nwk.address_map.ieee_of(ls_src)
+            if known is None or known == ls_ieee:
+                # what check_frame (no conflict, nothing learnt) and on_link_status (refused:
+                # a full table of better links) do with it: nothing
+                continue
         if nbr is not None:
             if nbr.relationship == _UNAUTH_CHILD and frame.aux is not None:
                 # its first NWK-secured frame: the child holds the network key

@@ -263,6 +263,18 @@ class NeighborTable:
             return True
         return self._victim_for(False, lqi) is None
 
+    def refuses_stranger(self, extended_address: int, lqi: int) -> bool:
+        """Whether a device we keep no entry for (none by network address: the caller
+        looked; none by ``extended_address``: checked here) would be refused at once as a new
+        unrelated neighbour with this LQI: a full table whose admission floor is at or above
+        it (the O(1) case of :meth:`refuses_unrelated`; False also when only a search for a
+        victim would tell)."""
+        if lqi > self._floor or extended_address in self._by_ieee:
+            return False
+        return len(self._by_short) >= self._capacity or (
+            self._max_unrelated < self._capacity and self._unrelated() >= self._max_unrelated
+        )
+
     # -- add / remove ----------------------------------------------------------------------
 
     def add(self, entry: NeighborEntry, now_us: int) -> Insertion[NeighborEntry]:
