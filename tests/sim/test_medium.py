@@ -206,6 +206,27 @@ def test_equal_power_overlap_collides() -> None:
     assert ua.tx_done == [1832] and uc.tx_done == [2332]
 
 
+def test_lost_counts_added_up_when_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lost / filtered counts are noted per frame and added up later (``Medium._counts``):
+    read at any time, and past the batch size, they are exact."""
+    monkeypatch.setattr("zigmesh.sim.medium._COUNTS_DUE", 3)
+    k, m, (a, b, c), _ = make([(0.0, 0.0), (40.0, 0.0), (80.0, 0.0)])
+    for i in range(7):
+        t = 1000 + i * 10_000
+        k.call_at(t, a.transmit, FRAME)
+        k.call_at(t + 500, c.transmit, FRAME)
+        k.run(t + 5_000)
+        assert b.rx_lost == i + 1
+    assert len(m._nlo_due) == 0  # read: added up
+    for i in range(5):
+        t = 100_000 + i * 10_000
+        k.call_at(t, a.transmit, FRAME)
+        k.call_at(t + 500, c.transmit, FRAME)
+        k.run(t + 5_000)
+    assert 0 < len(m._nlo_due) < 3  # added up every third frame meanwhile
+    assert b.rx_lost == 12 and b.rx_frames == 0
+
+
 def test_non_overlapping_frames_both_received() -> None:
     k, _, (a, _b, c), (_, ub, _) = make([(0.0, 0.0), (40.0, 0.0), (80.0, 0.0)])
     k.call_at(1000, a.transmit, FRAME)

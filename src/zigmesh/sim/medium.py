@@ -80,6 +80,8 @@ _STATES = tuple(RadioState)
 _LONG_AGO = -(1 << 62)
 #: interference below noise x this over a frame counts as none (see ``Medium._end``)
 _CLEAN_REL = 1e-7
+#: receiver arrays noted before the filtered / lost counts are added up (``Medium._counts``)
+_COUNTS_DUE = 1024
 
 #: number of True entries (much cheaper than ``ndarray.any()`` on small arrays; numpy's C
 #: function, without the Python wrapper of ``np.count_nonzero`` around it)
@@ -181,6 +183,10 @@ class Medium:
         #: locked on and lost to interference (``Radio.rx_lost``)
         self._nfu: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
         self._nlo: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+        #: receivers of ``_nfu`` / ``_nlo`` not added in yet (an append per frame instead of
+        #: a gather, add and scatter; added up by :meth:`_counts` when read or when long)
+        self._nfu_due: list[_Ints] = []
+        self._nlo_due: list[_Ints] = []
 
     # --- building the network ---------------------------------------------------------
 
@@ -236,6 +242,7 @@ class Medium:
 
     def _grow(self, cap: int) -> None:
         """Room for ``cap`` radios in the receiver-state arrays (contents kept)."""
+        self._counts()
         n = len(self._tot)
 
         def grown(a: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
@@ -420,7 +427,10 @@ class Medium:
                     clean = self._clean_mw
                     lost &= ((p / self._noise_mw) < self._edge_thr) | (i >= clean) | (i <= -clean)
                     if _count(lost):
-                        self._nlo[sel[lost]] += 1
+                        due = self._nlo_due
+                        due.append(sel[lost])
+                        if len(due) >= _COUNTS_DUE:
+                            self._counts()
                         keep = ~lost
                         sel = sel[keep]
                         qc = qc[keep]
@@ -429,7 +439,10 @@ class Medium:
                     # with a fault-injection filter (it may alter the frame)
                     rej = self._rejected(tx.psdu, sel)
                     if rej is not None and _count(rej):
-                        self._nfu[sel[rej]] += 1  # receivers in RX (locked till now)
+                        due = self._nfu_due
+                        due.append(sel[rej])  # receivers in RX (locked till now)
+                        if len(due) >= _COUNTS_DUE:
+                            self._counts()
                         keep = ~rej
                         sel = sel[keep]
                         qc = qc[keep]
@@ -471,6 +484,13 @@ class Medium:
             if ruser is not None:
                 q = qualities[q_k]
                 ruser.pd_data_indication(data, q[0], q[1], end)
+
+    def _counts(self) -> None:
+        """Add the receivers noted since into the filtered and lost counts."""
+        for due, counts in ((self._nfu_due, self._nfu), (self._nlo_due, self._nlo)):
+            if due:
+                np.add.at(counts, np.concatenate(due), 1)
+                due.clear()
 
     def _deliver(self, got: tuple[list[int], list[int]], psdu: bytes, end: int) -> None:
         """PD-DATA.indication of ``psdu`` to the receivers ``got`` (radio indices, quality

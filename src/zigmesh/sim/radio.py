@@ -185,17 +185,21 @@ class Radio:
     @property
     def rx_frames(self) -> int:
         """Frames this radio received (its filter's rejections included)."""
-        return self.medium._nrx[self.index] + int(self.medium._nfu[self.index])
+        m = self.medium
+        m._counts()
+        return m._nrx[self.index] + int(m._nfu[self.index])
 
     @property
     def rx_lost(self) -> int:
         """Frames this radio locked on and lost to interference."""
+        self.medium._counts()
         return int(self.medium._nlo[self.index])
 
     @property
     def rx_filtered(self) -> int:
         """Frames this radio's frame filter rejected for its MAC (:class:`zigmesh.phy.FrameFilter`:
         a filtering radio counts them; the MAC never sees them)."""
+        self.medium._counts()
         return int(self.medium._nfu[self.index])
 
     # --- Phy protocol -------------------------------------------------------------------
