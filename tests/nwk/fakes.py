@@ -8,7 +8,7 @@ Tests drive the NWK with :func:`rx` (an MCPS-DATA.indication carrying a NWK fram
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from zigmesh.mac.frames import AddrMode
@@ -211,3 +211,15 @@ def command_frame(
 
 def data_frame(src: int, dst: int, payload: bytes, *, radius: int = 30, seq: int = 1) -> NwkFrame:
     return NwkFrame(NwkFrameType.DATA, dst, src, radius, seq, payload)
+
+
+def nwk_state(nwk: Nwk) -> object:
+    """What a received frame can change at a NWK on a :class:`FakeMac`: its counters, neighbour
+    table, address map, own address and the frames it sent (taken)."""
+    return (
+        asdict(nwk.stats),
+        [asdict(e) for e in nwk.neighbors],
+        list(nwk.address_map),
+        nwk.nib.nwk_network_address,
+        [(s.dst, s.msdu) for s in nwk.mac.take()],  # type: ignore[attr-defined]
+    )

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.nwk.fakes import make_nwk
+from tests.nwk.fakes import make_nwk, nwk_state
 from zigmesh.mac.frames import AddrMode
 from zigmesh.nwk.commands import LinkStatus, LinkStatusEntry
 from zigmesh.nwk.frames import NwkFrame, NwkFrameType
@@ -67,16 +67,6 @@ def _receivers() -> tuple[Kernel, list[Nwk]]:
             nwk.address_map.update(0x7002, IEEES[1])
         nwks.append(nwk)
     return k, nwks
-
-
-def _state(nwk: Nwk) -> object:
-    return (
-        asdict(nwk.stats),
-        [asdict(e) for e in nwk.neighbors],
-        list(nwk.address_map),
-        nwk.nib.nwk_network_address,
-        [(s.dst, s.msdu) for s in nwk.mac.take()],  # type: ignore[attr-defined]
-    )
 
 
 @contextmanager
@@ -138,10 +128,10 @@ def test_quick_refusal_as_the_full_path(
         with _no_quick_refusal():
             receive_data(full, lqis, data, AddrMode.SHORT, prev_hop, 0xFFFF, now, False)
         receive_data(quick, lqis, data, AddrMode.SHORT, prev_hop, 0xFFFF, now, False)
-        assert [_state(n) for n in quick] == [_state(n) for n in full]
+        assert [nwk_state(n) for n in quick] == [nwk_state(n) for n in full]
         k1.run(now + 1_000_000)
         k2.run(now + 1_000_000)
-        assert [_state(n) for n in quick] == [_state(n) for n in full]
+        assert [nwk_state(n) for n in quick] == [nwk_state(n) for n in full]
 
 
 def test_refuses_stranger() -> None:
@@ -225,7 +215,7 @@ def test_quick_refusal_cases(dst: int, src: int, ieee: int, dst_ieee: int | None
         with _no_quick_refusal():
             receive_data(full, lqis, data, AddrMode.SHORT, src, 0xFFFF, k1.now(), False)
         receive_data(quick, lqis, data, AddrMode.SHORT, src, 0xFFFF, k2.now(), False)
-        assert [_state(n) for n in quick] == [_state(n) for n in full]
+        assert [nwk_state(n) for n in quick] == [nwk_state(n) for n in full]
         k1.run(k1.now() + 1_000_000)
         k2.run(k2.now() + 1_000_000)
-        assert [_state(n) for n in quick] == [_state(n) for n in full]
+        assert [nwk_state(n) for n in quick] == [nwk_state(n) for n in full]

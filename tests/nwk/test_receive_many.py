@@ -4,12 +4,10 @@ receiver's own call in turn, whatever the frame and whatever each receiver's sta
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.nwk.fakes import make_nwk
+from tests.nwk.fakes import make_nwk, nwk_state
 from tests.nwk.test_nwk_fuzz import addr, nwk_frames, u8
 from zigmesh.mac.frames import AddrMode
 from zigmesh.nwk.commands import LinkStatus, LinkStatusEntry
@@ -54,16 +52,6 @@ def _receivers() -> tuple[Kernel, list[Nwk]]:
             nwk.mac.pib.mac_rx_on_when_idle = False
         nwks.append(nwk)
     return k, nwks
-
-
-def _state(nwk: Nwk) -> object:
-    return (
-        asdict(nwk.stats),
-        [asdict(e) for e in nwk.neighbors],
-        list(nwk.address_map),
-        nwk.nib.nwk_network_address,
-        [(s.dst, s.msdu) for s in nwk.mac.take()],  # type: ignore[attr-defined]
-    )
 
 
 link_statuses = st.builds(
@@ -115,7 +103,7 @@ def test_receivers_at_once_as_one_by_one(
         for nwk, lqi in zip(one, lqis, strict=True):
             receive_data((nwk,), (lqi,), data, AddrMode.SHORT, prev_hop, mac_dst, now, False)
         receive_data(many, lqis, data, AddrMode.SHORT, prev_hop, mac_dst, now, False)
-        assert [_state(n) for n in many] == [_state(n) for n in one]
+        assert [nwk_state(n) for n in many] == [nwk_state(n) for n in one]
         k1.run(now + 200_000)
         k2.run(now + 200_000)
-        assert [_state(n) for n in many] == [_state(n) for n in one]
+        assert [nwk_state(n) for n in many] == [nwk_state(n) for n in one]
